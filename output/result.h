@@ -1,0 +1,67 @@
+/* The result record: one per validated, classified, deduplicated reply (and, when asked,
+ * one per unresponsive target). Plain typed struct; formats live beside it in output/.
+ * Field names follow Nmap's vocabulary (state, reason) so outputs map one to one. */
+#ifndef ORBIT_OUTPUT_RESULT_H
+#define ORBIT_OUTPUT_RESULT_H
+
+#include <stdint.h>
+
+enum port_state {
+	PORT_OPEN = 1,
+	PORT_CLOSED,
+	PORT_FILTERED,
+	PORT_UNFILTERED,
+	PORT_OPEN_FILTERED,
+	PORT_CLOSED_FILTERED,
+	HOST_UP, /* ICMP echo sweep: the host answered */
+};
+
+/* Why the state was concluded, named as Nmap's --reason names it. */
+enum result_reason {
+	REASON_NONE = 0,
+	REASON_SYN_ACK,
+	REASON_RESET,
+	REASON_UDP_RESPONSE,
+	REASON_ECHO_REPLY,
+	REASON_NET_UNREACH,      /* ICMP 3/0 */
+	REASON_HOST_UNREACH,     /* ICMP 3/1 */
+	REASON_PROTO_UNREACH,    /* ICMP 3/2 */
+	REASON_PORT_UNREACH,     /* ICMP 3/3 */
+	REASON_NET_PROHIBITED,   /* ICMP 3/9 */
+	REASON_HOST_PROHIBITED,  /* ICMP 3/10 */
+	REASON_ADMIN_PROHIBITED, /* ICMP 3/13 */
+	REASON_NO_RESPONSE,
+};
+
+/* TCP options seen in a SYN-ACK / RST, as flags plus their values. */
+enum tcp_opt_flags {
+	TCPOPT_HAS_MSS = 1u << 0,
+	TCPOPT_HAS_WSCALE = 1u << 1,
+	TCPOPT_HAS_SACK_OK = 1u << 2,
+	TCPOPT_HAS_TIMESTAMP = 1u << 3,
+};
+
+struct scan_result {
+	uint32_t addr;      /* target address, host byte order */
+	uint32_t responder; /* who sent the reply: the target, or a router for ICMP errors */
+	uint16_t port;      /* target port; 0 for ICMP echo */
+	uint8_t proto;      /* IPPROTO_TCP / IPPROTO_UDP / IPPROTO_ICMP of the probe */
+	uint8_t state;      /* enum port_state */
+	uint8_t reason;     /* enum result_reason */
+	uint8_t ttl;        /* of the reply's IP header */
+	uint8_t icmp_type, icmp_code; /* when the reply was ICMP */
+	uint16_t ip_id;
+	uint16_t reply_len; /* IP total length of the reply */
+	uint16_t tcp_window;
+	uint16_t tcp_mss;
+	uint8_t tcp_wscale;
+	uint8_t tcp_opts;   /* enum tcp_opt_flags */
+	uint32_t tcp_tsval;
+	uint64_t timestamp_ns; /* receive time, CLOCK_REALTIME */
+	int64_t rtt_ns;        /* -1 when the probe kind cannot measure it statelessly */
+};
+
+const char *port_state_name(enum port_state s); /* "open", "open|filtered", ... */
+const char *result_reason_name(enum result_reason r); /* "syn-ack", "port-unreach", ... */
+
+#endif
