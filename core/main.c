@@ -1,1 +1,107 @@
-int main(void) { return 0; }
+/* orbit: the command-line entry point. Exit status: 0 success, 1 runtime failure,
+ * 2 bad input (always reported in one line naming the bad value, before any packet). */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "core/dryrun.h"
+#include "targets/plan.h"
+#include "targets/targets.h"
+
+enum { EXIT_RUNTIME = 1, EXIT_BAD_INPUT = 2 };
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static int bad_input(const char *msg)
+{
+	fprintf(stderr, "orbit: %s\n", msg);
+	return EXIT_BAD_INPUT;
+}
+
+static void build_target_inputs(const struct orbit_config *cfg, struct target_inputs *in)
+{
+	memset(in, 0, sizeof *in);
+	in->targets = cfg->targets;
+	in->ntargets = cfg->ntargets;
+	in->input_file = cfg->input_file;
+	in->allowlist_file = cfg->allowlist_file;
+	in->blocklist_file = cfg->blocklist_file;
+	in->ports = cfg->ports;
+	in->top_ports = cfg->top_ports;
+	in->default_proto = config_default_proto(cfg);
+	in->icmp_only = cfg->ping_sweep;
+}
+
+static int run(struct orbit_config *cfg)
+{
+	struct errbuf e;
+	struct target_inputs in;
+	struct target_space ts;
+	struct walk_plan plan;
+
+	build_target_inputs(cfg, &in);
+	if (target_space_build(&ts, &in, cfg->quiet ? NULL : stderr, &e) < 0)
+		return bad_input(e.msg);
+	struct walk_plan_params wp = {
+		.seed = cfg->seed, .seed_given = cfg->seed_given, .shards = cfg->shards,
+		.shard = cfg->shard, .threads = cfg->tx_threads, .max_targets = cfg->max_targets,
+		.resume_path = cfg->resume_file,
+	};
+	if (walk_plan_init(&plan, &ts, &wp, &e) < 0) {
+		target_space_free(&ts);
+		return bad_input(e.msg);
+	}
+	if (!cfg->seed_given && !cfg->quiet)
+		fprintf(stderr, "orbit: seed %" PRIu64 " (repeat this order with --seed %" PRIu64 ")\n",
+			plan.seed, plan.seed);
+	int status = 0;
+	if (!cfg->dry_run) {
+		status = bad_input("sending probes needs the scan engine, which this build lacks: "
+				   "use --dry-run");
+	} else {
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		signal(SIGPIPE, SIG_IGN);
+		/* A closed pipe (orbit --dry-run ... | head) is a normal way to stop. */
+		if (dryrun_print(&plan, &ts, stdout, &stop_requested) < 0 && errno != EPIPE) {
+			fprintf(stderr, "orbit: writing the walk failed: %s\n", strerror(errno));
+			status = EXIT_RUNTIME;
+		}
+		if (cfg->checkpoint_file && walk_plan_save(&plan, cfg->checkpoint_file, &e) < 0) {
+			fprintf(stderr, "orbit: %s\n", e.msg);
+			status = EXIT_RUNTIME;
+		}
+	}
+	walk_plan_free(&plan);
+	target_space_free(&ts);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct orbit_config cfg;
+	struct errbuf e;
+	config_init(&cfg);
+	int status;
+	if (config_parse_args(&cfg, argc, argv, &e) < 0)
+		status = bad_input(e.msg);
+	else if (cfg.show_help) {
+		config_print_help(stdout);
+		status = 0;
+	} else if (cfg.show_version) {
+		printf("orbit %s\n", ORBIT_VERSION);
+		status = 0;
+	} else
+		status = run(&cfg);
+	config_free(&cfg);
+	return status;
+}

@@ -1,0 +1,256 @@
+#include "config/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "targets/ports.h"
+
+/* The option table: the one place that names every option. getopt_long's tables and
+ * --help are generated from it, so they cannot drift apart. */
+enum opt_kind { OPT_FLAG, OPT_STRING, OPT_UINT, OPT_U64 };
+
+struct option_spec {
+	const char *name;  /* long name, also the YAML key */
+	int short_name;    /* 0 when none */
+	const char *nmap_alias; /* nmap-style multi-letter flag ("-sS"), or NULL */
+	enum opt_kind kind;
+	size_t offset;     /* field in struct orbit_config */
+	size_t set_offset; /* bool field set when given, or SIZE_MAX */
+	uint64_t min, max; /* numeric bounds */
+	const char *arg;   /* argument name for --help */
+	const char *help;
+};
+
+#define FIELD(f) offsetof(struct orbit_config, f)
+#define NOSET SIZE_MAX
+
+static const struct option_spec option_table[] = {
+	{"ports", 'p', NULL, OPT_STRING, FIELD(ports), NOSET, 0, 0, "PORTS",
+	 "ports to probe: 80, 1-1024, 22,80,443, - (all), T:22,80,U:53,161"},
+	{"top-ports", 0, NULL, OPT_UINT, FIELD(top_ports), NOSET, 1, 1000, "N",
+	 "the N most frequently open ports (TCP, or UDP with -sU)"},
+	{"input-file", 0, "-iL", OPT_STRING, FIELD(input_file), NOSET, 0, 0, "FILE",
+	 "read targets from FILE, one per line (# comments)"},
+	{"allowlist-file", 'w', NULL, OPT_STRING, FIELD(allowlist_file), NOSET, 0, 0, "FILE",
+	 "scan only addresses in FILE (targets default to all of it)"},
+	{"blocklist-file", 'b', NULL, OPT_STRING, FIELD(blocklist_file), NOSET, 0, 0, "FILE",
+	 "never scan addresses in FILE (replaces the built-in IANA special-purpose list)"},
+	{"syn", 0, "-sS", OPT_FLAG, FIELD(scan_syn), NOSET, 0, 0, NULL, "TCP SYN scan (default)"},
+	{"udp", 0, "-sU", OPT_FLAG, FIELD(scan_udp), NOSET, 0, 0, NULL, "UDP scan"},
+	{"ack", 0, "-sA", OPT_FLAG, FIELD(scan_ack), NOSET, 0, 0, NULL,
+	 "TCP ACK scan (unfiltered / filtered)"},
+	{"ping-sweep", 0, "-sn", OPT_FLAG, FIELD(ping_sweep), NOSET, 0, 0, NULL,
+	 "ICMP echo sweep: which hosts are up"},
+	{"no-ping", 0, "-Pn", OPT_FLAG, FIELD(no_ping), NOSET, 0, 0, NULL,
+	 "accepted for nmap users: orbit never pings before probing"},
+	{"seed", 'e', NULL, OPT_U64, FIELD(seed), FIELD(seed_given), 0, UINT64_MAX, "N",
+	 "64-bit seed of the probe order (random when absent, and printed)"},
+	{"shards", 0, NULL, OPT_UINT, FIELD(shards), NOSET, 1, 65535, "S",
+	 "split the scan over S machines (same seed on each)"},
+	{"shard", 0, NULL, OPT_UINT, FIELD(shard), NOSET, 0, 65534, "I",
+	 "this machine's shard, 0 .. S-1"},
+	{"tx-threads", 'T', NULL, OPT_UINT, FIELD(tx_threads), NOSET, 1, 256, "N",
+	 "transmit threads (each walks its own arc)"},
+	{"max-targets", 'n', NULL, OPT_U64, FIELD(max_targets), NOSET, 1, UINT64_MAX, "N",
+	 "stop after N probes in all (split evenly over shards and threads)"},
+	{"checkpoint", 0, NULL, OPT_STRING, FIELD(checkpoint_file), NOSET, 0, 0, "FILE",
+	 "write each arc's position to FILE when stopping, for --resume"},
+	{"resume", 0, NULL, OPT_STRING, FIELD(resume_file), NOSET, 0, 0, "FILE",
+	 "continue the walk saved in FILE (same targets, ports, blocklist)"},
+	{"dry-run", 0, NULL, OPT_FLAG, FIELD(dry_run), NOSET, 0, 0, NULL,
+	 "print ADDR,PROTO,PORT per probe in walk order; send nothing"},
+	{"quiet", 'q', NULL, OPT_FLAG, FIELD(quiet), NOSET, 0, 0, NULL, "no status or notes on stderr"},
+	{"help", 'h', NULL, OPT_FLAG, FIELD(show_help), NOSET, 0, 0, NULL, "this help"},
+	{"version", 'V', NULL, OPT_FLAG, FIELD(show_version), NOSET, 0, 0, NULL, "print the version"},
+};
+
+enum { NOPTIONS = sizeof option_table / sizeof option_table[0] };
+
+void config_init(struct orbit_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->shards = 1;
+	cfg->tx_threads = 1;
+}
+
+void config_free(struct orbit_config *cfg)
+{
+	free(cfg->targets);
+	cfg->targets = NULL;
+}
+
+uint8_t config_default_proto(const struct orbit_config *cfg)
+{
+	return cfg->scan_udp && !cfg->scan_syn && !cfg->scan_ack ? PROTO_UDP : PROTO_TCP;
+}
+
+static void *field(struct orbit_config *cfg, size_t offset)
+{
+	return (char *)cfg + offset;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || *end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int apply_option(struct orbit_config *cfg, const struct option_spec *o, const char *value,
+			struct errbuf *e)
+{
+	uint64_t v = 0;
+	switch (o->kind) {
+	case OPT_FLAG:
+		*(bool *)field(cfg, o->offset) = true;
+		break;
+	case OPT_STRING:
+		if (*value == '\0')
+			return err_set(e, "invalid value '' for --%s: expected %s", o->name, o->arg);
+		*(const char **)field(cfg, o->offset) = value;
+		break;
+	case OPT_UINT:
+	case OPT_U64:
+		if (parse_u64(value, &v) < 0 || v < o->min || v > o->max)
+			return err_set(e, "invalid value '%s' for --%s: expected a number %llu-%llu",
+				       value, o->name, (unsigned long long)o->min,
+				       (unsigned long long)o->max);
+		if (o->kind == OPT_UINT)
+			*(unsigned *)field(cfg, o->offset) = (unsigned)v;
+		else
+			*(uint64_t *)field(cfg, o->offset) = v;
+		break;
+	}
+	if (o->set_offset != NOSET)
+		*(bool *)field(cfg, o->set_offset) = true;
+	return 0;
+}
+
+/* nmap's multi-letter flags ("-sS", "-iL") are not getopt material: rewrite them to
+ * their long names first. */
+static const char *nmap_alias_to_long(const char *arg)
+{
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (option_table[i].nmap_alias && strcmp(arg, option_table[i].nmap_alias) == 0)
+			return option_table[i].name;
+	return NULL;
+}
+
+static int check_conflicts(const struct orbit_config *cfg, struct errbuf *e)
+{
+	if (cfg->scan_syn && cfg->scan_ack)
+		return err_set(e, "conflicting scan types -sS and -sA: choose one TCP probe");
+	if (cfg->ping_sweep && (cfg->scan_syn || cfg->scan_ack || cfg->scan_udp))
+		return err_set(e, "conflicting scan types: -sn (ping sweep) with a port scan");
+	if (cfg->shard >= cfg->shards)
+		return err_set(e, "invalid --shard %u: must be below --shards %u (shards count from 0)",
+			       cfg->shard, cfg->shards);
+	return 0;
+}
+
+int config_parse_args(struct orbit_config *cfg, int argc, char **argv, struct errbuf *e)
+{
+	struct option longopts[NOPTIONS + 1];
+	char shortopts[3 * NOPTIONS + 2];
+	size_t ns = 0;
+	shortopts[ns++] = ':'; /* report a missing argument as ':' */
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct option_spec *o = &option_table[i];
+		int has_arg = o->kind == OPT_FLAG ? no_argument : required_argument;
+		longopts[i] = (struct option){o->name, has_arg, NULL, (int)(1000 + i)};
+		if (o->short_name) {
+			shortopts[ns++] = (char)o->short_name;
+			if (has_arg)
+				shortopts[ns++] = ':';
+		}
+	}
+	longopts[NOPTIONS] = (struct option){0};
+	shortopts[ns] = '\0';
+
+	/* Rewrite nmap aliases in a private argv copy. */
+	char **args = malloc((size_t)(argc + 1) * sizeof *args);
+	char **rewritten = calloc((size_t)argc + 1, sizeof *rewritten);
+	cfg->targets = malloc((size_t)(argc + 1) * sizeof *cfg->targets);
+	if (!args || !rewritten || !cfg->targets) {
+		free(args);
+		free(rewritten);
+		return err_set(e, "out of memory");
+	}
+	int rc = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *lng = i > 0 ? nmap_alias_to_long(argv[i]) : NULL;
+		args[i] = argv[i];
+		if (lng) {
+			size_t len = strlen(lng) + 3;
+			rewritten[i] = malloc(len);
+			if (!rewritten[i]) {
+				rc = err_set(e, "out of memory");
+				break;
+			}
+			snprintf(rewritten[i], len, "--%s", lng);
+			args[i] = rewritten[i];
+		}
+	}
+	args[argc] = NULL;
+
+	opterr = 0;
+	optind = 1;
+	int c, longindex;
+	while (rc == 0 && (c = getopt_long(argc, args, shortopts, longopts, &longindex)) != -1) {
+		const struct option_spec *o = NULL;
+		if (c >= 1000) {
+			o = &option_table[c - 1000];
+		} else if (c == '?' || c == ':') {
+			const char *bad = args[optind - 1];
+			if (c == ':')
+				rc = err_set(e, "option '%s' needs a value", bad);
+			else if (optopt && bad && bad[0] == '-' && bad[1] != '-')
+				rc = err_set(e, "unknown option '-%c'", optopt);
+			else
+				rc = err_set(e, "unknown option '%s'", bad);
+			break;
+		} else {
+			for (size_t i = 0; i < NOPTIONS; i++)
+				if (option_table[i].short_name == c)
+					o = &option_table[i];
+		}
+		rc = apply_option(cfg, o, optarg, e);
+	}
+	for (int i = optind; rc == 0 && i < argc; i++)
+		cfg->targets[cfg->ntargets++] = argv[i];
+	for (int i = 0; i < argc; i++)
+		free(rewritten[i]);
+	free(rewritten);
+	free(args);
+	if (rc == 0)
+		rc = check_conflicts(cfg, e);
+	return rc;
+}
+
+void config_print_help(FILE *out)
+{
+	fprintf(out, "usage: orbit [options] TARGETS...\n"
+		     "TARGETS: addresses, CIDRs, a.b.c.d-e.f.g.h ranges, hostnames\n\n");
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct option_spec *o = &option_table[i];
+		char flags[64];
+		int len = 0;
+		if (o->short_name)
+			len = snprintf(flags, sizeof flags, "-%c, ", o->short_name);
+		else if (o->nmap_alias)
+			len = snprintf(flags, sizeof flags, "%s, ", o->nmap_alias);
+		snprintf(flags + len, sizeof flags - (size_t)len, "--%s%s%s", o->name,
+			 o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(out, "  %-28s %s\n", flags, o->help);
+	}
+}
