@@ -16,7 +16,8 @@ static int icmp_echo_init(struct probe_template *t, const struct probe_config *c
 	t->frame[l4] = PKT_ICMP_ECHO_REQUEST;
 	t->header_len = (uint16_t)(l4 + icmp_len);
 	t->frame_max = t->header_len;
-	t->l4_sum = csum_partial(t->frame + l4, icmp_len, 0); /* ICMP: no pseudo header */
+	/* ICMP: no pseudo header. */
+	t->l4_sum = probe_sum_memory_order(csum_partial(t->frame + l4, icmp_len, 0));
 	return 0;
 }
 
@@ -26,17 +27,19 @@ static inline size_t icmp_echo_build_inline(const struct probe_template *t, uint
 {
 	(void)dport;
 	probe_copy_template(t, frame);
-	probe_patch_ipv4(t, frame + t->l3_off, daddr, probe_ip_id(cookie), 0);
+	uint32_t daddr_mo = __builtin_bswap32(daddr);
+	probe_patch_ipv4(t, frame + t->l3_off, daddr_mo, probe_ip_id_mo(cookie), 0);
 
-	uint8_t *l4 = frame + t->l4_off;
-	struct pkt_icmp *icmp = (struct pkt_icmp *)l4;
-	uint16_t id = cookie_icmp_id(cookie), seq = cookie_icmp_seq(cookie);
-	icmp->id = __builtin_bswap16(id);
-	icmp->seq = __builtin_bswap16(seq);
-	pkt_put_be64(l4 + PKT_ICMP_HLEN, now_ns);
-	uint32_t sum = t->l4_sum + id + seq + probe_sum32((uint32_t)(now_ns >> 32)) +
-		       probe_sum32((uint32_t)now_ns);
-	icmp->check = __builtin_bswap16(csum_fold(sum));
+	uint8_t *icmp = frame + t->l4_off;
+	uint32_t id_seq = (uint32_t)cookie_icmp_id(cookie) << 16 | cookie_icmp_seq(cookie);
+	uint32_t id_seq_mo = __builtin_bswap32(id_seq);
+	uint64_t time_mo = __builtin_bswap64(now_ns);
+	probe_store32(icmp + 4, id_seq_mo);
+	memcpy(icmp + PKT_ICMP_HLEN, &time_mo, 8);
+	uint32_t sum = probe_csum_add(t->l4_sum, id_seq_mo);
+	sum = probe_csum_add(sum, (uint32_t)time_mo);
+	sum = probe_csum_add(sum, (uint32_t)(time_mo >> 32));
+	probe_store16(icmp + 2, probe_csum_finish(sum));
 	return t->header_len;
 }
 

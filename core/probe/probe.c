@@ -74,7 +74,7 @@ size_t probe_template_ipv4(struct probe_template *t, const struct probe_config *
 	uint8_t *ip = t->frame + l3;
 	pkt_write_ipv4(ip, proto, cfg->saddr, 0, cfg->ttl ? cfg->ttl : 64, 0, total_len);
 	pkt_put_be16(ip + 10, 0);
-	t->ip_sum = csum_partial(ip, PKT_IPV4_HLEN, 0);
+	t->ip_sum = probe_sum_memory_order(csum_partial(ip, PKT_IPV4_HLEN, 0));
 	t->l3_off = (uint16_t)l3;
 	t->l4_off = (uint16_t)(l3 + PKT_IPV4_HLEN);
 	t->saddr = cfg->saddr;
@@ -83,13 +83,13 @@ size_t probe_template_ipv4(struct probe_template *t, const struct probe_config *
 	return t->l4_off;
 }
 
-void probe_build_burst(const struct probe_template *t, const struct cookie_key *key,
-		       uint8_t *const *frames, uint16_t *lens, const uint32_t *daddr,
-		       const uint16_t *dport, size_t n, uint64_t now_ns)
+void probe_build_burst_with(enum cookie_simd simd, const struct probe_template *t,
+			    const struct cookie_key *key, uint8_t *const *frames, uint16_t *lens,
+			    const uint32_t *daddr, const uint16_t *dport, size_t n,
+			    uint64_t now_ns)
 {
 	static const uint16_t no_ports[PROBE_BURST_MAX];
 	uint64_t cookies[PROBE_BURST_MAX];
-	enum cookie_simd simd = cookie_simd_best();
 	while (n > 0) {
 		size_t chunk = n < PROBE_BURST_MAX ? n : PROBE_BURST_MAX;
 		cookie_compute_batch_with(simd, key, t->saddr, daddr,
@@ -102,4 +102,11 @@ void probe_build_burst(const struct probe_template *t, const struct cookie_key *
 		dport += chunk;
 		n -= chunk;
 	}
+}
+
+void probe_build_burst(const struct probe_template *t, const struct cookie_key *key,
+		       uint8_t *const *frames, uint16_t *lens, const uint32_t *daddr,
+		       const uint16_t *dport, size_t n, uint64_t now_ns)
+{
+	probe_build_burst_with(cookie_simd_best(), t, key, frames, lens, daddr, dport, n, now_ns);
 }

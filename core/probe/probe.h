@@ -61,8 +61,8 @@ struct probe_template {
 	uint16_t frame_max;            /* longest frame build() can write */
 	uint16_t l3_off, l4_off;       /* IPv4 and TCP/UDP/ICMP header offsets */
 	uint16_t tsval_off;            /* TCP timestamp value offset; 0 when absent */
-	uint32_t ip_sum;               /* unfolded sums of the zeroed template: IPv4 header, */
-	uint32_t l4_sum;               /* and L4 header (+ pseudo header minus daddr) */
+	uint32_t ip_sum;               /* one's-complement sums of the zeroed template, in */
+	uint32_t l4_sum;               /* memory order: IPv4 header; L4 (+ pseudo) header */
 	uint32_t saddr;
 	uint16_t sport_base;
 	uint32_t sport_count;
@@ -115,10 +115,15 @@ static inline size_t probe_build(const struct probe_template *t, uint8_t *frame,
 	return t->kind->build(t, frame, daddr, dport, cookie, now_ns);
 }
 
-/* Cookies (SIMD batches) and frames for n targets; lens[i] gets each frame's length. */
+/* Cookies (SIMD batches) and frames for n targets; lens[i] gets each frame's length.
+ * The _with form uses the given cookie implementation (benchmarks, tests). */
 void probe_build_burst(const struct probe_template *t, const struct cookie_key *key,
 		       uint8_t *const *frames, uint16_t *lens, const uint32_t *daddr,
 		       const uint16_t *dport, size_t n, uint64_t now_ns);
+void probe_build_burst_with(enum cookie_simd simd, const struct probe_template *t,
+			    const struct cookie_key *key, uint8_t *const *frames, uint16_t *lens,
+			    const uint32_t *daddr, const uint16_t *dport, size_t n,
+			    uint64_t now_ns);
 
 /* The kinds, defined one per file. */
 extern const struct probe_kind probe_kind_tcp_syn;

@@ -17,8 +17,8 @@ static int tcp_ack_init(struct probe_template *t, const struct probe_config *cfg
 	pkt_put_be16(tcp + 14, ACK_PROBE_WINDOW);
 	t->header_len = (uint16_t)(l4 + PKT_TCP_HLEN);
 	t->frame_max = t->header_len;
-	t->l4_sum = csum_partial(tcp, PKT_TCP_HLEN,
-				 pkt_pseudo_sum(cfg->saddr, 0, PKT_IPPROTO_TCP, PKT_TCP_HLEN));
+	t->l4_sum = probe_sum_memory_order(csum_partial(
+		tcp, PKT_TCP_HLEN, pkt_pseudo_sum(cfg->saddr, 0, PKT_IPPROTO_TCP, PKT_TCP_HLEN)));
 	return 0;
 }
 
@@ -28,19 +28,22 @@ static inline size_t tcp_ack_build_inline(const struct probe_template *t, uint8_
 {
 	(void)now_ns;
 	probe_copy_template(t, frame);
-	probe_patch_ipv4(t, frame + t->l3_off, daddr, probe_ip_id(cookie), 0);
+	uint32_t daddr_mo = __builtin_bswap32(daddr);
+	probe_patch_ipv4(t, frame + t->l3_off, daddr_mo, probe_ip_id_mo(cookie), 0);
 
-	struct pkt_tcp *tcp = (struct pkt_tcp *)(frame + t->l4_off);
+	uint8_t *tcp = frame + t->l4_off;
 	uint16_t sport = cookie_source_port(cookie, t->sport_base, t->sport_count);
-	uint32_t ack = cookie_tcp_seq(cookie);
-	uint32_t seq = (uint32_t)(cookie >> 32);
-	tcp->sport = __builtin_bswap16(sport);
-	tcp->dport = __builtin_bswap16(dport);
-	tcp->seq = __builtin_bswap32(seq);
-	tcp->ack = __builtin_bswap32(ack);
-	uint32_t sum = t->l4_sum + probe_sum32(daddr) + sport + dport + probe_sum32(seq) +
-		       probe_sum32(ack);
-	tcp->check = __builtin_bswap16(csum_fold(sum));
+	uint32_t ports_mo = probe_ports_mo(sport, dport);
+	uint32_t seq_mo = __builtin_bswap32((uint32_t)(cookie >> 32));
+	uint32_t ack_mo = __builtin_bswap32(cookie_tcp_seq(cookie));
+	probe_store32(tcp, ports_mo);
+	probe_store32(tcp + 4, seq_mo);
+	probe_store32(tcp + 8, ack_mo);
+	uint32_t sum = probe_csum_add(t->l4_sum, daddr_mo);
+	sum = probe_csum_add(sum, ports_mo);
+	sum = probe_csum_add(sum, seq_mo);
+	sum = probe_csum_add(sum, ack_mo);
+	probe_store16(tcp + 16, probe_csum_finish(sum));
 	return t->header_len;
 }
 

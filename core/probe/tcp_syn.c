@@ -69,8 +69,8 @@ static int tcp_syn_init(struct probe_template *t, const struct probe_config *cfg
 	t->header_len = (uint16_t)(l4 + tcp_len);
 	t->frame_max = t->header_len;
 	t->tsval_off = tsval_at ? (uint16_t)(l4 + PKT_TCP_HLEN + tsval_at) : 0;
-	t->l4_sum = csum_partial(tcp, tcp_len,
-				 pkt_pseudo_sum(cfg->saddr, 0, PKT_IPPROTO_TCP, tcp_len));
+	t->l4_sum = probe_sum_memory_order(
+		csum_partial(tcp, tcp_len, pkt_pseudo_sum(cfg->saddr, 0, PKT_IPPROTO_TCP, tcp_len)));
 	return 0;
 }
 
@@ -79,21 +79,25 @@ static inline size_t tcp_syn_build_inline(const struct probe_template *t, uint8_
 					  uint64_t now_ns)
 {
 	probe_copy_template(t, frame);
-	probe_patch_ipv4(t, frame + t->l3_off, daddr, probe_ip_id(cookie), 0);
+	uint32_t daddr_mo = __builtin_bswap32(daddr);
+	probe_patch_ipv4(t, frame + t->l3_off, daddr_mo, probe_ip_id_mo(cookie), 0);
 
-	struct pkt_tcp *tcp = (struct pkt_tcp *)(frame + t->l4_off);
+	uint8_t *tcp = frame + t->l4_off;
 	uint16_t sport = cookie_source_port(cookie, t->sport_base, t->sport_count);
-	uint32_t seq = cookie_tcp_seq(cookie);
-	tcp->sport = __builtin_bswap16(sport);
-	tcp->dport = __builtin_bswap16(dport);
-	tcp->seq = __builtin_bswap32(seq);
-	uint32_t sum = t->l4_sum + probe_sum32(daddr) + sport + dport + probe_sum32(seq);
+	uint32_t ports_mo = probe_ports_mo(sport, dport);
+	uint32_t seq_mo = __builtin_bswap32(cookie_tcp_seq(cookie));
+	probe_store32(tcp, ports_mo);
+	probe_store32(tcp + 4, seq_mo);
+	uint32_t sum = probe_csum_add(t->l4_sum, daddr_mo);
+	sum = probe_csum_add(sum, ports_mo);
+	sum = probe_csum_add(sum, seq_mo);
 	if (t->tsval_off) {
-		uint32_t tsval = (uint32_t)(now_ns / 1000); /* constant divisor: a multiply */
-		pkt_put_be32(frame + t->tsval_off, tsval);
-		sum += probe_sum32(tsval);
+		/* Constant divisor: a multiply, hoisted out of burst loops. */
+		uint32_t tsval_mo = __builtin_bswap32((uint32_t)(now_ns / 1000));
+		probe_store32(frame + t->tsval_off, tsval_mo);
+		sum = probe_csum_add(sum, tsval_mo);
 	}
-	tcp->check = __builtin_bswap16(csum_fold(sum));
+	probe_store16(tcp + 16, probe_csum_finish(sum));
 	return t->header_len;
 }
 

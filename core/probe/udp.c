@@ -14,7 +14,7 @@ static int udp_init(struct probe_template *t, const struct probe_config *cfg, st
 	size_t payload_max = cfg->udp_payloads ? udp_payload_max_len(cfg->udp_payloads) : 0;
 	t->frame_max = (uint16_t)(t->header_len + payload_max);
 	/* Pseudo header without daddr and length; the header itself is all variable. */
-	t->l4_sum = pkt_pseudo_sum(cfg->saddr, 0, PKT_IPPROTO_UDP, 0);
+	t->l4_sum = probe_sum_memory_order(pkt_pseudo_sum(cfg->saddr, 0, PKT_IPPROTO_UDP, 0));
 	return 0;
 }
 
@@ -24,26 +24,30 @@ static inline size_t udp_build_inline(const struct probe_template *t, uint8_t *f
 {
 	(void)now_ns;
 	probe_copy_template(t, frame);
-	uint8_t *l4 = frame + t->l4_off;
-	uint32_t payload_sum = 0;
+	uint8_t *udp = frame + t->l4_off;
+	uint32_t payload_sum = 0; /* big-endian, unfolded */
 	size_t payload_len = 0;
 	if (t->udp_payloads)
 		payload_len = udp_payload_write(t->udp_payloads, dport, cookie,
-						l4 + PKT_UDP_HLEN, &payload_sum);
+						udp + PKT_UDP_HLEN, &payload_sum);
 	uint16_t udp_len = (uint16_t)(PKT_UDP_HLEN + payload_len);
-	uint16_t ip_len = (uint16_t)(PKT_IPV4_HLEN + udp_len);
-	((struct pkt_ipv4 *)(frame + t->l3_off))->total_len = __builtin_bswap16(ip_len);
-	probe_patch_ipv4(t, frame + t->l3_off, daddr, probe_ip_id(cookie), ip_len);
+	uint16_t udp_len_mo = __builtin_bswap16(udp_len);
+	uint16_t ip_len_mo = __builtin_bswap16((uint16_t)(PKT_IPV4_HLEN + udp_len));
+	uint32_t daddr_mo = __builtin_bswap32(daddr);
+	probe_store16(frame + t->l3_off + 2, ip_len_mo);
+	probe_patch_ipv4(t, frame + t->l3_off, daddr_mo, probe_ip_id_mo(cookie), ip_len_mo);
 
-	struct pkt_udp *udp = (struct pkt_udp *)l4;
 	uint16_t sport = cookie_source_port(cookie, t->sport_base, t->sport_count);
-	udp->sport = __builtin_bswap16(sport);
-	udp->dport = __builtin_bswap16(dport);
-	udp->len = __builtin_bswap16(udp_len);
-	/* udp_len twice: once in the pseudo header, once in the UDP header. */
-	uint32_t sum = t->l4_sum + probe_sum32(daddr) + sport + dport + 2u * udp_len + payload_sum;
-	uint16_t check = csum_fold(sum);
-	udp->check = __builtin_bswap16(check ? check : 0xffff); /* 0 means "none" (RFC 768) */
+	uint32_t ports_mo = probe_ports_mo(sport, dport);
+	probe_store32(udp, ports_mo);
+	probe_store16(udp + 4, udp_len_mo);
+	uint32_t sum = probe_csum_add(t->l4_sum, daddr_mo);
+	sum = probe_csum_add(sum, ports_mo);
+	/* The length twice: pseudo header and UDP header. */
+	sum = probe_csum_add(sum, 2u * udp_len_mo);
+	sum = probe_csum_add(sum, probe_sum_memory_order(payload_sum));
+	uint16_t check = probe_csum_finish(sum);
+	probe_store16(udp + 6, check ? check : 0xffff); /* 0 means "none" (RFC 768) */
 	return t->header_len + payload_len;
 }
 
