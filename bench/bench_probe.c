@@ -3,6 +3,8 @@
  * buffers in bursts. Targets are pre-generated (random 198.19.x.y addresses and ports,
  * like a walk's output) so only the build is measured.
  *   bench_probe [--count N] [--kind NAME] [--simd scalar|avx2|avx512] [--burst B]
+ *               [--part all|build|cookie]
+ * --part build: frames only, from cookies computed beforehand; cookie: cookies only.
  * --count sets probes per kind, so instructions per probe can be measured as the
  * difference of two callgrind runs (bench/probe_instructions.sh). */
 #include <getopt.h>
@@ -19,7 +21,10 @@
 #define RING_FRAMES 512
 #define FRAME_ROOM 2048 /* a DPDK mbuf's data room */
 
+enum bench_part { PART_ALL, PART_BUILD, PART_COOKIE };
+
 struct bench_args {
+	enum bench_part part;
 	uint64_t count;
 	const char *kind; /* NULL: all */
 	enum cookie_simd simd;
@@ -30,6 +35,7 @@ struct bench_args {
 struct bench_targets {
 	uint32_t daddr[TARGETS];
 	uint16_t dport[TARGETS];
+	uint64_t cookie[TARGETS]; /* for --part build */
 };
 
 static uint64_t now_ns(clockid_t clock)
@@ -55,7 +61,7 @@ static void make_targets(struct bench_targets *t)
  * instructions counted per probe. */
 static uint64_t run(const struct probe_template *tmpl, const struct cookie_key *key,
 		    const struct bench_targets *targets, uint8_t *const *ring, uint64_t count,
-		    size_t burst, enum cookie_simd simd)
+		    size_t burst, enum cookie_simd simd, enum bench_part part)
 {
 	uint16_t lens[PROBE_BURST_MAX];
 	uint64_t total = 0;
@@ -66,8 +72,22 @@ static uint64_t run(const struct probe_template *tmpl, const struct cookie_key *
 			pos = 0;
 		if (slot + n > RING_FRAMES)
 			slot = 0;
-		probe_build_burst_with(simd, tmpl, key, ring + slot, lens, targets->daddr + pos,
-				       targets->dport + pos, n, now_ns(CLOCK_REALTIME));
+		const uint32_t *daddr = targets->daddr + pos;
+		const uint16_t *dport = targets->dport + pos;
+		uint64_t now = now_ns(CLOCK_REALTIME);
+		if (part == PART_ALL) {
+			probe_build_burst_with(simd, tmpl, key, ring + slot, lens, daddr, dport, n,
+					       now);
+		} else if (part == PART_BUILD) {
+			tmpl->kind->build_burst(tmpl, ring + slot, lens, daddr, dport,
+						targets->cookie + pos, n, now);
+		} else {
+			uint64_t cookies[PROBE_BURST_MAX];
+			cookie_compute_batch_with(simd, key, tmpl->saddr, daddr, dport,
+						  tmpl->proto_lanes, n, cookies);
+			lens[0] = (uint16_t)cookies[0];
+			lens[n - 1] = (uint16_t)cookies[n - 1];
+		}
 		total += lens[0] + lens[n - 1];
 		pos += n;
 		slot += n;
@@ -81,12 +101,25 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 	static const struct option opts[] = {
 		{"count", required_argument, NULL, 'n'}, {"kind", required_argument, NULL, 'k'},
 		{"simd", required_argument, NULL, 's'},  {"burst", required_argument, NULL, 'b'},
-		{"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+		{"part", required_argument, NULL, 'p'},  {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	*a = (struct bench_args){.count = 5000000, .simd = cookie_simd_best(), .burst = 64};
 	int c;
-	while ((c = getopt_long(argc, argv, "n:k:s:b:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:k:s:b:p:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'p':
+			if (strcmp(optarg, "all") == 0)
+				a->part = PART_ALL;
+			else if (strcmp(optarg, "build") == 0)
+				a->part = PART_BUILD;
+			else if (strcmp(optarg, "cookie") == 0)
+				a->part = PART_COOKIE;
+			else {
+				fprintf(stderr, "bad --part '%s' (all, build, cookie)\n", optarg);
+				return -1;
+			}
+			break;
 		case 'n':
 			a->count = strtoull(optarg, NULL, 10);
 			break;
@@ -115,7 +148,7 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 			break;
 		default:
 			fprintf(stderr, "usage: %s [--count N] [--kind NAME] [--simd scalar|avx2|avx512]"
-					" [--burst 1..64]\n", argv[0]);
+					" [--burst 1..64] [--part all|build|cookie]\n", argv[0]);
 			return -1;
 		}
 	}
@@ -148,8 +181,10 @@ int main(int argc, char **argv)
 		.saddr = 0xc6120001u, .sport_base = 32768, .sport_count = 28232, .ttl = 64,
 		.tcp_options = TCP_OPTIONS_LINUX, .udp_payloads = payloads,
 	};
-	printf("cookie batches: %s, burst %zu, %llu probes per kind\n",
-	       cookie_simd_name(args.simd), args.burst, (unsigned long long)args.count);
+	static const char *const part_names[] = {"cookie + build", "build only", "cookie only"};
+	printf("%s; cookie batches: %s, burst %zu, %llu probes per kind\n",
+	       part_names[args.part], cookie_simd_name(args.simd), args.burst,
+	       (unsigned long long)args.count);
 	int ran = 0;
 	for (size_t k = 0; k < probe_kind_count(); k++) {
 		const struct probe_kind *kind = probe_kind_at(k);
@@ -161,8 +196,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: %s\n", kind->name, e.msg);
 			return 1;
 		}
+		for (size_t i = 0; i < TARGETS; i++)
+			targets->cookie[i] = probe_cookie(&tmpl, &key, targets->daddr[i],
+							  targets->dport[i]);
 		uint64_t t0 = now_ns(CLOCK_MONOTONIC);
-		uint64_t bytes = run(&tmpl, &key, targets, ring, args.count, args.burst, args.simd);
+		uint64_t bytes = run(&tmpl, &key, targets, ring, args.count, args.burst, args.simd,
+				     args.part);
 		uint64_t t1 = now_ns(CLOCK_MONOTONIC);
 		double secs = (double)(t1 - t0) / 1e9;
 		printf("%-10s %8.2f Mprobes/s  %6.2f ns/probe  (check %llu)\n", kind->name,

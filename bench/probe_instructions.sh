@@ -4,7 +4,8 @@
 # cancel out. Valgrind hides AVX-512 from the program, so cookies run the AVX2 batch
 # (or the scalar one with SIMD=scalar).
 #   bench/probe_instructions.sh [BUILD_DIR] [N1] [N2]
-# Env: KINDS (default: all four), SIMD (scalar|avx2; default: what the program picks).
+# Env: KINDS (default: all four), SIMD (scalar|avx2; default: what the program picks),
+#      PART (all|build|cookie; default all: cookie + frame, as the tx loop does).
 set -eu
 build=${1:-build}
 n1=${2:-200000}
@@ -15,6 +16,7 @@ command -v valgrind >/dev/null || { echo "valgrind not installed" >&2; exit 2; }
 kinds=${KINDS:-"tcp-syn tcp-ack udp icmp-echo"}
 simd_arg=""
 [ -n "${SIMD:-}" ] && simd_arg="--simd $SIMD"
+simd_arg="$simd_arg --part ${PART:-all}"
 
 instructions() { # kind count -> total instructions (Ir) of one run
 	valgrind --tool=callgrind --callgrind-out-file=/dev/null \

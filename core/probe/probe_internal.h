@@ -78,19 +78,50 @@ static inline uint32_t probe_ports_mo(uint16_t sport, uint16_t dport)
 	return __builtin_bswap32((uint32_t)sport << 16 | dport);
 }
 
-/* Defines kind_build_burst() as a loop over the kind's inline single-probe builder, so
- * bursts pay no indirect call per probe. The template is copied to the stack first:
- * frames are byte buffers that may alias anything, so without the copy every store
- * into a frame would force the template's fields to be reloaded. */
-#define PROBE_DEFINE_BURST(burst_fn, build_fn)                                            \
+/* Where the variable fields of a frame lie. Builders take it by value so that a
+ * burst can pass the kind's usual layout as constants (untagged Ethernet, the default
+ * options): offsets become immediates and fewer values compete for registers. */
+struct probe_layout {
+	uint16_t l3_off, l4_off, tsval_off, header_len;
+};
+
+static inline struct probe_layout probe_layout_of(const struct probe_template *t)
+{
+	struct probe_layout l = {t->l3_off, t->l4_off, t->tsval_off, t->header_len};
+	return l;
+}
+
+#define PROBE_ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* Defines kind_build_burst() as a loop over the kind's inline single-probe builder
+ * build_fn(t, layout, frame, daddr, dport, cookie, now_ns), so bursts pay no indirect
+ * call per probe, with a copy of the loop specialised for the kind's usual layout.
+ * The template is copied to the stack first: frames are byte buffers that may alias
+ * anything, so without the copy every store into a frame would force the template's
+ * fields to be reloaded. */
+#define PROBE_DEFINE_BURST(burst_fn, build_fn, usual_layout)                              \
+	static PROBE_ALWAYS_INLINE void burst_fn##_loop(                                   \
+		const struct probe_template *t, struct probe_layout lay,                  \
+		uint8_t *const *frames, uint16_t *lens, const uint32_t *daddr,            \
+		const uint16_t *dport, const uint64_t *cookies, size_t n, uint64_t now_ns)  \
+	{                                                                                 \
+		for (size_t i = 0; i < n; i++)                                            \
+			lens[i] = (uint16_t)build_fn(t, lay, frames[i], daddr[i], dport[i], \
+						     cookies[i], now_ns);                   \
+	}                                                                                 \
 	static void burst_fn(const struct probe_template *t, uint8_t *const *frames,       \
 			     uint16_t *lens, const uint32_t *daddr, const uint16_t *dport,  \
 			     const uint64_t *cookies, size_t n, uint64_t now_ns)             \
 	{                                                                                 \
 		const struct probe_template local = *t;                                   \
-		for (size_t i = 0; i < n; i++)                                            \
-			lens[i] = (uint16_t)build_fn(&local, frames[i], daddr[i], dport[i], \
-						     cookies[i], now_ns);                   \
+		const struct probe_layout usual = usual_layout;                           \
+		struct probe_layout lay = probe_layout_of(&local);                        \
+		if (memcmp(&lay, &usual, sizeof lay) == 0)                                \
+			burst_fn##_loop(&local, usual, frames, lens, daddr, dport, cookies, n, \
+					now_ns);                                          \
+		else                                                                      \
+			burst_fn##_loop(&local, lay, frames, lens, daddr, dport, cookies, n,   \
+					now_ns);                                          \
 	}
 
 #endif

@@ -22,16 +22,17 @@ static int tcp_ack_init(struct probe_template *t, const struct probe_config *cfg
 	return 0;
 }
 
-static inline size_t tcp_ack_build_inline(const struct probe_template *t, uint8_t *frame,
+static PROBE_ALWAYS_INLINE size_t tcp_ack_build_inline(const struct probe_template *t,
+		struct probe_layout lay, uint8_t *frame,
 					  uint32_t daddr, uint16_t dport, uint64_t cookie,
 					  uint64_t now_ns)
 {
 	(void)now_ns;
 	probe_copy_template(t, frame);
 	uint32_t daddr_mo = __builtin_bswap32(daddr);
-	probe_patch_ipv4(t, frame + t->l3_off, daddr_mo, probe_ip_id_mo(cookie), 0);
+	probe_patch_ipv4(t, frame + lay.l3_off, daddr_mo, probe_ip_id_mo(cookie), 0);
 
-	uint8_t *tcp = frame + t->l4_off;
+	uint8_t *tcp = frame + lay.l4_off;
 	uint16_t sport = cookie_source_port(cookie, t->sport_base, t->sport_count);
 	uint32_t ports_mo = probe_ports_mo(sport, dport);
 	uint32_t seq_mo = __builtin_bswap32((uint32_t)(cookie >> 32));
@@ -44,16 +45,18 @@ static inline size_t tcp_ack_build_inline(const struct probe_template *t, uint8_
 	sum = probe_csum_add(sum, seq_mo);
 	sum = probe_csum_add(sum, ack_mo);
 	probe_store16(tcp + 16, probe_csum_finish(sum));
-	return t->header_len;
+	return lay.header_len;
 }
 
 static size_t tcp_ack_build(const struct probe_template *t, uint8_t *frame, uint32_t daddr,
 			    uint16_t dport, uint64_t cookie, uint64_t now_ns)
 {
-	return tcp_ack_build_inline(t, frame, daddr, dport, cookie, now_ns);
+	return tcp_ack_build_inline(t, probe_layout_of(t), frame, daddr, dport, cookie, now_ns);
 }
 
-PROBE_DEFINE_BURST(tcp_ack_build_burst, tcp_ack_build_inline)
+/* Untagged Ethernet. */
+PROBE_DEFINE_BURST(tcp_ack_build_burst, tcp_ack_build_inline,
+		   ((struct probe_layout){14, 34, 0, 54}))
 
 const struct probe_kind probe_kind_tcp_ack = {
 	.name = "tcp-ack",

@@ -74,40 +74,45 @@ static int tcp_syn_init(struct probe_template *t, const struct probe_config *cfg
 	return 0;
 }
 
-static inline size_t tcp_syn_build_inline(const struct probe_template *t, uint8_t *frame,
+static PROBE_ALWAYS_INLINE size_t tcp_syn_build_inline(const struct probe_template *t,
+		struct probe_layout lay, uint8_t *frame,
 					  uint32_t daddr, uint16_t dport, uint64_t cookie,
 					  uint64_t now_ns)
 {
 	probe_copy_template(t, frame);
 	uint32_t daddr_mo = __builtin_bswap32(daddr);
-	probe_patch_ipv4(t, frame + t->l3_off, daddr_mo, probe_ip_id_mo(cookie), 0);
+	probe_patch_ipv4(t, frame + lay.l3_off, daddr_mo, probe_ip_id_mo(cookie), 0);
 
-	uint8_t *tcp = frame + t->l4_off;
+	uint8_t *tcp = frame + lay.l4_off;
 	uint16_t sport = cookie_source_port(cookie, t->sport_base, t->sport_count);
 	uint32_t ports_mo = probe_ports_mo(sport, dport);
 	uint32_t seq_mo = __builtin_bswap32(cookie_tcp_seq(cookie));
 	probe_store32(tcp, ports_mo);
 	probe_store32(tcp + 4, seq_mo);
-	uint32_t sum = probe_csum_add(t->l4_sum, daddr_mo);
-	sum = probe_csum_add(sum, ports_mo);
-	sum = probe_csum_add(sum, seq_mo);
-	if (t->tsval_off) {
-		/* Constant divisor: a multiply, hoisted out of burst loops. */
+	uint32_t sum = t->l4_sum;
+	if (lay.tsval_off) {
+		/* Added first, so that within a burst (same now_ns) the division by a constant
+		 * (a multiply) and this sum are computed once, outside the loop. */
 		uint32_t tsval_mo = __builtin_bswap32((uint32_t)(now_ns / 1000));
-		probe_store32(frame + t->tsval_off, tsval_mo);
+		probe_store32(frame + lay.tsval_off, tsval_mo);
 		sum = probe_csum_add(sum, tsval_mo);
 	}
+	sum = probe_csum_add(sum, daddr_mo);
+	sum = probe_csum_add(sum, ports_mo);
+	sum = probe_csum_add(sum, seq_mo);
 	probe_store16(tcp + 16, probe_csum_finish(sum));
-	return t->header_len;
+	return lay.header_len;
 }
 
 static size_t tcp_syn_build(const struct probe_template *t, uint8_t *frame, uint32_t daddr,
 			    uint16_t dport, uint64_t cookie, uint64_t now_ns)
 {
-	return tcp_syn_build_inline(t, frame, daddr, dport, cookie, now_ns);
+	return tcp_syn_build_inline(t, probe_layout_of(t), frame, daddr, dport, cookie, now_ns);
 }
 
-PROBE_DEFINE_BURST(tcp_syn_build_burst, tcp_syn_build_inline)
+/* Untagged Ethernet, Linux options. */
+PROBE_DEFINE_BURST(tcp_syn_build_burst, tcp_syn_build_inline,
+		   ((struct probe_layout){14, 34, 62, 74}))
 
 const struct probe_kind probe_kind_tcp_syn = {
 	.name = "tcp-syn",

@@ -18,13 +18,14 @@ static int udp_init(struct probe_template *t, const struct probe_config *cfg, st
 	return 0;
 }
 
-static inline size_t udp_build_inline(const struct probe_template *t, uint8_t *frame,
+static PROBE_ALWAYS_INLINE size_t udp_build_inline(const struct probe_template *t,
+		struct probe_layout lay, uint8_t *frame,
 				      uint32_t daddr, uint16_t dport, uint64_t cookie,
 				      uint64_t now_ns)
 {
 	(void)now_ns;
 	probe_copy_template(t, frame);
-	uint8_t *udp = frame + t->l4_off;
+	uint8_t *udp = frame + lay.l4_off;
 	uint32_t payload_sum = 0; /* big-endian, unfolded */
 	size_t payload_len = 0;
 	if (t->udp_payloads)
@@ -34,8 +35,8 @@ static inline size_t udp_build_inline(const struct probe_template *t, uint8_t *f
 	uint16_t udp_len_mo = __builtin_bswap16(udp_len);
 	uint16_t ip_len_mo = __builtin_bswap16((uint16_t)(PKT_IPV4_HLEN + udp_len));
 	uint32_t daddr_mo = __builtin_bswap32(daddr);
-	probe_store16(frame + t->l3_off + 2, ip_len_mo);
-	probe_patch_ipv4(t, frame + t->l3_off, daddr_mo, probe_ip_id_mo(cookie), ip_len_mo);
+	probe_store16(frame + lay.l3_off + 2, ip_len_mo);
+	probe_patch_ipv4(t, frame + lay.l3_off, daddr_mo, probe_ip_id_mo(cookie), ip_len_mo);
 
 	uint16_t sport = cookie_source_port(cookie, t->sport_base, t->sport_count);
 	uint32_t ports_mo = probe_ports_mo(sport, dport);
@@ -48,16 +49,18 @@ static inline size_t udp_build_inline(const struct probe_template *t, uint8_t *f
 	sum = probe_csum_add(sum, probe_sum_memory_order(payload_sum));
 	uint16_t check = probe_csum_finish(sum);
 	probe_store16(udp + 6, check ? check : 0xffff); /* 0 means "none" (RFC 768) */
-	return t->header_len + payload_len;
+	return lay.header_len + payload_len;
 }
 
 static size_t udp_build(const struct probe_template *t, uint8_t *frame, uint32_t daddr,
 			uint16_t dport, uint64_t cookie, uint64_t now_ns)
 {
-	return udp_build_inline(t, frame, daddr, dport, cookie, now_ns);
+	return udp_build_inline(t, probe_layout_of(t), frame, daddr, dport, cookie, now_ns);
 }
 
-PROBE_DEFINE_BURST(udp_build_burst, udp_build_inline)
+/* Untagged Ethernet. */
+PROBE_DEFINE_BURST(udp_build_burst, udp_build_inline,
+		   ((struct probe_layout){14, 34, 0, 42}))
 
 const struct probe_kind probe_kind_udp = {
 	.name = "udp",
