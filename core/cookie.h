@@ -25,6 +25,26 @@ int cookie_key_random(struct cookie_key *key);
 uint64_t cookie_compute(const struct cookie_key *key, uint32_t saddr, uint32_t daddr,
 			uint16_t dport, uint8_t proto);
 
+/* out[i] = cookie_compute(key, saddr, daddr[i], dport[i], proto[i]) for i < n, computed
+ * several lanes at a time with the widest SIMD this CPU has (chosen per call from
+ * __builtin_cpu_supports, so no global state); meant for tx bursts of 32..64. */
+void cookie_compute_batch(const struct cookie_key *key, uint32_t saddr, const uint32_t *daddr,
+			  const uint16_t *dport, const uint8_t *proto, size_t n, uint64_t *out);
+
+/* The implementations behind cookie_compute_batch, for tests and benchmarks: every one
+ * gives identical results; cookie_simd_available() says which this CPU can run. */
+enum cookie_simd {
+	COOKIE_SIMD_SCALAR,
+	COOKIE_SIMD_AVX2,   /* 4 lanes of 64 bits */
+	COOKIE_SIMD_AVX512, /* 8 lanes of 64 bits */
+};
+int cookie_simd_available(enum cookie_simd impl);
+enum cookie_simd cookie_simd_best(void);
+const char *cookie_simd_name(enum cookie_simd impl);
+void cookie_compute_batch_with(enum cookie_simd impl, const struct cookie_key *key,
+			       uint32_t saddr, const uint32_t *daddr, const uint16_t *dport,
+			       const uint8_t *proto, size_t n, uint64_t *out);
+
 /* Bits 0..31: TCP sequence number of a SYN probe (a SYN-ACK or RST acks seq+1), or the
  * acknowledgment number of an ACK probe (its RST carries it back as seq). */
 static inline uint32_t cookie_tcp_seq(uint64_t c)
