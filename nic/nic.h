@@ -1,0 +1,91 @@
+/* nic: packet I/O behind one buffer-lending interface, three backends.
+ * Contract:
+ *  - nic_open() brings up a backend ("dpdk", "afpacket", "pcap") with tx_queues transmit
+ *    and rx_queues receive queues. Queue q is used by exactly one thread; calls on
+ *    different queues never contend (no locks on the hot path).
+ *  - TX: nic_tx_alloc(q, bufs, n) lends up to n empty frame buffers of at least
+ *    NIC_FRAME_MAX bytes (DPDK mbufs, TX ring slots); the caller writes each frame into
+ *    bufs[i].data and sets bufs[i].len, then nic_tx_submit(q, bufs, n) sends all n,
+ *    retrying a full ring a bounded number of times, then freeing and counting what is
+ *    left (stats.tx_dropped). Every lent buffer must be submitted (len 0 is not sent).
+ *  - RX: nic_rx_burst(q, bufs, n) returns up to n received frames as views (data, len,
+ *    rx timestamp in ns, CLOCK_REALTIME); they stay valid until nic_rx_release(q, ...)
+ *    of the same buffers, which must come before the next nic_rx_burst on q.
+ *  - nic_get_stats() sums every queue: sent, dropped and why, received, missed by the
+ *    NIC/kernel (DPDK imissed, TPACKET tp_drops, pcap ps_drop).
+ *  - A pcap backend with rx_file set reads frames from a .pcap file instead of a device
+ *    (replay tests); nic_rx_burst returns 0 once the file is exhausted and
+ *    nic_rx_exhausted() says so.
+ *  - Errors: -1 and a one-line message in errbuf naming the bad value (interface,
+ *    EAL argument, file), never an exit. */
+#ifndef ORBIT_NIC_NIC_H
+#define ORBIT_NIC_NIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <stdio.h>
+
+#include "core/error.h"
+
+#define NIC_FRAME_MAX 2048
+#define NIC_MAX_QUEUES 16
+
+struct nic;
+
+struct nic_config {
+	const char *backend;    /* "dpdk", "afpacket", "pcap" */
+	const char *ifname;     /* kernel interface (afpacket, pcap live; dpdk af_packet vdev) */
+	const char *dpdk_args;  /* EAL arguments, space separated ("--no-huge --vdev=...") */
+	const char *dpdk_port;  /* DPDK port by name ("net_af_packet0") or PCI address; NULL: port 0 */
+	const char *rx_file;    /* pcap backend: receive from this .pcap file */
+	unsigned tx_queues;     /* 1..NIC_MAX_QUEUES */
+	unsigned rx_queues;     /* 1..NIC_MAX_QUEUES */
+	const char *rx_filter;  /* optional BPF filter for afpacket/pcap ("not tcp port 22") */
+};
+
+struct nic_buf {
+	uint8_t *data;
+	uint16_t len;
+	uint64_t rx_ns;   /* receive time (RX only) */
+	void *handle;     /* backend's own (mbuf, ring slot) */
+};
+
+struct nic_stats {
+	uint64_t tx_packets, tx_bytes;
+	uint64_t tx_dropped;   /* ring stayed full after retries: freed, not sent */
+	uint64_t tx_errors;    /* send failures reported by the backend (oerrors, errno) */
+	uint64_t rx_packets, rx_bytes;
+	uint64_t rx_missed;    /* dropped by the NIC or kernel before we saw them */
+	uint64_t rx_errors;
+};
+
+int nic_open(struct nic **out, const struct nic_config *cfg, struct errbuf *e);
+void nic_close(struct nic *nic);
+const char *nic_backend_name(const struct nic *nic);
+/* The device's MAC address (for the probe template's source MAC when not overridden). */
+int nic_mac(const struct nic *nic, uint8_t mac[6]);
+
+unsigned nic_tx_alloc(struct nic *nic, unsigned q, struct nic_buf *bufs, unsigned n);
+unsigned nic_tx_submit(struct nic *nic, unsigned q, struct nic_buf *bufs, unsigned n);
+unsigned nic_rx_burst(struct nic *nic, unsigned q, struct nic_buf *bufs, unsigned n);
+void nic_rx_release(struct nic *nic, unsigned q, struct nic_buf *bufs, unsigned n);
+bool nic_rx_exhausted(const struct nic *nic);
+void nic_get_stats(struct nic *nic, struct nic_stats *st);
+/* Extra, backend-specific counters (DPDK xstats names, TPACKET freeze count ...), for the
+ * summary; may print nothing. */
+void nic_print_stats(struct nic *nic, FILE *out);
+
+/* Address discovery for -i / -S / --source-mac / -G defaults, via netlink (routes,
+ * addresses, neighbours). nic_discover fills what it can find for reaching dst; any
+ * field the user gave is kept. */
+struct nic_addrs {
+	char ifname[32];
+	uint32_t src_addr;     /* host byte order */
+	uint8_t src_mac[6];
+	uint8_t gw_mac[6];     /* next hop's MAC for dst */
+	bool have_src_addr, have_src_mac, have_gw_mac;
+};
+int nic_discover(uint32_t dst, struct nic_addrs *a, struct errbuf *e);
+
+#endif
