@@ -119,25 +119,34 @@ int target_space_build(struct target_space *ts, const struct target_inputs *in, 
 	if (targets.n) {
 		if (ranges_to_set(&targets, &ts->allowed, e) < 0)
 			goto out;
-		if (in->allowlist_file) {
-			if (warn)
-				warn_outside(warn, &targets, &allow_set, &warned);
-			if (ipset_intersect(&ts->allowed, &allow_set) < 0)
-				goto oom;
-		}
+		if (in->allowlist_file && ipset_intersect(&ts->allowed, &allow_set) < 0)
+			goto oom;
 	} else if (ipset_add_set(&ts->allowed, &allow_set) < 0) {
 		goto oom;
 	}
-	if (warn)
-		warn_blocked(warn, targets.n ? &targets : &allows, &block_set, &blocks, &warned);
-	if (warn && warned > MAX_DROP_WARNINGS)
-		fprintf(warn, "orbit: warning: %u more target ranges lost addresses (not shown)\n",
-			warned - MAX_DROP_WARNINGS);
 	if (ipset_subtract(&ts->allowed, &block_set) < 0)
 		goto oom;
 	if (ipset_count(&ts->allowed) == 0) {
-		err_set(e, "no targets left: every given address is blocked or outside the allowlist");
+		/* One line, not a warning per range followed by an error. */
+		const struct range_list *given = targets.n ? &targets : &allows;
+		const char *by = "the blocklist";
+		for (size_t b = 0; b < blocks.n; b++)
+			if (blocks.v[b].first <= given->v[0].last && blocks.v[b].last >= given->v[0].first) {
+				by = blocks.v[b].name;
+				break;
+			}
+		err_set(e, "no targets left: %s%s is blocked (%s)%s", given->v[0].name,
+			given->n > 1 ? " and every other target" : "", by,
+			in->allowlist_file && targets.n ? " or outside the allowlist" : "");
 		goto out;
+	}
+	if (warn) {
+		if (targets.n && in->allowlist_file)
+			warn_outside(warn, &targets, &allow_set, &warned);
+		warn_blocked(warn, targets.n ? &targets : &allows, &block_set, &blocks, &warned);
+		if (warned > MAX_DROP_WARNINGS)
+			fprintf(warn, "orbit: warning: %u more target ranges lost addresses (not shown)\n",
+				warned - MAX_DROP_WARNINGS);
 	}
 	struct ipset allowed = ts->allowed;
 	struct portlist ports = ts->ports;

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian package orbit's build, tests, lab and benchmarks need. Idempotent:
+# packages already present are skipped, and apt's lists are refreshed only when needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+            libdpdk-dev dpdk libpcap-dev libjudy-dev libyaml-dev libdivide-dev)
+test_pkgs=(python3 python3-scapy tshark jq libxml2-utils iproute2 nftables tcpdump
+           valgrind nmap ndiff zmap masscan)
+lab_pkgs=()
+if [ -f tests/lab/packages.txt ]; then
+	mapfile -t lab_pkgs < <(grep -vE '^\s*(#|$)' tests/lab/packages.txt)
+fi
+
+missing=()
+for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "install-deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	# tshark asks whether non-root users may capture: answer no, without a prompt.
+	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+	apt-get update -q >/dev/null
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Lab daemons are installed by the lab's own script, which keeps them from starting in
+# the root namespace.
+if [ ${#lab_pkgs[@]} -gt 0 ] && [ -x tests/lab/install.sh ]; then
+	tests/lab/install.sh
+fi
+echo "install-deps: all packages present"

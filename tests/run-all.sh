@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# orbit's whole test run, as CI runs it (.ci/run calls this): installs what is missing,
+# builds twice with -Werror (gcc; clang with ASan+UBSan), runs every meson test suite in
+# both builds, fuzzes each libFuzzer target for FUZZ_SECONDS (default 60), and ends with
+# one line "N passed, N failed". Needs root (namespaces for the network tests).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+passed=0
+failed=0
+
+note() { echo "== $*"; }
+
+if ! bash .ci/install-deps.sh; then
+	echo "install-deps failed"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# setup DIR ARGS...: configure (or reconfigure) a build directory and build it.
+setup() {
+	local dir=$1
+	shift
+	if [ -f "$dir/build.ninja" ]; then
+		meson configure "$dir" "$@" >/dev/null
+	else
+		meson setup "$dir" "$@" >/dev/null
+	fi && ninja -C "$dir" -j2 >"$dir.log" 2>&1 || { tail -30 "$dir.log"; return 1; }
+}
+
+# run_suite DIR LABEL [ENV...]: meson test, counting results.
+run_suite() {
+	local dir=$1 label=$2
+	shift 2
+	note "tests: $label"
+	env "$@" meson test -C "$dir" --print-errorlogs --no-rebuild >"$dir.test.log" 2>&1
+	grep -E '^ *[0-9]+/[0-9]+ ' "$dir.test.log"
+	local ok fail timeout
+	ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$dir.test.log")
+	fail=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$dir.test.log")
+	timeout=$(sed -n 's/^Timeout: *\([0-9]*\).*/\1/p' "$dir.test.log")
+	if [ -z "$ok" ]; then
+		tail -40 "$dir.test.log"
+		failed=$((failed + 1))
+		return
+	fi
+	passed=$((passed + ok))
+	failed=$((failed + ${fail:-0} + ${timeout:-0}))
+	if [ "${fail:-0}" != 0 ] || [ "${timeout:-0}" != 0 ]; then
+		grep -E 'FAIL|TIMEOUT|CHECK failed|failed:|runtime error|ERROR' "$dir.test.log" | head -40
+	fi
+}
+
+note "build: gcc, -Werror"
+if setup build-test -Dwerror=true -Dbuildtype=debugoptimized; then
+	run_suite build-test "gcc build"
+else
+	failed=$((failed + 1))
+fi
+
+note "build: clang, ASan+UBSan, -Werror"
+if CC=clang setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false; then
+	run_suite build-asan "ASan+UBSan build" \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+else
+	failed=$((failed + 1))
+fi
+
+note "fuzz: ${FUZZ_SECONDS}s per target"
+if [ -x tests/fuzz/run.sh ]; then
+	if FUZZ_BUILD_DIR=$root/build-fuzz tests/fuzz/run.sh "$FUZZ_SECONDS"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
