@@ -12,6 +12,11 @@
 
 #include "core/error.h"
 
+struct str_list {
+	const char **v;
+	size_t n;
+};
+
 struct orbit_config {
 	/* What to scan. */
 	const char **targets;
@@ -35,6 +40,26 @@ struct orbit_config {
 	const char *checkpoint_file;
 	const char *resume_file;
 	bool dry_run;
+
+	/* Sending and receiving. */
+	const char *backend;     /* dpdk | afpacket | pcap; NULL: dpdk when --dpdk-args, else afpacket */
+	const char *interface;   /* -i */
+	const char *source_ip;   /* -S */
+	const char *source_mac;  /* --source-mac */
+	const char *gateway_mac; /* -G */
+	const char *dpdk_args;
+	const char *dpdk_port;
+	const char *source_ports; /* "32768-61000" */
+	uint64_t rate;            /* probes/s in all; 0 = as fast as the NIC takes them */
+	uint64_t bandwidth;       /* bits/s on the wire; overrides rate when set */
+	unsigned probes;          /* probes per target, in rounds spread over the scan */
+	unsigned cooldown;        /* seconds to keep receiving after the last probe */
+	unsigned rx_threads;
+	unsigned probe_ttl;
+	const char *tcp_options;  /* linux | windows | mss-only | none */
+	struct str_list udp_payloads; /* PORT:HEX, PORT:@FILE, PORT:NAME (repeatable) */
+	const char *output_file;  /* -o; NULL or "-": stdout */
+	const char *rx_pcap;      /* pcap backend: read replies from this file */
 
 	bool quiet;
 	bool show_help, show_version;

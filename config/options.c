@@ -11,7 +11,14 @@
 
 /* The option table: the one place that names every option. getopt_long's tables and
  * --help are generated from it, so they cannot drift apart. */
-enum opt_kind { OPT_FLAG, OPT_STRING, OPT_UINT, OPT_U64 };
+enum opt_kind {
+	OPT_FLAG,
+	OPT_STRING,
+	OPT_UINT,
+	OPT_U64,
+	OPT_SI,   /* a number with an optional K/M/G suffix (powers of 1000) */
+	OPT_LIST, /* repeatable string: appended to a struct str_list */
+};
 
 struct option_spec {
 	const char *name;  /* long name, also the YAML key */
@@ -63,6 +70,44 @@ static const struct option_spec option_table[] = {
 	 "continue the walk saved in FILE (same targets, ports, blocklist)"},
 	{"dry-run", 0, NULL, OPT_FLAG, FIELD(dry_run), NOSET, 0, 0, NULL,
 	 "print ADDR,PROTO,PORT per probe in walk order; send nothing"},
+	{"backend", 0, NULL, OPT_STRING, FIELD(backend), NOSET, 0, 0, "NAME",
+	 "packet I/O: dpdk, afpacket, pcap (default: dpdk with --dpdk-args, else afpacket)"},
+	{"interface", 'i', NULL, OPT_STRING, FIELD(interface), NOSET, 0, 0, "IF",
+	 "interface to send on (default: the route to the first target)"},
+	{"source-ip", 'S', NULL, OPT_STRING, FIELD(source_ip), NOSET, 0, 0, "ADDR",
+	 "source address of probes (default: the interface's)"},
+	{"source-mac", 0, NULL, OPT_STRING, FIELD(source_mac), NOSET, 0, 0, "MAC",
+	 "source MAC (default: the interface's)"},
+	{"gateway-mac", 'G', NULL, OPT_STRING, FIELD(gateway_mac), NOSET, 0, 0, "MAC",
+	 "next hop's MAC (default: from the neighbour table)"},
+	{"dpdk-args", 0, NULL, OPT_STRING, FIELD(dpdk_args), NOSET, 0, 0, "ARGS",
+	 "DPDK EAL arguments, e.g. \"--no-huge --vdev=net_af_packet0,iface=eth1\""},
+	{"dpdk-port", 0, NULL, OPT_STRING, FIELD(dpdk_port), NOSET, 0, 0, "NAME",
+	 "DPDK port by name or PCI address (default: port 0)"},
+	{"source-port", 's', NULL, OPT_STRING, FIELD(source_ports), NOSET, 0, 0, "A-B",
+	 "source ports of probes (default 32768-61000)"},
+	{"rate", 'r', NULL, OPT_SI, FIELD(rate), NOSET, 0, UINT64_MAX, "PPS",
+	 "probes per second in all (default 10000; 0 = as fast as possible)"},
+	{"max-rate", 0, NULL, OPT_SI, FIELD(rate), NOSET, 0, UINT64_MAX, "PPS",
+	 "nmap's name for --rate"},
+	{"bandwidth", 'B', NULL, OPT_SI, FIELD(bandwidth), NOSET, 1, UINT64_MAX, "BPS",
+	 "bits per second on the wire (K, M, G suffixes); overrides --rate"},
+	{"probes", 'P', NULL, OPT_UINT, FIELD(probes), NOSET, 1, 16, "N",
+	 "probes per target, sent in N rounds (default 1)"},
+	{"cooldown", 0, NULL, OPT_UINT, FIELD(cooldown), NOSET, 0, 3600, "SECONDS",
+	 "keep receiving this long after the last probe (default 8)"},
+	{"rx-threads", 0, NULL, OPT_UINT, FIELD(rx_threads), NOSET, 1, 16, "N",
+	 "receive threads (default 1)"},
+	{"probe-ttl", 0, NULL, OPT_UINT, FIELD(probe_ttl), NOSET, 1, 255, "TTL",
+	 "IP TTL of probes (default 64)"},
+	{"tcp-options", 0, NULL, OPT_STRING, FIELD(tcp_options), NOSET, 0, 0, "PROFILE",
+	 "SYN options: linux (default), windows, mss-only, none"},
+	{"udp-payload", 0, NULL, OPT_LIST, FIELD(udp_payloads), NOSET, 0, 0, "PORT:DATA",
+	 "UDP payload for a port: PORT:HEX, PORT:@FILE or PORT:NAME (repeatable)"},
+	{"output-file", 'o', NULL, OPT_STRING, FIELD(output_file), NOSET, 0, 0, "FILE",
+	 "write results to FILE (default stdout)"},
+	{"rx-pcap", 0, NULL, OPT_STRING, FIELD(rx_pcap), NOSET, 0, 0, "FILE",
+	 "pcap backend: classify the replies in FILE instead of listening"},
 	{"quiet", 'q', NULL, OPT_FLAG, FIELD(quiet), NOSET, 0, 0, NULL, "no status or notes on stderr"},
 	{"help", 'h', NULL, OPT_FLAG, FIELD(show_help), NOSET, 0, 0, NULL, "this help"},
 	{"version", 'V', NULL, OPT_FLAG, FIELD(show_version), NOSET, 0, 0, NULL, "print the version"},
@@ -75,12 +120,21 @@ void config_init(struct orbit_config *cfg)
 	memset(cfg, 0, sizeof *cfg);
 	cfg->shards = 1;
 	cfg->tx_threads = 1;
+	cfg->rate = 10000;
+	cfg->probes = 1;
+	cfg->cooldown = 8;
+	cfg->rx_threads = 1;
+	cfg->probe_ttl = 64;
+	cfg->tcp_options = "linux";
+	cfg->source_ports = "32768-61000";
 }
 
 void config_free(struct orbit_config *cfg)
 {
 	free(cfg->targets);
 	cfg->targets = NULL;
+	free(cfg->udp_payloads.v);
+	cfg->udp_payloads.v = NULL;
 }
 
 uint8_t config_default_proto(const struct orbit_config *cfg)
@@ -106,11 +160,47 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* "10000", "1.5M", "10G": powers of 1000, as rates and bandwidths are written. */
+static int parse_si(const char *s, uint64_t *out)
+{
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	double mult = 1;
+	if (*end == 'k' || *end == 'K')
+		mult = 1e3, end++;
+	else if (*end == 'M')
+		mult = 1e6, end++;
+	else if (*end == 'G')
+		mult = 1e9, end++;
+	if (errno || *end != '\0' || v * mult > 1.8e19)
+		return -1;
+	*out = (uint64_t)(v * mult + 0.5);
+	return 0;
+}
+
 static int apply_option(struct orbit_config *cfg, const struct option_spec *o, const char *value,
 			struct errbuf *e)
 {
 	uint64_t v = 0;
 	switch (o->kind) {
+	case OPT_SI:
+		if (parse_si(value, &v) < 0 || v < o->min)
+			return err_set(e, "invalid value '%s' for --%s: expected a number (K, M, G "
+					  "suffixes allowed)", value, o->name);
+		*(uint64_t *)field(cfg, o->offset) = v;
+		break;
+	case OPT_LIST: {
+		struct str_list *l = field(cfg, o->offset);
+		const char **nv = realloc(l->v, (l->n + 1) * sizeof *nv);
+		if (!nv)
+			return err_set(e, "out of memory");
+		l->v = nv;
+		l->v[l->n++] = value;
+		break;
+	}
 	case OPT_FLAG:
 		*(bool *)field(cfg, o->offset) = true;
 		break;
@@ -152,6 +242,11 @@ static int check_conflicts(const struct orbit_config *cfg, struct errbuf *e)
 		return err_set(e, "conflicting scan types -sS and -sA: choose one TCP probe");
 	if (cfg->ping_sweep && (cfg->scan_syn || cfg->scan_ack || cfg->scan_udp))
 		return err_set(e, "conflicting scan types: -sn (ping sweep) with a port scan");
+	if (cfg->backend && strcmp(cfg->backend, "dpdk") != 0 && strcmp(cfg->backend, "afpacket") != 0 &&
+	    strcmp(cfg->backend, "pcap") != 0)
+		return err_set(e, "invalid --backend '%s': expected dpdk, afpacket or pcap", cfg->backend);
+	if (cfg->rx_pcap && cfg->backend && strcmp(cfg->backend, "pcap") != 0)
+		return err_set(e, "--rx-pcap reads replies with the pcap backend, not '%s'", cfg->backend);
 	if (cfg->shard >= cfg->shards)
 		return err_set(e, "invalid --shard %u: must be below --shards %u (shards count from 0)",
 			       cfg->shard, cfg->shards);

@@ -8,17 +8,20 @@
 
 #include "config/config.h"
 #include "core/dryrun.h"
+#include "core/engine.h"
 #include "targets/plan.h"
 #include "targets/targets.h"
 
 enum { EXIT_RUNTIME = 1, EXIT_BAD_INPUT = 2 };
 
-static volatile sig_atomic_t stop_requested;
+/* Ctrl-C count: the one piece of state a signal handler may touch. */
+static volatile sig_atomic_t stop_requests;
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	stop_requested = 1;
+	if (stop_requests < 2)
+		stop_requests++;
 }
 
 static int bad_input(const char *msg)
@@ -64,15 +67,14 @@ static int run(struct orbit_config *cfg)
 		fprintf(stderr, "orbit: seed %" PRIu64 " (repeat this order with --seed %" PRIu64 ")\n",
 			plan.seed, plan.seed);
 	int status = 0;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
 	if (!cfg->dry_run) {
-		status = bad_input("sending probes needs the scan engine, which this build lacks: "
-				   "use --dry-run");
+		status = engine_run(cfg, &ts, &plan, &stop_requests);
 	} else {
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
-		signal(SIGPIPE, SIG_IGN);
 		/* A closed pipe (orbit --dry-run ... | head) is a normal way to stop. */
-		if (dryrun_print(&plan, &ts, stdout, &stop_requested) < 0 && errno != EPIPE) {
+		if (dryrun_print(&plan, &ts, stdout, &stop_requests) < 0 && errno != EPIPE) {
 			fprintf(stderr, "orbit: writing the walk failed: %s\n", strerror(errno));
 			status = EXIT_RUNTIME;
 		}

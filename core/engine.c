@@ -1,0 +1,568 @@
+#include "core/engine.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/cookie.h"
+#include "core/dedupe.h"
+#include "core/probe/probe.h"
+#include "core/probe/udp_payloads.h"
+#include "core/rate.h"
+#include "core/reply.h"
+#include "nic/nic.h"
+#include "output/ndjson.h"
+#include "output/sink.h"
+#include "targets/addrspec.h"
+
+enum { BURST = 32, EXIT_RUNTIME = 1, EXIT_BAD_INPUT = 2 };
+
+/* Indices into a transmit thread's templates: one per protocol the port list holds. */
+enum { KIND_TCP, KIND_UDP, KIND_ICMP, KIND_COUNT };
+
+struct scan;
+
+struct tx_thread {
+	struct scan *scan;
+	unsigned queue;
+	struct walk_arc *arc;
+	struct probe_template tmpl[KIND_COUNT];
+	bool has_kind[KIND_COUNT];
+	pthread_t tid;
+	_Atomic uint64_t sent;      /* probes handed to the NIC */
+	_Atomic uint64_t progress;  /* arc position all sent probes are behind (checkpoints) */
+	_Atomic bool done;
+};
+
+struct rx_thread {
+	struct scan *scan;
+	unsigned queue;
+	struct dedupe dedupe;
+	struct rx_counters counters;
+	uint64_t by_state[HOST_UP + 1];
+	pthread_t tid;
+	pthread_mutex_t lock; /* guards counters and by_state against the summary's reads */
+};
+
+struct scan {
+	const struct orbit_config *cfg;
+	const struct target_space *ts;
+	struct walk_plan *plan;
+	struct nic *nic;
+	struct cookie_key key;
+	struct classify_ctx classify;
+	struct udp_payload_table *udp_table;
+	struct sink out;
+	struct tx_thread tx[NIC_MAX_QUEUES];
+	struct rx_thread rx[NIC_MAX_QUEUES];
+	unsigned ntx, nrx;
+	double pps_per_thread;
+	atomic_bool stop_tx;
+	atomic_bool stop_rx;
+	bool replay; /* --rx-pcap: nothing is sent */
+};
+
+static uint64_t clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+	nanosleep(&ts, NULL);
+}
+
+static int kind_of_proto(uint8_t proto)
+{
+	return proto == PROTO_TCP ? KIND_TCP : proto == PROTO_UDP ? KIND_UDP : KIND_ICMP;
+}
+
+/* ---- transmit ---------------------------------------------------------------------- */
+
+/* Groups a burst by probe kind so each kind builds its frames (and SIMD cookies) in one
+ * call; the frames land in the NIC's own buffers. */
+static void build_burst(struct tx_thread *t, const uint64_t *idx, size_t k, struct nic_buf *bufs)
+{
+	const struct target_space *ts = t->scan->ts;
+	uint32_t daddr[KIND_COUNT][BURST];
+	uint16_t dport[KIND_COUNT][BURST];
+	uint8_t *frames[KIND_COUNT][BURST];
+	uint16_t lens[KIND_COUNT][BURST];
+	size_t slot[KIND_COUNT][BURST];
+	size_t count[KIND_COUNT] = {0};
+	for (size_t i = 0; i < k; i++) {
+		uint32_t addr;
+		struct port_entry pe;
+		target_space_decode(ts, idx[i], &addr, &pe);
+		int kind = kind_of_proto(pe.proto);
+		size_t c = count[kind]++;
+		daddr[kind][c] = addr;
+		dport[kind][c] = pe.port;
+		frames[kind][c] = bufs[i].data;
+		slot[kind][c] = i;
+	}
+	uint64_t now = clock_ns(CLOCK_REALTIME);
+	for (int kind = 0; kind < KIND_COUNT; kind++) {
+		if (!count[kind])
+			continue;
+		probe_build_burst(&t->tmpl[kind], &t->scan->key, frames[kind], lens[kind],
+				  daddr[kind], dport[kind], count[kind], now);
+		for (size_t c = 0; c < count[kind]; c++)
+			bufs[slot[kind][c]].len = lens[kind][c];
+	}
+}
+
+/* Waits for the next token: sleeps when it is far, spins when it is near (sleeping
+ * costs ~60 us of jitter, more than a token at high rates). */
+static void wait_for_token(const struct rate_limiter *rl)
+{
+	uint64_t wait = rate_wait_ns(rl);
+	if (wait > 200000)
+		sleep_ns(wait - 100000);
+}
+
+static void *tx_main(void *arg)
+{
+	struct tx_thread *t = arg;
+	struct scan *s = t->scan;
+	const struct cyclic_group *cg = &s->plan->cg;
+	struct walk_arc *arc = t->arc;
+	const uint64_t begin = arc->begin, budget = arc->budget;
+	struct rate_limiter rl;
+	uint64_t idx[BURST];
+	struct nic_buf bufs[BURST];
+	rate_init(&rl, s->pps_per_thread, BURST, clock_ns(CLOCK_MONOTONIC));
+
+	for (unsigned round = 0; round < s->cfg->probes && !atomic_load(&s->stop_tx); round++) {
+		/* Later rounds walk the arc again: retries spread over the scan, not back to back.
+		 * A resumed arc's first round starts where it stopped. */
+		if (round > 0)
+			walk_arc_init(arc, cg, begin, arc->end, begin, budget);
+		while (!walk_arc_done(arc) && !atomic_load_explicit(&s->stop_tx, memory_order_relaxed)) {
+			unsigned want = rate_take(&rl, clock_ns(CLOCK_MONOTONIC), BURST);
+			if (want == 0) {
+				wait_for_token(&rl);
+				continue;
+			}
+			unsigned m = nic_tx_alloc(s->nic, t->queue, bufs, want);
+			if (m < want)
+				rl.tokens += want - m; /* give back what could not be used */
+			if (m == 0)
+				continue;
+			size_t k = walk_next(arc, cg, idx, m);
+			build_burst(t, idx, k, bufs);
+			for (size_t i = k; i < m; i++)
+				bufs[i].len = 0; /* lent but unused: returned unsent */
+			nic_tx_submit(s->nic, t->queue, bufs, m);
+			atomic_fetch_add_explicit(&t->sent, k, memory_order_relaxed);
+			atomic_store_explicit(&t->progress, arc->pos, memory_order_relaxed);
+		}
+	}
+	atomic_store(&t->done, true);
+	return NULL;
+}
+
+/* ---- receive ----------------------------------------------------------------------- */
+
+static void *rx_main(void *arg)
+{
+	struct rx_thread *r = arg;
+	struct scan *s = r->scan;
+	struct nic_buf bufs[BURST];
+	char *out = malloc(BURST * NDJSON_LINE_MAX);
+	if (!out)
+		return NULL;
+	while (!atomic_load_explicit(&s->stop_rx, memory_order_relaxed)) {
+		unsigned n = nic_rx_burst(s->nic, r->queue, bufs, BURST);
+		if (n == 0) {
+			if (s->replay && nic_rx_exhausted(s->nic))
+				break;
+			sleep_ns(20000); /* two cores: leave the CPU to the sender while idle */
+			continue;
+		}
+		size_t used = 0;
+		unsigned lines = 0;
+		pthread_mutex_lock(&r->lock);
+		for (unsigned i = 0; i < n; i++) {
+			struct scan_result res;
+			if (!reply_classify(&s->classify, bufs[i].data, bufs[i].len, bufs[i].rx_ns, &res,
+					    &r->counters))
+				continue;
+			if (dedupe_insert(&r->dedupe, res.addr, res.proto, res.port) != 1)
+				continue;
+			r->by_state[res.state <= HOST_UP ? res.state : 0]++;
+			used += ndjson_format_result(&res, out + used, NDJSON_LINE_MAX);
+			lines++;
+		}
+		pthread_mutex_unlock(&r->lock);
+		nic_rx_release(s->nic, r->queue, bufs, n);
+		sink_write(&s->out, out, used, lines);
+	}
+	free(out);
+	return NULL;
+}
+
+/* ---- set-up ------------------------------------------------------------------------ */
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char tail;
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		if (v[i] > 255)
+			return -1;
+		mac[i] = (uint8_t)v[i];
+	}
+	return 0;
+}
+
+static int parse_port_range(const char *s, uint16_t *base, uint32_t *count)
+{
+	unsigned lo, hi;
+	char tail;
+	int n = sscanf(s, "%u-%u%c", &lo, &hi, &tail);
+	if (n == 1)
+		hi = lo;
+	else if (n != 2)
+		return -1;
+	if (lo < 1 || hi > 65535 || hi < lo)
+		return -1;
+	*base = (uint16_t)lo;
+	*count = hi - lo + 1;
+	return 0;
+}
+
+/* Addresses the probes need: from the user, else discovered. Bad values exit 2. */
+static int resolve_addresses(const struct orbit_config *cfg, const struct target_space *ts,
+			     struct nic_addrs *a, int *status, struct errbuf *e)
+{
+	memset(a, 0, sizeof *a);
+	*status = EXIT_BAD_INPUT;
+	if (cfg->interface) {
+		if (strlen(cfg->interface) >= sizeof a->ifname)
+			return err_set(e, "invalid interface '%s': name too long", cfg->interface);
+		strcpy(a->ifname, cfg->interface);
+	}
+	if (cfg->source_ip) {
+		if (addrspec_parse_ipv4(cfg->source_ip, &a->src_addr) < 0)
+			return err_set(e, "invalid --source-ip '%s'", cfg->source_ip);
+		a->have_src_addr = true;
+	}
+	if (cfg->source_mac) {
+		if (parse_mac(cfg->source_mac, a->src_mac) < 0)
+			return err_set(e, "invalid --source-mac '%s'", cfg->source_mac);
+		a->have_src_mac = true;
+	}
+	if (cfg->gateway_mac) {
+		if (parse_mac(cfg->gateway_mac, a->gw_mac) < 0)
+			return err_set(e, "invalid --gateway-mac '%s'", cfg->gateway_mac);
+		a->have_gw_mac = true;
+	}
+	*status = EXIT_RUNTIME;
+	if (a->have_src_addr && a->have_src_mac && a->have_gw_mac && a->ifname[0])
+		return 0;
+	return nic_discover(ipindex_addr(&ts->index, 0), a, e);
+}
+
+static int init_templates(struct scan *s, const struct nic_addrs *a, struct errbuf *e)
+{
+	const struct orbit_config *cfg = s->cfg;
+	struct probe_config pc = {0};
+	memcpy(pc.src_mac, a->src_mac, 6);
+	memcpy(pc.dst_mac, a->gw_mac, 6);
+	pc.saddr = a->src_addr;
+	if (parse_port_range(cfg->source_ports, &pc.sport_base, &pc.sport_count) < 0)
+		return err_set(e, "invalid --source-port '%s': expected A-B within 1-65535",
+			       cfg->source_ports);
+	pc.ttl = (uint8_t)cfg->probe_ttl;
+	if (tcp_option_profile_parse(cfg->tcp_options, &pc.tcp_options, e) < 0)
+		return -1;
+	pc.udp_payloads = s->udp_table;
+
+	bool present[KIND_COUNT] = {false};
+	for (size_t i = 0; i < s->ts->ports.n; i++)
+		present[kind_of_proto(s->ts->ports.v[i].proto)] = true;
+	const struct probe_kind *kinds[KIND_COUNT] = {
+		cfg->scan_ack ? &probe_kind_tcp_ack : &probe_kind_tcp_syn, &probe_kind_udp,
+		&probe_kind_icmp_echo};
+	for (unsigned t = 0; t < s->ntx; t++)
+		for (int k = 0; k < KIND_COUNT; k++) {
+			s->tx[t].has_kind[k] = present[k];
+			if (present[k] && probe_template_init(&s->tx[t].tmpl[k], kinds[k], &pc, e) < 0)
+				return -1;
+		}
+
+	s->classify.key = &s->key;
+	s->classify.our_addrs[0] = a->src_addr;
+	s->classify.n_our_addrs = 1;
+	s->classify.sport_base = pc.sport_base;
+	s->classify.sport_count = pc.sport_count;
+	s->classify.tcp_probe = cfg->scan_ack ? TCP_PROBE_ACK : TCP_PROBE_SYN;
+	s->classify.link = REPLY_LINK_ETHERNET;
+	s->classify.udp_check = udp_payload_check_reply;
+	s->classify.udp_table = s->udp_table;
+	return 0;
+}
+
+static double pps_of(const struct orbit_config *cfg, const struct scan *s)
+{
+	if (!cfg->bandwidth)
+		return (double)cfg->rate;
+	/* Bits on the wire per probe: the frame (at least 60 bytes) + FCS, preamble, gap. */
+	size_t len = s->tx[0].tmpl[s->tx[0].has_kind[KIND_TCP] ? KIND_TCP
+				 : s->tx[0].has_kind[KIND_UDP] ? KIND_UDP : KIND_ICMP].header_len;
+	if (len < 60)
+		len = 60;
+	return (double)cfg->bandwidth / ((double)(len + 4 + 8 + 12) * 8);
+}
+
+/* ---- the run ----------------------------------------------------------------------- */
+
+static uint64_t total_sent(struct scan *s)
+{
+	uint64_t n = 0;
+	for (unsigned t = 0; t < s->ntx; t++)
+		n += atomic_load(&s->tx[t].sent);
+	return n;
+}
+
+static bool all_tx_done(struct scan *s)
+{
+	for (unsigned t = 0; t < s->ntx; t++)
+		if (!atomic_load(&s->tx[t].done))
+			return false;
+	return true;
+}
+
+static void save_checkpoint(struct scan *s)
+{
+	if (!s->cfg->checkpoint_file || s->replay)
+		return;
+	/* A copy whose positions are what has been sent, not what a thread is building. */
+	struct walk_plan snap = *s->plan;
+	struct walk_arc arcs[NIC_MAX_QUEUES];
+	for (unsigned t = 0; t < s->ntx; t++) {
+		arcs[t] = s->plan->arcs[t];
+		arcs[t].pos = atomic_load(&s->tx[t].progress);
+	}
+	snap.arcs = arcs;
+	struct errbuf e;
+	if (walk_plan_save(&snap, s->cfg->checkpoint_file, &e) < 0)
+		fprintf(stderr, "orbit: %s\n", e.msg);
+}
+
+static void print_summary(struct scan *s, double seconds)
+{
+	struct rx_counters c = {0};
+	uint64_t by_state[HOST_UP + 1] = {0}, dups = 0;
+	for (unsigned r = 0; r < s->nrx; r++) {
+		pthread_mutex_lock(&s->rx[r].lock);
+		c.frames += s->rx[r].counters.frames;
+		c.results += s->rx[r].counters.results;
+		for (int d = 0; d < RX_DROP_COUNT; d++)
+			c.drops[d] += s->rx[r].counters.drops[d];
+		for (int k = 0; k <= HOST_UP; k++)
+			by_state[k] += s->rx[r].by_state[k];
+		dups += s->rx[r].dedupe.duplicates;
+		pthread_mutex_unlock(&s->rx[r].lock);
+	}
+	struct nic_stats ns;
+	nic_get_stats(s->nic, &ns);
+	uint64_t sent = total_sent(s), hits = 0;
+	for (int k = 0; k <= HOST_UP; k++)
+		hits += by_state[k];
+	fprintf(stderr, "orbit: %.1f s, sent %" PRIu64 " (%.0f/s), received %" PRIu64
+			", results %" PRIu64 " (open %" PRIu64 ", closed %" PRIu64 ", filtered %" PRIu64
+			", unfiltered %" PRIu64 ", up %" PRIu64 "), duplicates %" PRIu64
+			", output %" PRIu64 " lines; nic: tx-dropped %" PRIu64 ", tx-errors %" PRIu64
+			", rx-missed %" PRIu64 "; not ours:",
+		seconds, sent, seconds > 0 ? (double)sent / seconds : 0.0, c.frames, hits,
+		by_state[PORT_OPEN], by_state[PORT_CLOSED], by_state[PORT_FILTERED],
+		by_state[PORT_UNFILTERED], by_state[HOST_UP], dups, s->out.lines, ns.tx_dropped,
+		ns.tx_errors, ns.rx_missed);
+	int any = 0;
+	for (int d = 0; d < RX_DROP_COUNT; d++)
+		if (c.drops[d]) {
+			fprintf(stderr, " %s %" PRIu64, rx_drop_name((enum rx_drop)d), c.drops[d]);
+			any = 1;
+		}
+	fprintf(stderr, "%s\n", any ? "" : " none");
+}
+
+/* Waits until every transmit thread is done (or a stop), saving a checkpoint every few
+ * seconds; then the cooldown, shortened by a first Ctrl-C, ended by a second. */
+static void supervise(struct scan *s, volatile sig_atomic_t *stops)
+{
+	uint64_t last_save = clock_ns(CLOCK_MONOTONIC);
+	while (!all_tx_done(s) && *stops == 0) {
+		sleep_ns(20000000);
+		if (s->cfg->checkpoint_file && clock_ns(CLOCK_MONOTONIC) - last_save > 5000000000u) {
+			save_checkpoint(s);
+			last_save = clock_ns(CLOCK_MONOTONIC);
+		}
+	}
+	atomic_store(&s->stop_tx, true);
+	uint64_t cooldown = (uint64_t)s->cfg->cooldown * 1000000000u;
+	if (*stops > 0 && cooldown > 2000000000u)
+		cooldown = 2000000000u; /* interrupted: a short cooldown for replies in flight */
+	if (s->replay)
+		cooldown = UINT64_MAX; /* the file's end stops the receive threads */
+	uint64_t until = clock_ns(CLOCK_MONOTONIC) + (cooldown == UINT64_MAX ? 0 : cooldown);
+	while (*stops < 2) {
+		if (s->replay) {
+			if (nic_rx_exhausted(s->nic))
+				break;
+		} else if (clock_ns(CLOCK_MONOTONIC) >= until) {
+			break;
+		}
+		sleep_ns(10000000);
+	}
+}
+
+int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
+	       struct walk_plan *plan, volatile sig_atomic_t *stop_requests)
+{
+	struct errbuf e;
+	struct nic_addrs addrs;
+	int status;
+	struct scan *s = calloc(1, sizeof *s);
+	if (!s) {
+		fprintf(stderr, "orbit: out of memory\n");
+		return EXIT_RUNTIME;
+	}
+	s->cfg = cfg;
+	s->ts = ts;
+	s->plan = plan;
+	s->ntx = plan->threads;
+	s->nrx = cfg->rx_threads;
+	s->replay = cfg->rx_pcap != NULL;
+	if (s->ntx > NIC_MAX_QUEUES) {
+		fprintf(stderr, "orbit: invalid -T %u: at most %d transmit threads\n", s->ntx,
+			NIC_MAX_QUEUES);
+		free(s);
+		return EXIT_BAD_INPUT;
+	}
+	status = EXIT_BAD_INPUT;
+	s->udp_table = udp_payload_table_new(true);
+	if (!s->udp_table) {
+		fprintf(stderr, "orbit: out of memory\n");
+		free(s);
+		return EXIT_RUNTIME;
+	}
+	for (size_t i = 0; i < cfg->udp_payloads.n; i++)
+		if (udp_payload_parse_option(s->udp_table, cfg->udp_payloads.v[i], &e) < 0)
+			goto fail;
+	if (sink_open(&s->out, cfg->output_file) < 0) {
+		err_set(&e, "cannot write --output-file '%s': %s", cfg->output_file, strerror(errno));
+		goto fail;
+	}
+	if (resolve_addresses(cfg, ts, &addrs, &status, &e) < 0)
+		goto fail_sink;
+	struct nic_config nc = {
+		.backend = cfg->backend ? cfg->backend
+			   : cfg->rx_pcap ? "pcap"
+			   : cfg->dpdk_args ? "dpdk" : "afpacket",
+		.ifname = addrs.ifname[0] ? addrs.ifname : NULL,
+		.dpdk_args = cfg->dpdk_args,
+		.dpdk_port = cfg->dpdk_port,
+		.rx_file = cfg->rx_pcap,
+		.tx_queues = s->ntx,
+		.rx_queues = s->nrx,
+	};
+	status = EXIT_RUNTIME;
+	if (nic_open(&s->nic, &nc, &e) < 0)
+		goto fail_sink;
+	if (!addrs.have_src_mac && nic_mac(s->nic, addrs.src_mac) == 0)
+		addrs.have_src_mac = true;
+	if (cookie_key_random(&s->key) < 0) {
+		err_set(&e, "cannot read random bytes for the cookie key: %s", strerror(errno));
+		goto fail_nic;
+	}
+	status = EXIT_BAD_INPUT;
+	if (init_templates(s, &addrs, &e) < 0)
+		goto fail_nic;
+	s->pps_per_thread = pps_of(cfg, s) / s->ntx;
+	status = EXIT_RUNTIME;
+
+	if (!cfg->quiet) {
+		char src[16];
+		addrspec_format_ipv4(addrs.src_addr, src);
+		fprintf(stderr, "orbit: %" PRIu64 " probes x %u round(s) from %s on %s via %s, %s\n",
+			ts->n, cfg->probes, src, addrs.ifname[0] ? addrs.ifname : "?",
+			nic_backend_name(s->nic),
+			s->pps_per_thread > 0 ? "paced" : "unpaced");
+	}
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	unsigned started_rx = 0, started_tx = 0;
+	for (unsigned r = 0; r < s->nrx; r++) {
+		s->rx[r].scan = s;
+		s->rx[r].queue = r;
+		dedupe_init(&s->rx[r].dedupe);
+		pthread_mutex_init(&s->rx[r].lock, NULL);
+		if (pthread_create(&s->rx[r].tid, NULL, rx_main, &s->rx[r]) != 0)
+			break;
+		started_rx++;
+	}
+	for (unsigned t = 0; !s->replay && started_rx == s->nrx && t < s->ntx; t++) {
+		s->tx[t].scan = s;
+		s->tx[t].queue = t;
+		s->tx[t].arc = &plan->arcs[t];
+		atomic_store(&s->tx[t].progress, plan->arcs[t].pos);
+		if (pthread_create(&s->tx[t].tid, NULL, tx_main, &s->tx[t]) != 0)
+			break;
+		started_tx++;
+	}
+	if (s->replay)
+		for (unsigned t = 0; t < s->ntx; t++)
+			atomic_store(&s->tx[t].done, true);
+	if (started_rx == s->nrx && (s->replay || started_tx == s->ntx)) {
+		supervise(s, stop_requests);
+		status = 0;
+	} else {
+		fprintf(stderr, "orbit: cannot start threads: %s\n", strerror(errno));
+	}
+	atomic_store(&s->stop_tx, true);
+	for (unsigned t = 0; t < started_tx; t++)
+		pthread_join(s->tx[t].tid, NULL);
+	atomic_store(&s->stop_rx, true);
+	for (unsigned r = 0; r < started_rx; r++)
+		pthread_join(s->rx[r].tid, NULL);
+	sink_flush(&s->out);
+	if (s->out.failed && s->out.failed != EPIPE) {
+		fprintf(stderr, "orbit: writing results failed: %s\n", strerror(s->out.failed));
+		status = EXIT_RUNTIME;
+	}
+	save_checkpoint(s);
+	if (!cfg->quiet)
+		print_summary(s, (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9);
+	for (unsigned r = 0; r < started_rx; r++) {
+		dedupe_free(&s->rx[r].dedupe);
+		pthread_mutex_destroy(&s->rx[r].lock);
+	}
+	nic_close(s->nic);
+	sink_close(&s->out);
+	udp_payload_table_free(s->udp_table);
+	free(s);
+	return status;
+
+fail_nic:
+	nic_close(s->nic);
+fail_sink:
+	sink_close(&s->out);
+fail:
+	fprintf(stderr, "orbit: %s\n", e.msg);
+	udp_payload_table_free(s->udp_table);
+	free(s);
+	return status;
+}

@@ -1,0 +1,23 @@
+/* The scan engine: one scan from plan to summary.
+ * Contract: engine_run() discovers addresses (unless given), opens the NIC backend,
+ * starts the receive threads, then one transmit thread per arc of the plan; each sends
+ * its arc's probes (--probes rounds) paced by its share of the rate, in bursts of
+ * buffers lent by the NIC. When every transmit thread is done it keeps receiving for
+ * the cooldown, then stops, flushes every result and prints a one-line summary on
+ * stderr. *stop_requests counts Ctrl-Cs: the first stops sending (short cooldown), the
+ * second stops receiving at once; results already received are always flushed.
+ * Returns the exit status: 0 success, 1 runtime failure, 2 bad input (reported in one
+ * line before anything is sent). */
+#ifndef ORBIT_CORE_ENGINE_H
+#define ORBIT_CORE_ENGINE_H
+
+#include <signal.h>
+
+#include "config/config.h"
+#include "targets/plan.h"
+#include "targets/targets.h"
+
+int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
+	       struct walk_plan *plan, volatile sig_atomic_t *stop_requests);
+
+#endif

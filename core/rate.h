@@ -1,0 +1,50 @@
+/* Send pacing: a token bucket per transmit thread, each holding its share of the global
+ * rate. Contract: rate_init(r, pps, burst, now) starts empty; rate_take(r, now, want)
+ * returns how many probes may go now (0..want) and consumes them; rate_wait_ns() says
+ * how long until the next one. Tokens are fractional (a double), so rates from well
+ * under 1 pps per thread to tens of millions stay exact over a second; at most `burst`
+ * tokens accumulate, so an idle moment does not turn into a burst later. pps 0 means
+ * unlimited. Clock: CLOCK_MONOTONIC nanoseconds, read once per burst by the caller. */
+#ifndef ORBIT_CORE_RATE_H
+#define ORBIT_CORE_RATE_H
+
+#include <stdint.h>
+
+struct rate_limiter {
+	double per_ns;  /* tokens per nanosecond; 0 = unlimited */
+	double tokens;
+	double burst;
+	uint64_t last_ns;
+};
+
+static inline void rate_init(struct rate_limiter *r, double pps, unsigned burst, uint64_t now_ns)
+{
+	r->per_ns = pps / 1e9;
+	r->tokens = 0;
+	/* A burst of at most 1/100 s of traffic keeps the rate within 1 % over a second. */
+	double cap = pps / 100.0;
+	r->burst = cap < 1 ? 1 : cap > burst ? burst : cap;
+	r->last_ns = now_ns;
+}
+
+static inline unsigned rate_take(struct rate_limiter *r, uint64_t now_ns, unsigned want)
+{
+	if (r->per_ns == 0)
+		return want;
+	r->tokens += (double)(now_ns - r->last_ns) * r->per_ns;
+	r->last_ns = now_ns;
+	if (r->tokens > r->burst)
+		r->tokens = r->burst;
+	unsigned n = r->tokens >= want ? want : (unsigned)r->tokens;
+	r->tokens -= n;
+	return n;
+}
+
+static inline uint64_t rate_wait_ns(const struct rate_limiter *r)
+{
+	if (r->per_ns == 0 || r->tokens >= 1)
+		return 0;
+	return (uint64_t)((1.0 - r->tokens) / r->per_ns) + 1;
+}
+
+#endif
