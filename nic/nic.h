@@ -16,6 +16,11 @@
  *  - A pcap backend with rx_file set reads frames from a .pcap file instead of a device
  *    (replay tests); nic_rx_burst returns 0 once the file is exhausted and
  *    nic_rx_exhausted() says so.
+ *  - DPDK's EAL is process-global: one nic per process may use the dpdk backend, once
+ *    (EAL cannot be initialised again after nic_close). rte_eal_init pins the calling
+ *    thread to the main lcore; threads created afterwards inherit that affinity.
+ *  - nic_get_stats/nic_print_stats may run on a monitor thread while queues are busy,
+ *    but only one thread at a time may call them.
  *  - Errors: -1 and a one-line message in errbuf naming the bad value (interface,
  *    EAL argument, file), never an exit. */
 #ifndef ORBIT_NIC_NIC_H
@@ -63,8 +68,17 @@ struct nic_stats {
 int nic_open(struct nic **out, const struct nic_config *cfg, struct errbuf *e);
 void nic_close(struct nic *nic);
 const char *nic_backend_name(const struct nic *nic);
+/* The queue counts really set up. tx equals what was asked; rx may be fewer (pcap: always
+ * 1; dpdk: 1 when the PMD has no RSS): run that many rx threads. */
+unsigned nic_tx_queue_count(const struct nic *nic);
+unsigned nic_rx_queue_count(const struct nic *nic);
 /* The device's MAC address (for the probe template's source MAC when not overridden). */
 int nic_mac(const struct nic *nic, uint8_t mac[6]);
+
+/* Call once on each thread that uses a queue, before using it: for dpdk it registers a
+ * non-EAL thread with EAL so mbuf allocation uses a per-thread cache; a no-op elsewhere.
+ * -1 if EAL has no lcore slot left (the thread still works, without a cache). */
+int nic_thread_register(struct nic *nic);
 
 unsigned nic_tx_alloc(struct nic *nic, unsigned q, struct nic_buf *bufs, unsigned n);
 unsigned nic_tx_submit(struct nic *nic, unsigned q, struct nic_buf *bufs, unsigned n);

@@ -1,0 +1,477 @@
+/* afpacket: the kernel's AF_PACKET sockets, no DPDK set-up needed.
+ *  - RX: one socket per rx queue with a TPACKET_V3 (block-based) mmap ring. Frames are
+ *    lent straight out of the ring; a block goes back to the kernel when every frame in
+ *    it has been lent and released. Several rx queues join one fanout group whose classic
+ *    BPF program hashes the IPv4 source address, so each host's replies always land on
+ *    the same queue (per-queue dedupe stays exact). PACKET_IGNORE_OUTGOING keeps our own
+ *    probes off the rx rings. tp_drops from PACKET_STATISTICS count as rx_missed.
+ *  - TX: one socket per tx queue, PACKET_QDISC_BYPASS. Default: a TPACKET_V2
+ *    PACKET_TX_RING whose slots are lent to the caller (no copy) and kicked with one
+ *    send() per burst. ORBIT_AFPACKET_TX=sendmmsg selects a copy through sendmmsg(2)
+ *    from per-queue buffers instead (kept for the benchmark's comparison).
+ *  - Caveat: the kernel strips 802.1Q tags into metadata before AF_PACKET sees frames;
+ *    they are not put back. */
+#include "nic/nic_internal.h"
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifndef PACKET_FANOUT_FLAG_UNIQUEID
+#define PACKET_FANOUT_FLAG_UNIQUEID 0x2000
+#endif
+
+/* RX ring: 32 blocks of 256 KiB (8 MiB a queue); a block is handed to us when full or
+ * after RX_BLOCK_TIMEOUT_MS, which bounds the latency a quiet link adds. */
+#define RX_BLOCK_SIZE (1u << 18)
+#define RX_BLOCK_COUNT 32u
+#define RX_FRAME_SIZE 2048u
+#define RX_BLOCK_TIMEOUT_MS 2u
+/* TX ring: 4 KiB slots so each holds NIC_FRAME_MAX bytes after the slot header. */
+#define TX_FRAME_SIZE 4096u
+#define TX_BLOCK_SIZE (1u << 16)
+#define TX_FRAME_COUNT 2048u
+#define TX_DATA_OFFSET TPACKET_ALIGN(sizeof(struct tpacket2_hdr))
+/* How often a full ring is kicked, or a short sendmmsg retried, before giving up. */
+#define TX_RETRIES 8
+
+struct afp_rxq {
+	int fd;
+	uint8_t *ring;
+	unsigned cur_block;      /* block being walked (or next to wait for) */
+	bool block_open;         /* cur_block is ours and partly walked */
+	uint8_t *next_frame;
+	uint32_t frames_left;
+	unsigned blocks_done;    /* blocks fully lent by the last burst, returned on release */
+	unsigned release_block;  /* first of them */
+	uint64_t missed_total, freeze_total; /* stats thread only */
+	struct nic_queue_counters c;
+};
+
+struct afp_txq {
+	int fd;
+	uint8_t *ring;           /* tx ring mode */
+	unsigned head;           /* next slot to lend */
+	uint8_t *copy_bufs;      /* sendmmsg mode: NIC_BURST_MAX frames of NIC_FRAME_MAX */
+	struct nic_queue_counters c;
+};
+
+struct afp {
+	int ifindex;
+	bool tx_ring;
+	struct afp_rxq rx[NIC_MAX_QUEUES];
+	struct afp_txq tx[NIC_MAX_QUEUES];
+};
+
+static int set_opt(int fd, int opt, const void *val, socklen_t len, const char *what,
+		   const char *ifname, struct errbuf *e)
+{
+	if (setsockopt(fd, SOL_PACKET, opt, val, len) < 0)
+		return err_set(e, "afpacket %s on '%s': %s", what, ifname, strerror(errno));
+	return 0;
+}
+
+static int bind_to(int fd, int ifindex, uint16_t proto, const char *ifname, struct errbuf *e)
+{
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET,
+				  .sll_protocol = htons(proto),
+				  .sll_ifindex = ifindex};
+	if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0)
+		return err_set(e, "afpacket bind to '%s': %s", ifname, strerror(errno));
+	return 0;
+}
+
+static int attach_filter(int fd, const char *filter, struct errbuf *e)
+{
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+	if (!dead)
+		return err_set(e, "afpacket: pcap_open_dead failed");
+	struct bpf_program prog;
+	if (pcap_compile(dead, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		err_set(e, "bad rx filter '%s': %s", filter, pcap_geterr(dead));
+		pcap_close(dead);
+		return -1;
+	}
+	struct sock_fprog fprog = {.len = (unsigned short)prog.bf_len,
+				   .filter = (struct sock_filter *)prog.bf_insns};
+	int rc = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog);
+	pcap_freecode(&prog);
+	pcap_close(dead);
+	if (rc < 0)
+		return err_set(e, "afpacket: attaching rx filter '%s': %s", filter, strerror(errno));
+	return 0;
+}
+
+/* Fanout program: queue = hash(IPv4 source address) % members. SKF_NET_OFF makes the load
+ * relative to the network header whatever the link layer did; frames too short for it
+ * (the load fails) go to queue 0. */
+static int join_fanout(struct afp *afp, unsigned nq, const char *ifname, struct errbuf *e)
+{
+	int arg = (PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_UNIQUEID) << 16;
+	if (set_opt(afp->rx[0].fd, PACKET_FANOUT, &arg, sizeof arg, "fanout", ifname, e) < 0)
+		return -1;
+	int got = 0;
+	socklen_t len = sizeof got;
+	if (getsockopt(afp->rx[0].fd, SOL_PACKET, PACKET_FANOUT, &got, &len) < 0)
+		return err_set(e, "afpacket: reading fanout id on '%s': %s", ifname, strerror(errno));
+	arg = (got & 0xffff) | (PACKET_FANOUT_CBPF << 16);
+	for (unsigned q = 1; q < nq; q++)
+		if (set_opt(afp->rx[q].fd, PACKET_FANOUT, &arg, sizeof arg, "fanout", ifname, e) <
+		    0)
+			return -1;
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)SKF_NET_OFF + 12),
+		BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 2654435761u),
+		BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
+		BPF_STMT(BPF_RET | BPF_A, 0),
+	};
+	struct sock_fprog prog = {.len = sizeof code / sizeof code[0], .filter = code};
+	return set_opt(afp->rx[0].fd, PACKET_FANOUT_DATA, &prog, sizeof prog, "fanout program",
+		       ifname, e);
+}
+
+static int open_rxq(struct afp *afp, struct afp_rxq *q, const struct nic_config *cfg,
+		    struct errbuf *e)
+{
+	/* Protocol 0 until bind: the socket sees nothing before its ring and filter exist. */
+	q->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (q->fd < 0)
+		return err_set(e, "afpacket socket for '%s': %s", cfg->ifname, strerror(errno));
+	int one = 1, version = TPACKET_V3;
+	if (set_opt(q->fd, PACKET_VERSION, &version, sizeof version, "TPACKET_V3", cfg->ifname,
+		    e) < 0 ||
+	    set_opt(q->fd, PACKET_IGNORE_OUTGOING, &one, sizeof one, "ignore outgoing",
+		    cfg->ifname, e) < 0)
+		return -1;
+	struct tpacket_req3 req = {
+		.tp_block_size = RX_BLOCK_SIZE,
+		.tp_block_nr = RX_BLOCK_COUNT,
+		.tp_frame_size = RX_FRAME_SIZE,
+		.tp_frame_nr = RX_BLOCK_SIZE / RX_FRAME_SIZE * RX_BLOCK_COUNT,
+		.tp_retire_blk_tov = RX_BLOCK_TIMEOUT_MS,
+	};
+	if (set_opt(q->fd, PACKET_RX_RING, &req, sizeof req, "rx ring", cfg->ifname, e) < 0)
+		return -1;
+	void *ring = mmap(NULL, (size_t)RX_BLOCK_SIZE * RX_BLOCK_COUNT, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_POPULATE, q->fd, 0);
+	if (ring == MAP_FAILED)
+		return err_set(e, "afpacket rx ring mmap on '%s': %s", cfg->ifname, strerror(errno));
+	q->ring = ring;
+	if (cfg->rx_filter && cfg->rx_filter[0] && attach_filter(q->fd, cfg->rx_filter, e) < 0)
+		return -1;
+	return bind_to(q->fd, afp->ifindex, ETH_P_ALL, cfg->ifname, e);
+}
+
+static int open_txq(struct afp *afp, struct afp_txq *q, const struct nic_config *cfg,
+		    struct errbuf *e)
+{
+	/* Protocol 0: a send-only socket, nothing is queued to it on receive. */
+	q->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (q->fd < 0)
+		return err_set(e, "afpacket socket for '%s': %s", cfg->ifname, strerror(errno));
+	int one = 1;
+	if (set_opt(q->fd, PACKET_QDISC_BYPASS, &one, sizeof one, "qdisc bypass", cfg->ifname,
+		    e) < 0)
+		return -1;
+	if (afp->tx_ring) {
+		int version = TPACKET_V2;
+		struct tpacket_req req = {
+			.tp_block_size = TX_BLOCK_SIZE,
+			.tp_block_nr = TX_FRAME_COUNT / (TX_BLOCK_SIZE / TX_FRAME_SIZE),
+			.tp_frame_size = TX_FRAME_SIZE,
+			.tp_frame_nr = TX_FRAME_COUNT,
+		};
+		/* PACKET_LOSS: a malformed slot is marked and skipped instead of stalling
+		 * the ring. */
+		if (set_opt(q->fd, PACKET_VERSION, &version, sizeof version, "TPACKET_V2",
+			    cfg->ifname, e) < 0 ||
+		    set_opt(q->fd, PACKET_LOSS, &one, sizeof one, "packet loss", cfg->ifname,
+			    e) < 0 ||
+		    set_opt(q->fd, PACKET_TX_RING, &req, sizeof req, "tx ring", cfg->ifname,
+			    e) < 0)
+			return -1;
+		void *ring = mmap(NULL, (size_t)TX_FRAME_SIZE * TX_FRAME_COUNT,
+				  PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, q->fd, 0);
+		if (ring == MAP_FAILED)
+			return err_set(e, "afpacket tx ring mmap on '%s': %s", cfg->ifname, strerror(errno));
+		q->ring = ring;
+	} else {
+		q->copy_bufs = aligned_alloc(64, (size_t)NIC_BURST_MAX * NIC_FRAME_MAX);
+		if (!q->copy_bufs)
+			return err_set(e, "afpacket: out of memory for tx buffers");
+	}
+	return bind_to(q->fd, afp->ifindex, 0, cfg->ifname, e);
+}
+
+static void afp_close(struct nic *nic)
+{
+	struct afp *afp = nic->backend;
+	if (!afp)
+		return;
+	for (unsigned q = 0; q < NIC_MAX_QUEUES; q++) {
+		if (afp->rx[q].ring)
+			munmap(afp->rx[q].ring, (size_t)RX_BLOCK_SIZE * RX_BLOCK_COUNT);
+		if (afp->rx[q].fd >= 0)
+			close(afp->rx[q].fd);
+		if (afp->tx[q].ring)
+			munmap(afp->tx[q].ring, (size_t)TX_FRAME_SIZE * TX_FRAME_COUNT);
+		free(afp->tx[q].copy_bufs);
+		if (afp->tx[q].fd >= 0)
+			close(afp->tx[q].fd);
+	}
+	free(afp);
+	nic->backend = NULL;
+}
+
+static int afp_open(struct nic *nic, const struct nic_config *cfg, struct errbuf *e)
+{
+	if (!cfg->ifname || !cfg->ifname[0])
+		return err_set(e, "afpacket needs an interface (-i)");
+	unsigned ifindex = if_nametoindex(cfg->ifname);
+	if (ifindex == 0)
+		return err_set(e, "unknown interface '%s'", cfg->ifname);
+	const char *mode = getenv("ORBIT_AFPACKET_TX");
+	if (mode && strcmp(mode, "ring") != 0 && strcmp(mode, "sendmmsg") != 0)
+		return err_set(e, "bad ORBIT_AFPACKET_TX '%s' (ring, sendmmsg)", mode);
+	struct afp *afp = calloc(1, sizeof *afp);
+	if (!afp)
+		return err_set(e, "out of memory opening afpacket on '%s'", cfg->ifname);
+	for (unsigned q = 0; q < NIC_MAX_QUEUES; q++)
+		afp->rx[q].fd = afp->tx[q].fd = -1;
+	afp->ifindex = (int)ifindex;
+	afp->tx_ring = !mode || strcmp(mode, "ring") == 0;
+	nic->backend = afp;
+	nic->tx_queues = cfg->tx_queues;
+	nic->rx_queues = cfg->rx_queues;
+	for (unsigned q = 0; q < cfg->rx_queues; q++)
+		if (open_rxq(afp, &afp->rx[q], cfg, e) < 0)
+			goto fail;
+	if (cfg->rx_queues > 1 && join_fanout(afp, cfg->rx_queues, cfg->ifname, e) < 0)
+		goto fail;
+	for (unsigned q = 0; q < cfg->tx_queues; q++)
+		if (open_txq(afp, &afp->tx[q], cfg, e) < 0)
+			goto fail;
+	if (nic_ifmac(cfg->ifname, nic->mac, e) == 0)
+		nic->have_mac = true;
+	return 0;
+fail:
+	afp_close(nic);
+	return -1;
+}
+
+static struct tpacket2_hdr *tx_slot(const struct afp_txq *q, unsigned pos)
+{
+	return (struct tpacket2_hdr *)(q->ring + (size_t)(pos % TX_FRAME_COUNT) * TX_FRAME_SIZE);
+}
+
+static uint32_t slot_status(struct tpacket2_hdr *h)
+{
+	return __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+}
+
+static unsigned afp_tx_alloc(struct nic *nic, unsigned qi, struct nic_buf *bufs, unsigned n)
+{
+	struct afp_txq *q = &((struct afp *)nic->backend)->tx[qi];
+	if (!q->ring) {
+		for (unsigned i = 0; i < n; i++)
+			bufs[i] = (struct nic_buf){.data = q->copy_bufs + (size_t)i * NIC_FRAME_MAX};
+		return n;
+	}
+	unsigned got = 0;
+	for (int attempt = 0; attempt < TX_RETRIES && got == 0; attempt++) {
+		if (attempt > 0) /* ring full: let the kernel send what is queued */
+			send(q->fd, NULL, 0, MSG_DONTWAIT);
+		for (; got < n; got++) {
+			struct tpacket2_hdr *h = tx_slot(q, q->head + got);
+			uint32_t st = slot_status(h);
+			if (st == TP_STATUS_WRONG_FORMAT) {
+				nic_counter_add(&q->c.errors, 1);
+				__atomic_store_n(&h->tp_status, TP_STATUS_AVAILABLE,
+						 __ATOMIC_RELAXED);
+			} else if (st != TP_STATUS_AVAILABLE) {
+				break;
+			}
+			bufs[got] = (struct nic_buf){.data = (uint8_t *)h + TX_DATA_OFFSET,
+						     .handle = h};
+		}
+	}
+	return got;
+}
+
+static unsigned afp_submit_ring(struct afp_txq *q, struct nic_buf *bufs, unsigned n)
+{
+	unsigned pos = q->head, sent = 0;
+	uint64_t bytes = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (bufs[i].len == 0)
+			continue;
+		struct tpacket2_hdr *h = tx_slot(q, pos);
+		uint8_t *data = (uint8_t *)h + TX_DATA_OFFSET;
+		/* Slots go out in ring order: a frame behind an unused (len 0) slot moves
+		 * down into it, so the kernel never meets a hole. */
+		if (bufs[i].data != data)
+			memmove(data, bufs[i].data, bufs[i].len);
+		h->tp_len = bufs[i].len;
+		__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
+		pos++;
+		sent++;
+		bytes += bufs[i].len;
+	}
+	q->head = pos;
+	if (sent && send(q->fd, NULL, 0, MSG_DONTWAIT) < 0 && errno != EAGAIN &&
+	    errno != EWOULDBLOCK)
+		nic_counter_add(&q->c.errors, 1); /* frames queued stay for the next kick */
+	nic_counter_add(&q->c.packets, sent);
+	nic_counter_add(&q->c.bytes, bytes);
+	return sent;
+}
+
+static unsigned afp_submit_copy(struct afp_txq *q, struct nic_buf *bufs, unsigned n)
+{
+	struct mmsghdr msgs[NIC_BURST_MAX];
+	struct iovec iov[NIC_BURST_MAX];
+	unsigned k = 0;
+	uint64_t bytes = 0;
+	for (unsigned i = 0; i < n && k < NIC_BURST_MAX; i++) {
+		if (bufs[i].len == 0)
+			continue;
+		iov[k] = (struct iovec){.iov_base = bufs[i].data, .iov_len = bufs[i].len};
+		msgs[k] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[k], .msg_iovlen = 1}};
+		k++;
+	}
+	unsigned done = 0;
+	for (int attempt = 0; attempt < TX_RETRIES && done < k; attempt++) {
+		int r = sendmmsg(q->fd, msgs + done, k - done, MSG_DONTWAIT);
+		if (r > 0) {
+			done += (unsigned)r;
+		} else if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
+			nic_counter_add(&q->c.errors, 1); /* this frame is refused: skip it */
+			done++;
+		}
+	}
+	for (unsigned i = 0; i < done; i++)
+		bytes += iov[i].iov_len;
+	nic_counter_add(&q->c.dropped, k - done);
+	nic_counter_add(&q->c.packets, done);
+	nic_counter_add(&q->c.bytes, bytes);
+	return done;
+}
+
+static unsigned afp_tx_submit(struct nic *nic, unsigned qi, struct nic_buf *bufs, unsigned n)
+{
+	struct afp_txq *q = &((struct afp *)nic->backend)->tx[qi];
+	return q->ring ? afp_submit_ring(q, bufs, n) : afp_submit_copy(q, bufs, n);
+}
+
+static struct tpacket_block_desc *rx_block(const struct afp_rxq *q, unsigned b)
+{
+	return (struct tpacket_block_desc *)(q->ring + (size_t)(b % RX_BLOCK_COUNT) *
+							       RX_BLOCK_SIZE);
+}
+
+static unsigned afp_rx_burst(struct nic *nic, unsigned qi, struct nic_buf *bufs, unsigned n)
+{
+	struct afp_rxq *q = &((struct afp *)nic->backend)->rx[qi];
+	unsigned got = 0;
+	uint64_t bytes = 0;
+	q->blocks_done = 0;
+	q->release_block = q->cur_block;
+	while (got < n) {
+		if (!q->block_open) {
+			struct tpacket_block_desc *bd = rx_block(q, q->cur_block);
+			if (!(__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) &
+			      TP_STATUS_USER))
+				break;
+			q->block_open = true;
+			q->frames_left = bd->hdr.bh1.num_pkts;
+			q->next_frame = (uint8_t *)bd + bd->hdr.bh1.offset_to_first_pkt;
+		}
+		for (; got < n && q->frames_left > 0; got++) {
+			struct tpacket3_hdr *h = (struct tpacket3_hdr *)q->next_frame;
+			bufs[got] = (struct nic_buf){
+				.data = q->next_frame + h->tp_mac,
+				.len = (uint16_t)(h->tp_snaplen < UINT16_MAX ? h->tp_snaplen
+									     : UINT16_MAX),
+				.rx_ns = (uint64_t)h->tp_sec * 1000000000u + h->tp_nsec,
+			};
+			bytes += h->tp_snaplen;
+			q->next_frame += h->tp_next_offset;
+			q->frames_left--;
+		}
+		if (q->frames_left > 0)
+			break;
+		/* Block fully lent: it goes back at release, the walk moves on. */
+		q->block_open = false;
+		q->blocks_done++;
+		q->cur_block = (q->cur_block + 1) % RX_BLOCK_COUNT;
+	}
+	nic_counter_add(&q->c.packets, got);
+	nic_counter_add(&q->c.bytes, bytes);
+	return got;
+}
+
+static void afp_rx_release(struct nic *nic, unsigned qi, struct nic_buf *bufs, unsigned n)
+{
+	(void)bufs;
+	(void)n;
+	struct afp_rxq *q = &((struct afp *)nic->backend)->rx[qi];
+	for (unsigned i = 0; i < q->blocks_done; i++)
+		__atomic_store_n(&rx_block(q, q->release_block + i)->hdr.bh1.block_status,
+				 TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+	q->blocks_done = 0;
+}
+
+static void afp_get_stats(struct nic *nic, struct nic_stats *st)
+{
+	struct afp *afp = nic->backend;
+	for (unsigned q = 0; q < nic->rx_queues; q++) {
+		struct afp_rxq *r = &afp->rx[q];
+		struct tpacket_stats_v3 ks;
+		socklen_t len = sizeof ks;
+		/* Reading resets the kernel's counters: keep the running sums here. */
+		if (getsockopt(r->fd, SOL_PACKET, PACKET_STATISTICS, &ks, &len) == 0) {
+			r->missed_total += ks.tp_drops;
+			r->freeze_total += ks.tp_freeze_q_cnt;
+		}
+		st->rx_packets += nic_counter_get(&r->c.packets);
+		st->rx_bytes += nic_counter_get(&r->c.bytes);
+		st->rx_missed += r->missed_total;
+	}
+	for (unsigned q = 0; q < nic->tx_queues; q++) {
+		struct afp_txq *t = &afp->tx[q];
+		st->tx_packets += nic_counter_get(&t->c.packets);
+		st->tx_bytes += nic_counter_get(&t->c.bytes);
+		st->tx_dropped += nic_counter_get(&t->c.dropped);
+		st->tx_errors += nic_counter_get(&t->c.errors);
+	}
+}
+
+static void afp_print_stats(struct nic *nic, FILE *out)
+{
+	struct afp *afp = nic->backend;
+	uint64_t freeze = 0;
+	for (unsigned q = 0; q < nic->rx_queues; q++)
+		freeze += afp->rx[q].freeze_total;
+	fprintf(out, "afpacket: tx %s, rx queues %u, ring freezes %llu\n",
+		afp->tx_ring ? "ring" : "sendmmsg", nic->rx_queues, (unsigned long long)freeze);
+}
+
+const struct nic_ops nic_afpacket_ops = {
+	.name = "afpacket",
+	.open = afp_open,
+	.close = afp_close,
+	.tx_alloc = afp_tx_alloc,
+	.tx_submit = afp_tx_submit,
+	.rx_burst = afp_rx_burst,
+	.rx_release = afp_rx_release,
+	.get_stats = afp_get_stats,
+	.print_stats = afp_print_stats,
+};

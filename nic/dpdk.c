@@ -1,0 +1,366 @@
+/* dpdk: DPDK ethdev, any PMD (real NICs on vfio-pci, or net_af_packet, net_af_xdp,
+ * net_pcap, net_null vdevs).
+ *  - EAL: initialised here from cfg->dpdk_args (split on spaces, argv[0] "orbit"). EAL is
+ *    process-global and cannot be initialised twice: one dpdk nic per process, once.
+ *  - Port: by name (rte_eth_dev_get_port_by_name: "net_af_packet0", or a PCI address as
+ *    EAL names it, "0000:01:00.0"), else port 0.
+ *  - Queues: one TX queue per tx queue (an error if the PMD has fewer); RX queues with
+ *    RSS on the IP addresses when more than one is asked and the PMD hashes IP, else 1
+ *    (nic_rx_queue_count says which).
+ *  - Mbufs: one pool on the port's socket, sized for every ring plus the bursts in
+ *    flight plus the per-lcore caches. TX lends mbufs (rte_pktmbuf_alloc_bulk), submits
+ *    with rte_eth_tx_burst retried a bounded number of times, then frees and counts what
+ *    the PMD would not take (testpmd's txonly / l2fwd style). RX lends mbufs, released
+ *    with rte_pktmbuf_free_bulk; their timestamp is CLOCK_REALTIME at burst time.
+ *  - Threads that are not EAL lcores get no mempool cache (allocs go to the ring):
+ *    nic_thread_register() makes the calling thread an EAL thread. */
+#include "nic/nic_internal.h"
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RX_RING_SIZE 1024
+#define TX_RING_SIZE 1024
+#define MBUF_CACHE 256
+#define TX_RETRIES 64
+#define EAL_MAX_ARGS 64
+
+struct dpdk_q {
+	struct nic_queue_counters c;
+};
+
+struct dpdk_be {
+	uint16_t port;
+	bool eal_up, port_started;
+	struct rte_mempool *pool;
+	char port_name[RTE_ETH_NAME_MAX_LEN];
+	bool rss;
+	struct dpdk_q tx[NIC_MAX_QUEUES];
+	struct dpdk_q rx[NIC_MAX_QUEUES];
+};
+
+/* Splits args on spaces into argv (argv[0] "orbit"); the strings live in buf. */
+static int split_args(char *buf, char **argv, int max)
+{
+	int argc = 0;
+	argv[argc++] = (char *)"orbit";
+	for (char *save = NULL, *tok = strtok_r(buf, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		if (argc >= max - 1)
+			return -1;
+		argv[argc++] = tok;
+	}
+	argv[argc] = NULL;
+	return argc;
+}
+
+static int eal_up(struct dpdk_be *d, const struct nic_config *cfg, struct errbuf *e)
+{
+	const char *args = cfg->dpdk_args ? cfg->dpdk_args : "";
+	char *buf = strdup(args);
+	char *argv[EAL_MAX_ARGS + 1];
+	if (!buf)
+		return err_set(e, "out of memory for EAL arguments");
+	int argc = split_args(buf, argv, EAL_MAX_ARGS);
+	if (argc < 0) {
+		free(buf);
+		return err_set(e, "too many EAL arguments in '%s' (at most %d)", args,
+			       EAL_MAX_ARGS - 2);
+	}
+	/* EAL keeps pointers into argv (e.g. for --vdev devargs): buf must outlive it, so it is
+	 * not freed on success (one small allocation per process). */
+	int rc = rte_eal_init(argc, argv);
+	if (rc < 0) {
+		int err = rte_errno;
+		free(buf);
+		if (err == EALREADY)
+			return err_set(e, "DPDK EAL is already initialised in this process (one "
+					  "dpdk nic per process)");
+		return err_set(e, "DPDK EAL rejected arguments '%s': %s", args, rte_strerror(err));
+	}
+	if (rc < argc - 1) {
+		/* EAL stops at the first argument it does not own ("--" or a non-option). */
+		err_set(e, "EAL argument '%s' not understood", argv[rc + 1]);
+		rte_eal_cleanup();
+		return -1;
+	}
+	d->eal_up = true;
+	return 0;
+}
+
+static int find_port(struct dpdk_be *d, const struct nic_config *cfg, struct errbuf *e)
+{
+	if (rte_eth_dev_count_avail() == 0)
+		return err_set(e, "no DPDK ports (EAL arguments '%s': add --vdev=... or bind a "
+				  "NIC to vfio-pci)",
+			       cfg->dpdk_args ? cfg->dpdk_args : "");
+	if (cfg->dpdk_port && cfg->dpdk_port[0]) {
+		if (rte_eth_dev_get_port_by_name(cfg->dpdk_port, &d->port) != 0)
+			return err_set(e, "unknown DPDK port '%s'", cfg->dpdk_port);
+	} else {
+		uint16_t p = rte_eth_find_next_owned_by(0, RTE_ETH_DEV_NO_OWNER);
+		if (p >= RTE_MAX_ETHPORTS)
+			return err_set(e, "no free DPDK port");
+		d->port = p;
+	}
+	rte_eth_dev_get_name_by_port(d->port, d->port_name);
+	return 0;
+}
+
+static int port_up(struct nic *nic, struct dpdk_be *d, const struct nic_config *cfg,
+		   struct errbuf *e)
+{
+	struct rte_eth_dev_info info;
+	int rc = rte_eth_dev_info_get(d->port, &info);
+	if (rc != 0)
+		return err_set(e, "DPDK port '%s': no device info: %s", d->port_name,
+			       rte_strerror(-rc));
+	if (cfg->tx_queues > info.max_tx_queues)
+		return err_set(e, "DPDK port '%s' has %u tx queues, %u asked (net_af_packet: "
+				  "qpairs=N in the vdev)",
+			       d->port_name, info.max_tx_queues, cfg->tx_queues);
+	unsigned nrx = cfg->rx_queues;
+	struct rte_eth_conf conf;
+	memset(&conf, 0, sizeof conf);
+	uint64_t rss_hf = info.flow_type_rss_offloads & RTE_ETH_RSS_IP;
+	if (nrx > 1 && rss_hf && info.max_rx_queues > 1) {
+		if (nrx > info.max_rx_queues)
+			nrx = info.max_rx_queues;
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = rss_hf;
+		d->rss = true;
+	} else {
+		nrx = 1;
+	}
+	/* The probe builder writes correct checksums; offloads are left off so every PMD
+	 * sends the bytes as built. Fast mbuf free is safe: one pool, refcount 1. */
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+	rc = rte_eth_dev_configure(d->port, (uint16_t)nrx, (uint16_t)cfg->tx_queues, &conf);
+	if (rc != 0)
+		return err_set(e, "DPDK port '%s': configure %u rx / %u tx queues: %s",
+			       d->port_name, nrx, cfg->tx_queues, rte_strerror(-rc));
+	uint16_t nb_rxd = RX_RING_SIZE, nb_txd = TX_RING_SIZE;
+	rte_eth_dev_adjust_nb_rx_tx_desc(d->port, &nb_rxd, &nb_txd);
+
+	int socket = rte_eth_dev_socket_id(d->port);
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	unsigned mbufs = nrx * nb_rxd + cfg->tx_queues * nb_txd +
+			 (nrx + cfg->tx_queues) * 2 * NIC_BURST_MAX +
+			 (rte_lcore_count() + 1) * MBUF_CACHE;
+	char pool_name[RTE_MEMPOOL_NAMESIZE];
+	snprintf(pool_name, sizeof pool_name, "orbit_mbufs_%u", d->port);
+	d->pool = rte_pktmbuf_pool_create(pool_name, mbufs, MBUF_CACHE, 0,
+					  RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	if (!d->pool)
+		return err_set(e, "DPDK: mbuf pool of %u on socket %d: %s (give EAL more "
+				  "memory, -m)",
+			       mbufs, socket, rte_strerror(rte_errno));
+	for (unsigned q = 0; q < nrx; q++) {
+		rc = rte_eth_rx_queue_setup(d->port, (uint16_t)q, nb_rxd, (unsigned)socket, NULL,
+					    d->pool);
+		if (rc != 0)
+			return err_set(e, "DPDK port '%s': rx queue %u: %s", d->port_name, q,
+				       rte_strerror(-rc));
+	}
+	struct rte_eth_txconf txconf = info.default_txconf;
+	txconf.offloads = conf.txmode.offloads;
+	for (unsigned q = 0; q < cfg->tx_queues; q++) {
+		rc = rte_eth_tx_queue_setup(d->port, (uint16_t)q, nb_txd, (unsigned)socket,
+					    &txconf);
+		if (rc != 0)
+			return err_set(e, "DPDK port '%s': tx queue %u: %s", d->port_name, q,
+				       rte_strerror(-rc));
+	}
+	rc = rte_eth_dev_start(d->port);
+	if (rc != 0)
+		return err_set(e, "DPDK port '%s': start: %s", d->port_name, rte_strerror(-rc));
+	d->port_started = true;
+	/* A scanner sees replies addressed to a --source-mac other than the port's own. */
+	rte_eth_promiscuous_enable(d->port);
+	nic->rx_queues = nrx;
+	nic->tx_queues = cfg->tx_queues;
+	struct rte_ether_addr mac;
+	if (rte_eth_macaddr_get(d->port, &mac) == 0) {
+		memcpy(nic->mac, mac.addr_bytes, 6);
+		nic->have_mac = true;
+	}
+	return 0;
+}
+
+static void dpdk_close(struct nic *nic)
+{
+	struct dpdk_be *d = nic->backend;
+	if (!d)
+		return;
+	if (d->port_started)
+		rte_eth_dev_stop(d->port);
+	if (d->eal_up)
+		rte_eth_dev_close(d->port);
+	if (d->pool)
+		rte_mempool_free(d->pool);
+	if (d->eal_up)
+		rte_eal_cleanup();
+	free(d);
+	nic->backend = NULL;
+}
+
+static int dpdk_open(struct nic *nic, const struct nic_config *cfg, struct errbuf *e)
+{
+	struct dpdk_be *d = calloc(1, sizeof *d);
+	if (!d)
+		return err_set(e, "out of memory opening dpdk");
+	nic->backend = d;
+	if (eal_up(d, cfg, e) < 0 || find_port(d, cfg, e) < 0 || port_up(nic, d, cfg, e) < 0) {
+		dpdk_close(nic);
+		return -1;
+	}
+	return 0;
+}
+
+static unsigned dpdk_tx_alloc(struct nic *nic, unsigned q, struct nic_buf *bufs, unsigned n)
+{
+	(void)q;
+	struct dpdk_be *d = nic->backend;
+	struct rte_mbuf *m[NIC_BURST_MAX];
+	if (rte_pktmbuf_alloc_bulk(d->pool, m, n) != 0)
+		return 0; /* pool empty for now: the PMD still holds mbufs it has sent */
+	for (unsigned i = 0; i < n; i++)
+		bufs[i] = (struct nic_buf){.data = rte_pktmbuf_mtod(m[i], uint8_t *),
+					   .handle = m[i]};
+	return n;
+}
+
+static unsigned dpdk_tx_submit(struct nic *nic, unsigned qi, struct nic_buf *bufs, unsigned n)
+{
+	struct dpdk_be *d = nic->backend;
+	struct dpdk_q *q = &d->tx[qi];
+	struct rte_mbuf *m[NIC_BURST_MAX];
+	unsigned k = 0;
+	uint64_t bytes = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *mb = bufs[i].handle;
+		if (bufs[i].len == 0) {
+			rte_pktmbuf_free(mb);
+			continue;
+		}
+		mb->data_len = bufs[i].len;
+		mb->pkt_len = bufs[i].len;
+		m[k++] = mb;
+	}
+	unsigned sent = 0;
+	for (int attempt = 0; attempt < TX_RETRIES && sent < k; attempt++) {
+		sent += rte_eth_tx_burst(d->port, (uint16_t)qi, m + sent, (uint16_t)(k - sent));
+		if (sent < k)
+			rte_pause();
+	}
+	for (unsigned i = 0; i < sent; i++)
+		bytes += m[i]->pkt_len;
+	if (sent < k) {
+		rte_pktmbuf_free_bulk(m + sent, k - sent);
+		nic_counter_add(&q->c.dropped, k - sent);
+	}
+	nic_counter_add(&q->c.packets, sent);
+	nic_counter_add(&q->c.bytes, bytes);
+	return sent;
+}
+
+static unsigned dpdk_rx_burst(struct nic *nic, unsigned qi, struct nic_buf *bufs, unsigned n)
+{
+	struct dpdk_be *d = nic->backend;
+	struct rte_mbuf *m[NIC_BURST_MAX];
+	uint16_t got = rte_eth_rx_burst(d->port, (uint16_t)qi, m, (uint16_t)n);
+	if (got == 0)
+		return 0;
+	uint64_t now = nic_realtime_ns(), bytes = 0;
+	for (unsigned i = 0; i < got; i++) {
+		/* Scatter is off: a frame is one segment. */
+		bufs[i] = (struct nic_buf){.data = rte_pktmbuf_mtod(m[i], uint8_t *),
+					   .len = rte_pktmbuf_data_len(m[i]),
+					   .rx_ns = now,
+					   .handle = m[i]};
+		bytes += rte_pktmbuf_data_len(m[i]);
+	}
+	nic_counter_add(&d->rx[qi].c.packets, got);
+	nic_counter_add(&d->rx[qi].c.bytes, bytes);
+	return got;
+}
+
+static void dpdk_rx_release(struct nic *nic, unsigned q, struct nic_buf *bufs, unsigned n)
+{
+	(void)nic, (void)q;
+	struct rte_mbuf *m[NIC_BURST_MAX];
+	for (unsigned done = 0; done < n;) {
+		unsigned k = 0;
+		for (; k < NIC_BURST_MAX && done < n; k++, done++)
+			m[k] = bufs[done].handle;
+		rte_pktmbuf_free_bulk(m, k);
+	}
+}
+
+static void dpdk_get_stats(struct nic *nic, struct nic_stats *st)
+{
+	struct dpdk_be *d = nic->backend;
+	for (unsigned q = 0; q < nic->tx_queues; q++) {
+		st->tx_packets += nic_counter_get(&d->tx[q].c.packets);
+		st->tx_bytes += nic_counter_get(&d->tx[q].c.bytes);
+		st->tx_dropped += nic_counter_get(&d->tx[q].c.dropped);
+	}
+	for (unsigned q = 0; q < nic->rx_queues; q++) {
+		st->rx_packets += nic_counter_get(&d->rx[q].c.packets);
+		st->rx_bytes += nic_counter_get(&d->rx[q].c.bytes);
+	}
+	struct rte_eth_stats es;
+	if (rte_eth_stats_get(d->port, &es) == 0) {
+		st->tx_errors = es.oerrors;
+		st->rx_missed = es.imissed + es.rx_nombuf;
+		st->rx_errors = es.ierrors;
+	}
+}
+
+static void dpdk_print_stats(struct nic *nic, FILE *out)
+{
+	struct dpdk_be *d = nic->backend;
+	fprintf(out, "dpdk: port %s, %u rx queue(s)%s, %u tx queue(s)\n", d->port_name,
+		nic->rx_queues, d->rss ? " (RSS)" : "", nic->tx_queues);
+	int n = rte_eth_xstats_get(d->port, NULL, 0);
+	if (n <= 0)
+		return;
+	struct rte_eth_xstat *xs = calloc((size_t)n, sizeof *xs);
+	struct rte_eth_xstat_name *names = calloc((size_t)n, sizeof *names);
+	if (xs && names && rte_eth_xstats_get(d->port, xs, (unsigned)n) == n &&
+	    rte_eth_xstats_get_names(d->port, names, (unsigned)n) == n)
+		for (int i = 0; i < n; i++)
+			if (xs[i].value)
+				fprintf(out, "  %s %llu\n", names[xs[i].id].name,
+					(unsigned long long)xs[i].value);
+	free(xs);
+	free(names);
+}
+
+int nic_thread_register(struct nic *nic)
+{
+	if (strcmp(nic->ops->name, "dpdk") != 0 || rte_lcore_id() != LCORE_ID_ANY)
+		return 0;
+	return rte_thread_register() == 0 ? 0 : -1;
+}
+
+const struct nic_ops nic_dpdk_ops = {
+	.name = "dpdk",
+	.open = dpdk_open,
+	.close = dpdk_close,
+	.tx_alloc = dpdk_tx_alloc,
+	.tx_submit = dpdk_tx_submit,
+	.rx_burst = dpdk_rx_burst,
+	.rx_release = dpdk_rx_release,
+	.get_stats = dpdk_get_stats,
+	.print_stats = dpdk_print_stats,
+};
