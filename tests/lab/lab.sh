@@ -508,6 +508,9 @@ cmd_status() {
         if nsx "$NS_SCAN" ping -n -q -c 1 -W 1 "$a" >/dev/null 2>&1; then ok "$a answers ping"; else bad "$a does not answer ping"; fi
     done
 
+    if nsx "$NS_SCAN" ping -n -q -c 1 -W 1 -I 198.18.0.3 198.18.1.10 >/dev/null 2>&1; then ok "198.18.0.3 (second source) reaches 198.18.1.10"
+    else bad "198.18.0.3 (second source) does not reach 198.18.1.10"; fi
+
     check_daemon orbit-h10 nginx && {
         out=$(talk 198.18.1.10 80 'GET / HTTP/1.0\r\nHost: h10.lab.orbit\r\n\r\n')
         if [[ $out == HTTP/1.1\ 200* && $out == *"<title>orbit lab h10</title>"* ]]; then
