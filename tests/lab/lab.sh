@@ -11,7 +11,6 @@
 set -euo pipefail
 set +m # background daemons must stay in our process group so setsid does not fork
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RUN=${ORBIT_LAB_RUN:-/run/orbit-lab} # lab-private configs, logs, pid files
 WAIT_TENTHS=100                      # wait at most 10 s for each service to listen
 
@@ -201,11 +200,18 @@ write_conf() {
 
 ns_inode() { stat -L -c %i "/run/netns/$1"; }
 
+alive() { # pid: exists and is not a zombie (PID 1 may reap late)
+    local st
+    st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    st=${st##*) }
+    [[ ${st:0:1} != Z ]]
+}
+
 pid_of() { # ns name -> pid if alive in that namespace
     local pidf=$RUN/$1/$2.pid pid
     [[ -f $pidf ]] || return 1
     pid=$(<"$pidf")
-    [[ $pid =~ ^[0-9]+$ && -d /proc/$pid ]] || return 1
+    [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" || return 1
     [[ $(readlink "/proc/$pid/ns/net" 2>/dev/null) == "net:[$(ns_inode "$1")]" ]] || return 1
     echo "$pid"
 }
@@ -214,8 +220,8 @@ stop_service() { # ns name
     local pid
     pid=$(pid_of "$1" "$2") || return 0
     kill "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do [[ -d /proc/$pid ]] || break; sleep 0.1; done
-    [[ -d /proc/$pid ]] && kill -9 "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
+    if alive "$pid"; then kill -9 "$pid" 2>/dev/null || true; fi
     rm -f "$RUN/$1/$2.pid"
 }
 
@@ -248,7 +254,7 @@ ensure_service() {
     local p t=0
     for p in "${pp[@]}"; do
         while ! listening "$ns" "${p%/*}" "$addr" "${p#*/}"; do
-            if [[ ! -d /proc/$pid ]]; then
+            if ! alive "$pid"; then
                 tail -n 20 "$RUN/$ns/$name.log" >&2 || true
                 die "$ns: $name exited before listening on $addr $p (log: $RUN/$ns/$name.log)"
             fi
@@ -498,11 +504,11 @@ check_daemon() { # ns name
 }
 
 cmd_status() {
-    local ns missing=0 out
+    local ns nsmissing=0 out
     for ns in "${LAB_NS[@]}"; do
-        if ns_exists "$ns"; then ok "namespace $ns"; else bad "namespace $ns missing"; missing=1; fi
+        if ns_exists "$ns"; then ok "namespace $ns"; else bad "namespace $ns missing"; nsmissing=1; fi
     done
-    if ((missing)); then echo "lab: DOWN or incomplete ($FAILS problems; run: $0 up)"; return 1; fi
+    if ((nsmissing)); then echo "lab: DOWN or incomplete ($FAILS problems; run: $0 up)"; return 1; fi
 
     for a in 198.18.0.1 198.18.1.1 198.18.1.10 198.18.1.11 198.18.1.12 198.18.1.13 198.18.1.14 198.18.1.15; do
         if nsx "$NS_SCAN" ping -n -q -c 1 -W 1 "$a" >/dev/null 2>&1; then ok "$a answers ping"; else bad "$a does not answer ping"; fi
