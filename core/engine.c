@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,7 @@ static void *tx_main(void *arg)
 	struct rate_limiter rl;
 	uint64_t idx[BURST];
 	struct nic_buf bufs[BURST];
+	nic_thread_register(s->nic);
 	rate_init(&rl, s->pps_per_thread, BURST, clock_ns(CLOCK_MONOTONIC));
 
 	for (unsigned round = 0; round < s->cfg->probes && !atomic_load(&s->stop_tx); round++) {
@@ -181,6 +183,7 @@ static void *rx_main(void *arg)
 	char *out = malloc(BURST * NDJSON_LINE_MAX);
 	if (!out)
 		return NULL;
+	nic_thread_register(s->nic);
 	while (!atomic_load_explicit(&s->stop_rx, memory_order_relaxed)) {
 		unsigned n = nic_rx_burst(s->nic, r->queue, bufs, BURST);
 		if (n == 0) {
@@ -362,7 +365,7 @@ static void save_checkpoint(struct scan *s)
 		fprintf(stderr, "orbit: %s\n", e.msg);
 }
 
-static void print_summary(struct scan *s, double seconds)
+static void print_summary(struct scan *s, double seconds, double send_seconds)
 {
 	struct rx_counters c = {0};
 	uint64_t by_state[HOST_UP + 1] = {0}, dups = 0;
@@ -382,12 +385,12 @@ static void print_summary(struct scan *s, double seconds)
 	uint64_t sent = total_sent(s), hits = 0;
 	for (int k = 0; k <= HOST_UP; k++)
 		hits += by_state[k];
-	fprintf(stderr, "orbit: %.1f s, sent %" PRIu64 " (%.0f/s), received %" PRIu64
+	fprintf(stderr, "orbit: %.1f s, sent %" PRIu64 " (%.0f/s while sending), received %" PRIu64
 			", results %" PRIu64 " (open %" PRIu64 ", closed %" PRIu64 ", filtered %" PRIu64
 			", unfiltered %" PRIu64 ", up %" PRIu64 "), duplicates %" PRIu64
 			", output %" PRIu64 " lines; nic: tx-dropped %" PRIu64 ", tx-errors %" PRIu64
 			", rx-missed %" PRIu64 "; not ours:",
-		seconds, sent, seconds > 0 ? (double)sent / seconds : 0.0, c.frames, hits,
+		seconds, sent, send_seconds > 0 ? (double)sent / send_seconds : 0.0, c.frames, hits,
 		by_state[PORT_OPEN], by_state[PORT_CLOSED], by_state[PORT_FILTERED],
 		by_state[PORT_UNFILTERED], by_state[HOST_UP], dups, s->out.lines, ns.tx_dropped,
 		ns.tx_errors, ns.rx_missed);
@@ -402,7 +405,7 @@ static void print_summary(struct scan *s, double seconds)
 
 /* Waits until every transmit thread is done (or a stop), saving a checkpoint every few
  * seconds; then the cooldown, shortened by a first Ctrl-C, ended by a second. */
-static void supervise(struct scan *s, volatile sig_atomic_t *stops)
+static void supervise(struct scan *s, volatile sig_atomic_t *stops, uint64_t *tx_end)
 {
 	uint64_t last_save = clock_ns(CLOCK_MONOTONIC);
 	while (!all_tx_done(s) && *stops == 0) {
@@ -413,6 +416,7 @@ static void supervise(struct scan *s, volatile sig_atomic_t *stops)
 		}
 	}
 	atomic_store(&s->stop_tx, true);
+	*tx_end = clock_ns(CLOCK_MONOTONIC);
 	uint64_t cooldown = (uint64_t)s->cfg->cooldown * 1000000000u;
 	if (*stops > 0 && cooldown > 2000000000u)
 		cooldown = 2000000000u; /* interrupted: a short cooldown for replies in flight */
@@ -481,8 +485,15 @@ int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
 		.rx_queues = s->nrx,
 	};
 	status = EXIT_RUNTIME;
+	/* DPDK's EAL pins the thread that initialises it to one core, and threads inherit
+	 * that: keep the CPUs we had, so senders and receivers are not squeezed onto one. */
+	cpu_set_t cpus;
+	bool have_cpus = sched_getaffinity(0, sizeof cpus, &cpus) == 0;
 	if (nic_open(&s->nic, &nc, &e) < 0)
 		goto fail_sink;
+	if (have_cpus)
+		sched_setaffinity(0, sizeof cpus, &cpus);
+	s->nrx = nic_rx_queue_count(s->nic); /* a backend may offer fewer than asked */
 	if (!addrs.have_src_mac && nic_mac(s->nic, addrs.src_mac) == 0)
 		addrs.have_src_mac = true;
 	if (cookie_key_random(&s->key) < 0) {
@@ -503,7 +514,7 @@ int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
 			nic_backend_name(s->nic),
 			s->pps_per_thread > 0 ? "paced" : "unpaced");
 	}
-	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC), tx_end = t0;
 	unsigned started_rx = 0, started_tx = 0;
 	for (unsigned r = 0; r < s->nrx; r++) {
 		s->rx[r].scan = s;
@@ -527,7 +538,7 @@ int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
 		for (unsigned t = 0; t < s->ntx; t++)
 			atomic_store(&s->tx[t].done, true);
 	if (started_rx == s->nrx && (s->replay || started_tx == s->ntx)) {
-		supervise(s, stop_requests);
+		supervise(s, stop_requests, &tx_end);
 		status = 0;
 	} else {
 		fprintf(stderr, "orbit: cannot start threads: %s\n", strerror(errno));
@@ -545,7 +556,8 @@ int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
 	}
 	save_checkpoint(s);
 	if (!cfg->quiet)
-		print_summary(s, (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9);
+		print_summary(s, (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9,
+			      (double)(tx_end - t0) / 1e9);
 	for (unsigned r = 0; r < started_rx; r++) {
 		dedupe_free(&s->rx[r].dedupe);
 		pthread_mutex_destroy(&s->rx[r].lock);

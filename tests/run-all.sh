@@ -77,5 +77,17 @@ if [ -x tests/fuzz/run.sh ]; then
 	fi
 fi
 
+note "lab: end-to-end tests in network namespaces (gcc build)"
+if [ -x build-test/orbit ]; then
+	bash tests/e2e/lab_tests.sh build-test/orbit | tee build-test.lab.log
+	lab_ok=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' build-test.lab.log | tail -1)
+	lab_bad=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' build-test.lab.log | tail -1)
+	passed=$((passed + ${lab_ok:-0}))
+	failed=$((failed + ${lab_bad:-1}))
+	bash tests/lab/lab.sh down >/dev/null 2>&1 || true
+else
+	failed=$((failed + 1))
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -23,7 +23,7 @@ bash "$root/tests/lab/lab.sh" up >"$tmp/lab-up.log" 2>&1 || { cat "$tmp/lab-up.l
 hosts=198.18.1.10-198.18.1.15
 tcp_ports=1-1024,6379,8080
 udp_ports=53,69,111,123,137,161,500,1900,5353,5683,11211
-dpdk_args="--no-huge --no-pci -m 256 --vdev=net_af_packet0,iface=orbit-s0 --file-prefix orbit-e2e"
+dpdk_args="--no-huge --no-pci -m 256 --vdev=net_af_packet0,iface=orbit-s0 --file-prefix orbit-e2e --log-level=lib.eal:warning --no-telemetry"
 declare -A backend_args=(
 	[afpacket]="--backend afpacket -i orbit-s0"
 	[pcap]="--backend pcap -i orbit-s0"

@@ -15,7 +15,7 @@ out=${ORBIT_DEMO_OUT:-/tmp/orbit-lab-scan.json}
 echo "orbit: scanning the lab hosts 198.18.1.10-15 (TCP 1-65535, UDP payload ports) via DPDK" >&2
 ip netns exec orbit-scan ./build/orbit \
 	--backend dpdk -i orbit-s0 \
-	--dpdk-args "--no-huge --no-pci -m 256 --vdev=net_af_packet0,iface=orbit-s0 --file-prefix orbit-demo" \
+	--dpdk-args "--no-huge --no-pci -m 256 --vdev=net_af_packet0,iface=orbit-s0 --file-prefix orbit-demo --log-level=lib.eal:warning --no-telemetry" \
 	-b tests/lab/lab-blocklist.conf --rate 50000 --cooldown 3 \
 	-p T:1-65535,U:53,69,111,123,137,161,500,1900,5353,5683,11211 \
 	198.18.1.10-198.18.1.15 >"$out"
