@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# One transmit core, 198.19.0.0/16 x 32 ports, into a target namespace that drops
+# everything (an XDP drop program, bench/xdp_drop.c, on its veth): orbit with each
+# backend beside zmap and masscan, in one run. Packets are counted at the target veth
+# (its rx_packets, sampled every 20 ms), not from any scanner's own counter; the rate is
+# taken between the first and the last moment the count moved, so start-up and exit
+# delays (masscan waits ~10 s at exit) do not count. CPU seconds are the scanner's
+# user + system time over the whole run, per million packets counted.
+# Everything stays inside two namespaces this script makes and removes (orbit-bench-*).
+#   bench/send_bench.sh [ORBIT_BINARY]   (default build-release/orbit; run as root)
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+orbit=$(realpath "${1:-$root/build-release/orbit}")
+S=orbit-bench-s
+T=orbit-bench-t
+tmp=$(mktemp -d /tmp/orbit-bench.XXXXXX)
+cleanup() { ip netns del $S 2>/dev/null; ip netns del $T 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+cleanup; mkdir -p "$tmp"
+
+ip netns add $S && ip netns add $T
+ip -n $S link add orbit-bs0 address 02:00:c6:12:f0:01 type veth peer name orbit-bt0 address 02:00:c6:12:f0:02 netns $T
+ip -n $S addr add 198.18.240.1/24 dev orbit-bs0
+ip -n $T addr add 198.18.240.2/24 dev orbit-bt0
+for ns in $S $T; do ip -n $ns link set lo up; done
+ip -n $S link set orbit-bs0 up && ip -n $T link set orbit-bt0 up
+ip -n $S route add 198.19.0.0/16 via 198.18.240.2
+ip -n $S neigh replace 198.18.240.2 lladdr 02:00:c6:12:f0:02 dev orbit-bs0
+clang -O2 -target bpf -c "$root/bench/xdp_drop.c" -o "$tmp/xdp_drop.o"
+ip -n $T link set dev orbit-bt0 xdp obj "$tmp/xdp_drop.o" sec xdp
+: >"$tmp/empty"
+
+counted() { ip netns exec $T cat /sys/class/net/orbit-bt0/statistics/rx_packets; }
+common_orbit=(-q -i orbit-bs0 -S 198.18.240.1 --source-mac 02:00:c6:12:f0:01 -G 02:00:c6:12:f0:02
+	-b "$root/tests/lab/lab-blocklist.conf" -p 1-32 --rate 0 --cooldown 0 198.19.0.0/16)
+eal="--no-huge --no-pci -m 256 --file-prefix orbit-bench --log-level=lib.eal:warning --no-telemetry"
+
+declare -a names cmds
+add() { names+=("$1"); cmds+=("$2"); }
+add "orbit afpacket" "$orbit --backend afpacket ${common_orbit[*]}"
+add "orbit pcap" "$orbit --backend pcap ${common_orbit[*]}"
+add "orbit dpdk af_packet" "$orbit --backend dpdk --dpdk-args '$eal --vdev=net_af_packet0,iface=orbit-bs0' ${common_orbit[*]}"
+add "orbit dpdk af_xdp" "$orbit --backend dpdk --dpdk-args '$eal --vdev=net_af_xdp0,iface=orbit-bs0' ${common_orbit[*]}"
+add "zmap" "zmap -q -i orbit-bs0 -S 198.18.240.1 --source-mac 02:00:c6:12:f0:01 -G 02:00:c6:12:f0:02 -b $tmp/empty -p 80 -P 32 -r 0 -c 0 -T 1 -o /dev/null --disable-syslog 198.19.0.0/16"
+add "masscan" "masscan 198.19.0.0/16 -p1-32 --rate 10000000 --wait 0 --adapter orbit-bs0 --adapter-ip 198.18.240.1 --adapter-mac 02:00:c6:12:f0:01 --router-mac 02:00:c6:12:f0:02 -oL /dev/null"
+
+printf '%-22s %12s %10s %10s %14s\n' scanner counted "send s" "pps" "CPU s/M"
+for i in "${!names[@]}"; do
+	( TIMEFORMAT='%U %S'; { time timeout 60 ip netns exec $S bash -c "${cmds[$i]}" >/dev/null 2>"$tmp/err"; } 2>"$tmp/time" ) &
+	pid=$!
+	python3 - "$pid" >"$tmp/rate" <<'PY'
+import os, sys, time
+pid = int(sys.argv[1])
+def count():
+    return int(open('/proc/self/fd/0').read()) if False else int(os.popen(
+        'ip netns exec orbit-bench-t cat /sys/class/net/orbit-bt0/statistics/rx_packets').read())
+base = last = count()
+first_t = last_t = None
+while True:
+    alive = os.path.exists(f'/proc/{pid}')
+    c, t = count(), time.monotonic()
+    if c != last:
+        if first_t is None:
+            first_t, first_c = t, last
+        last_t, last = t, c
+    if not alive:
+        break
+    time.sleep(0.02)
+n = last - base
+secs = (last_t - first_t) if first_t and last_t and last_t > first_t else 0
+print(n, secs)
+PY
+	wait $pid
+	read -r n secs <"$tmp/rate"
+	read -r user sys <"$tmp/time"
+	python3 -c "
+n, secs, cpu = $n, $secs, $user + $sys
+pps = n / secs if secs else 0
+per_m = cpu / (n / 1e6) if n else float('inf')
+print('%-22s %12d %10.2f %10.0f %14.2f' % ('${names[$i]}', n, secs, pps, per_m))"
+	[ "$n" -gt 1000 ] || sed 's/^/    /' "$tmp/err" | tail -3
+done
+echo "(2,097,152 probes per run; one transmit thread each)"
