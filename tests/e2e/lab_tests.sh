@@ -50,6 +50,25 @@ for backend in afpacket pcap dpdk; do
 	result "orbit ($backend) agrees with nmap -sS -sU on the lab" $?
 done
 
+# ACK scan: unfiltered (RST) / filtered (silence, ICMP), as nmap -sA says.
+timeout 120 ip netns exec orbit-scan nmap -sA -n -Pn --reason -p 1-1024,8080 -oX "$tmp/nmap-ack.xml" \
+	198.18.1.13-15 >/dev/null 2>&1
+scan --backend afpacket -i orbit-s0 -sA -p 1-1024,8080 --cooldown 3 198.18.1.13-198.18.1.15 \
+	>"$tmp/ack.json" 2>"$tmp/ack.err" &&
+	python3 "$root/tests/e2e/compare_nmap.py" "$tmp/nmap-ack.xml" "$tmp/ack.json"
+result "orbit -sA agrees with nmap -sA" $?
+
+# --probes 2: every probe twice (counted at the router), each result once, the repeats
+# counted as duplicates.
+a=$(ip netns exec orbit-gw cat /sys/class/net/orbit-g0/statistics/rx_packets)
+scan --backend afpacket -i orbit-s0 -p 1-500 --probes 2 --cooldown 2 198.18.1.13 >"$tmp/p2.json" 2>"$tmp/p2.err"
+b=$(ip netns exec orbit-gw cat /sys/class/net/orbit-g0/statistics/rx_packets)
+lines=$(wc -l <"$tmp/p2.json"); uniq=$(sort -u "$tmp/p2.json" | python3 -c "import json,sys; print(len({(json.loads(l)['port']) for l in sys.stdin}))")
+echo "--probes 2: $((b - a)) frames at the router, $lines results ($uniq distinct), $(grep -o 'duplicates [0-9]*' "$tmp/p2.err")"
+[ $((b - a)) -ge 1000 ] && [ $((b - a)) -le 1010 ] && [ "$lines" -eq 500 ] && [ "$uniq" -eq 500 ] &&
+	grep -q 'duplicates 500' "$tmp/p2.err"
+result "--probes 2 sends twice, reports once" $?
+
 # ICMP echo sweep: exactly the hosts of expected.txt.
 scan -sn --cooldown 4 198.18.1.0/24 >"$tmp/sweep.json" 2>"$tmp/sweep.err"
 python3 - "$tmp/sweep.json" "$root/tests/lab/expected.txt" <<'PY'
