@@ -61,6 +61,29 @@ struct orbit_config {
 	const char *output_file;  /* -o; NULL or "-": stdout */
 	const char *rx_pcap;      /* pcap backend: read replies from this file */
 
+	/* Output (output/). */
+	const char *output_format; /* ndjson | csv | text | xml; NULL: text on a TTY, else ndjson */
+	const char *fields;        /* CSV field selection, comma separated */
+	bool list_fields;
+	const char *output_filter; /* e.g. "state = open && port != 22" */
+	bool report_all;           /* also report unresponsive targets (filtered, open|filtered) */
+	const char *normal_file;   /* -oN: Nmap-style text report */
+	const char *xml_file;      /* -oX: Nmap XML */
+	const char *grepable_file; /* -oG: Nmap grepable */
+	const char *metadata_file; /* -m */
+	bool status;               /* live status on stderr even when it is not a TTY */
+	const char *status_file;   /* status as NDJSON lines */
+	const char *config_file;   /* -c: YAML, same keys as the long options */
+	bool print_config;
+
+	/* Follow-up: banners, service and version (core/grab/). */
+	bool grab;                 /* -sV */
+	unsigned grab_concurrency;
+	unsigned grab_timeout;     /* seconds per connection */
+	uint64_t grab_max_bytes;
+	const char *grab_source_ip;
+	const char *service_probes; /* nmap-service-probes file */
+
 	bool quiet;
 	bool show_help, show_version;
 };

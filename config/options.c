@@ -108,6 +108,44 @@ static const struct option_spec option_table[] = {
 	 "write results to FILE (default stdout)"},
 	{"rx-pcap", 0, NULL, OPT_STRING, FIELD(rx_pcap), NOSET, 0, 0, "FILE",
 	 "pcap backend: classify the replies in FILE instead of listening"},
+	{"output-format", 'O', NULL, OPT_STRING, FIELD(output_format), NOSET, 0, 0, "FORMAT",
+	 "ndjson, csv, text or xml (default: text on a terminal, else ndjson)"},
+	{"fields", 'f', NULL, OPT_STRING, FIELD(fields), NOSET, 0, 0, "LIST",
+	 "CSV fields to print, in order (see --list-fields)"},
+	{"list-fields", 0, NULL, OPT_FLAG, FIELD(list_fields), NOSET, 0, 0, NULL,
+	 "print the result fields and exit"},
+	{"output-filter", 0, NULL, OPT_STRING, FIELD(output_filter), NOSET, 0, 0, "EXPR",
+	 "report only results matching EXPR, e.g. \"state = open && port != 22\""},
+	{"report-all", 0, NULL, OPT_FLAG, FIELD(report_all), NOSET, 0, 0, NULL,
+	 "also report targets that never answered (filtered, open|filtered)"},
+	{"output-normal", 0, "-oN", OPT_STRING, FIELD(normal_file), NOSET, 0, 0, "FILE",
+	 "also write an Nmap-style text report to FILE (- for stdout)"},
+	{"output-xml", 0, "-oX", OPT_STRING, FIELD(xml_file), NOSET, 0, 0, "FILE",
+	 "also write Nmap XML to FILE (- for stdout)"},
+	{"output-grepable", 0, "-oG", OPT_STRING, FIELD(grepable_file), NOSET, 0, 0, "FILE",
+	 "also write Nmap grepable output to FILE (- for stdout)"},
+	{"metadata", 'm', NULL, OPT_STRING, FIELD(metadata_file), NOSET, 0, 0, "FILE",
+	 "write one JSON object of scan metadata to FILE at the end"},
+	{"status", 0, NULL, OPT_FLAG, FIELD(status), NOSET, 0, 0, NULL,
+	 "live status once a second on stderr even when it is not a terminal"},
+	{"status-file", 0, NULL, OPT_STRING, FIELD(status_file), NOSET, 0, 0, "FILE",
+	 "live status as NDJSON lines to FILE"},
+	{"config", 'c', NULL, OPT_STRING, FIELD(config_file), NOSET, 0, 0, "FILE",
+	 "read options from a YAML file (keys are the long option names)"},
+	{"print-config", 0, NULL, OPT_FLAG, FIELD(print_config), NOSET, 0, 0, NULL,
+	 "print the effective configuration as YAML and exit"},
+	{"grab", 0, "-sV", OPT_FLAG, FIELD(grab), NOSET, 0, 0, NULL,
+	 "follow open TCP ports up: banner, service and version"},
+	{"grab-concurrency", 0, NULL, OPT_UINT, FIELD(grab_concurrency), NOSET, 1, 100000, "N",
+	 "connections open at once for banner grabs (default 1000)"},
+	{"grab-timeout", 0, NULL, OPT_UINT, FIELD(grab_timeout), NOSET, 1, 3600, "SECONDS",
+	 "time limit per banner-grab connection (default 10)"},
+	{"grab-max-bytes", 0, NULL, OPT_SI, FIELD(grab_max_bytes), NOSET, 1, 1ULL << 30, "BYTES",
+	 "bytes read per connection at most (default 65536)"},
+	{"grab-source-ip", 0, NULL, OPT_STRING, FIELD(grab_source_ip), NOSET, 0, 0, "ADDR",
+	 "source address of banner-grab connections"},
+	{"service-probes", 0, NULL, OPT_STRING, FIELD(service_probes), NOSET, 0, 0, "FILE",
+	 "match banners with an nmap-service-probes file"},
 	{"quiet", 'q', NULL, OPT_FLAG, FIELD(quiet), NOSET, 0, 0, NULL, "no status or notes on stderr"},
 	{"help", 'h', NULL, OPT_FLAG, FIELD(show_help), NOSET, 0, 0, NULL, "this help"},
 	{"version", 'V', NULL, OPT_FLAG, FIELD(show_version), NOSET, 0, 0, NULL, "print the version"},
@@ -127,6 +165,9 @@ void config_init(struct orbit_config *cfg)
 	cfg->probe_ttl = 64;
 	cfg->tcp_options = "linux";
 	cfg->source_ports = "32768-61000";
+	cfg->grab_concurrency = 1000;
+	cfg->grab_timeout = 10;
+	cfg->grab_max_bytes = 65536;
 }
 
 void config_free(struct orbit_config *cfg)
