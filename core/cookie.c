@@ -53,36 +53,23 @@ static inline uint64_t cookie_word1(uint16_t dport, uint8_t proto)
 	       (COOKIE_INPUT_LEN << 56);
 }
 
-static inline uint64_t rotl64(uint64_t x, int b)
-{
-	return (x << b) | (x >> (64 - b));
-}
-
-#define SIPROUND(v0, v1, v2, v3)                                                          \
-	do {                                                                              \
-		v0 += v1; v1 = rotl64(v1, 13); v1 ^= v0; v0 = rotl64(v0, 32);            \
-		v2 += v3; v3 = rotl64(v3, 16); v3 ^= v2;                                  \
-		v0 += v3; v3 = rotl64(v3, 21); v3 ^= v0;                                  \
-		v2 += v1; v1 = rotl64(v1, 17); v1 ^= v2; v2 = rotl64(v2, 32);            \
-	} while (0)
-
 static inline uint64_t sip11(const struct siphash_key *k, uint64_t m0, uint64_t m1)
 {
 	uint64_t v0 = k->k0 ^ SIP_C0, v1 = k->k1 ^ SIP_C1;
 	uint64_t v2 = k->k0 ^ SIP_C2, v3 = k->k1 ^ SIP_C3;
 	v3 ^= m0;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
+	SIPHASH_ROUND(v0, v1, v2, v3);
+	SIPHASH_ROUND(v0, v1, v2, v3);
 	v0 ^= m0;
 	v3 ^= m1;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
+	SIPHASH_ROUND(v0, v1, v2, v3);
+	SIPHASH_ROUND(v0, v1, v2, v3);
 	v0 ^= m1;
 	v2 ^= 0xff;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
+	SIPHASH_ROUND(v0, v1, v2, v3);
+	SIPHASH_ROUND(v0, v1, v2, v3);
+	SIPHASH_ROUND(v0, v1, v2, v3);
+	SIPHASH_ROUND(v0, v1, v2, v3);
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
@@ -107,7 +94,7 @@ static void batch_scalar(const struct cookie_key *key, uint32_t saddr, const uin
 #define AVX2_ROTL(x, b) _mm256_or_si256(_mm256_slli_epi64(x, b), _mm256_srli_epi64(x, 64 - (b)))
 #define AVX2_ROTL32(x) _mm256_shuffle_epi32(x, 0xb1)
 
-#define AVX2_SIPROUND(v0, v1, v2, v3, rot16)                                              \
+#define AVX2_SIPHASH_ROUND(v0, v1, v2, v3, rot16)                                              \
 	do {                                                                              \
 		v0 = _mm256_add_epi64(v0, v1); v1 = AVX2_ROTL(v1, 13);                    \
 		v1 = _mm256_xor_si256(v1, v0); v0 = AVX2_ROTL32(v0);                      \
@@ -150,18 +137,18 @@ batch_avx2(const struct cookie_key *key, uint32_t saddr, const uint32_t *daddr,
 			_mm256_slli_epi64(_mm256_cvtepu8_epi64(_mm_cvtsi32_si128((int)proto4)), 16));
 		m1 = _mm256_or_si256(m1, len_word);
 		__m256i v0 = init0, v1 = init1, v2 = init2, v3 = _mm256_xor_si256(init3, m0);
-		AVX2_SIPROUND(v0, v1, v2, v3, rot16);
-		AVX2_SIPROUND(v0, v1, v2, v3, rot16);
+		AVX2_SIPHASH_ROUND(v0, v1, v2, v3, rot16);
+		AVX2_SIPHASH_ROUND(v0, v1, v2, v3, rot16);
 		v0 = _mm256_xor_si256(v0, m0);
 		v3 = _mm256_xor_si256(v3, m1);
-		AVX2_SIPROUND(v0, v1, v2, v3, rot16);
-		AVX2_SIPROUND(v0, v1, v2, v3, rot16);
+		AVX2_SIPHASH_ROUND(v0, v1, v2, v3, rot16);
+		AVX2_SIPHASH_ROUND(v0, v1, v2, v3, rot16);
 		v0 = _mm256_xor_si256(v0, m1);
 		v2 = _mm256_xor_si256(v2, ff);
-		AVX2_SIPROUND(v0, v1, v2, v3, rot16);
-		AVX2_SIPROUND(v0, v1, v2, v3, rot16);
-		AVX2_SIPROUND(v0, v1, v2, v3, rot16);
-		AVX2_SIPROUND(v0, v1, v2, v3, rot16);
+		AVX2_SIPHASH_ROUND(v0, v1, v2, v3, rot16);
+		AVX2_SIPHASH_ROUND(v0, v1, v2, v3, rot16);
+		AVX2_SIPHASH_ROUND(v0, v1, v2, v3, rot16);
+		AVX2_SIPHASH_ROUND(v0, v1, v2, v3, rot16);
 		__m256i h = _mm256_xor_si256(_mm256_xor_si256(v0, v1), _mm256_xor_si256(v2, v3));
 		_mm256_storeu_si256((void *)(out + i), h);
 	}
@@ -170,7 +157,7 @@ batch_avx2(const struct cookie_key *key, uint32_t saddr, const uint32_t *daddr,
 
 /* ---- AVX-512: 8 lanes, every rotation one vprolq. */
 
-#define AVX512_SIPROUND(v0, v1, v2, v3)                                                   \
+#define AVX512_SIPHASH_ROUND(v0, v1, v2, v3)                                                   \
 	do {                                                                              \
 		v0 = _mm512_add_epi64(v0, v1); v1 = _mm512_rol_epi64(v1, 13);             \
 		v1 = _mm512_xor_si512(v1, v0); v0 = _mm512_rol_epi64(v0, 32);             \
@@ -208,18 +195,18 @@ batch_avx512(const struct cookie_key *key, uint32_t saddr, const uint32_t *daddr
 		__m512i m1 = _mm512_or_si512(_mm512_cvtepu16_epi64(p), _mm512_slli_epi64(pr, 16));
 		m1 = _mm512_or_si512(m1, len_word);
 		__m512i v0 = init0, v1 = init1, v2 = init2, v3 = _mm512_xor_si512(init3, m0);
-		AVX512_SIPROUND(v0, v1, v2, v3);
-		AVX512_SIPROUND(v0, v1, v2, v3);
+		AVX512_SIPHASH_ROUND(v0, v1, v2, v3);
+		AVX512_SIPHASH_ROUND(v0, v1, v2, v3);
 		v0 = _mm512_xor_si512(v0, m0);
 		v3 = _mm512_xor_si512(v3, m1);
-		AVX512_SIPROUND(v0, v1, v2, v3);
-		AVX512_SIPROUND(v0, v1, v2, v3);
+		AVX512_SIPHASH_ROUND(v0, v1, v2, v3);
+		AVX512_SIPHASH_ROUND(v0, v1, v2, v3);
 		v0 = _mm512_xor_si512(v0, m1);
 		v2 = _mm512_xor_si512(v2, ff);
-		AVX512_SIPROUND(v0, v1, v2, v3);
-		AVX512_SIPROUND(v0, v1, v2, v3);
-		AVX512_SIPROUND(v0, v1, v2, v3);
-		AVX512_SIPROUND(v0, v1, v2, v3);
+		AVX512_SIPHASH_ROUND(v0, v1, v2, v3);
+		AVX512_SIPHASH_ROUND(v0, v1, v2, v3);
+		AVX512_SIPHASH_ROUND(v0, v1, v2, v3);
+		AVX512_SIPHASH_ROUND(v0, v1, v2, v3);
 		/* v0^v1^v2^v3 in one three-input logic op (0x96 = a xor b xor c). */
 		__m512i h = _mm512_ternarylogic_epi64(v0, v1, v2, 0x96);
 		_mm512_storeu_si512((void *)(out + i), _mm512_xor_si512(h, v3));

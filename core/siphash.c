@@ -2,11 +2,6 @@
 
 #include <string.h>
 
-static inline uint64_t rotl64(uint64_t x, int b)
-{
-	return (x << b) | (x >> (64 - b));
-}
-
 static inline uint64_t load_le64(const uint8_t *p)
 {
 	uint64_t v = 0;
@@ -14,14 +9,6 @@ static inline uint64_t load_le64(const uint8_t *p)
 		v = (v << 8) | p[i];
 	return v;
 }
-
-#define SIPROUND(v0, v1, v2, v3)                                                          \
-	do {                                                                              \
-		v0 += v1; v1 = rotl64(v1, 13); v1 ^= v0; v0 = rotl64(v0, 32);            \
-		v2 += v3; v3 = rotl64(v3, 16); v3 ^= v2;                                  \
-		v0 += v3; v3 = rotl64(v3, 21); v3 ^= v0;                                  \
-		v2 += v1; v1 = rotl64(v1, 17); v1 ^= v2; v2 = rotl64(v2, 32);            \
-	} while (0)
 
 struct siphash_key siphash_key_from_bytes(const uint8_t bytes[16])
 {
@@ -43,8 +30,8 @@ void siphash24_init(struct siphash_state *st, struct siphash_key key)
 static void compress_word(struct siphash_state *st, uint64_t m)
 {
 	st->v3 ^= m;
-	SIPROUND(st->v0, st->v1, st->v2, st->v3);
-	SIPROUND(st->v0, st->v1, st->v2, st->v3);
+	SIPHASH_ROUND(st->v0, st->v1, st->v2, st->v3);
+	SIPHASH_ROUND(st->v0, st->v1, st->v2, st->v3);
 	st->v0 ^= m;
 }
 
@@ -73,7 +60,7 @@ uint64_t siphash24_final(struct siphash_state *st)
 	compress_word(st, b);
 	st->v2 ^= 0xff;
 	for (int i = 0; i < 4; i++)
-		SIPROUND(st->v0, st->v1, st->v2, st->v3);
+		SIPHASH_ROUND(st->v0, st->v1, st->v2, st->v3);
 	return st->v0 ^ st->v1 ^ st->v2 ^ st->v3;
 }
 

@@ -13,6 +13,21 @@ struct siphash_key {
 	uint64_t k0, k1;
 };
 
+/* One SipRound over four 64-bit lanes; shared by the generic function and the cookie's
+ * fixed-length specialisation (core/cookie.c), so both stay the paper's round. */
+static inline uint64_t siphash_rotl(uint64_t x, int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+#define SIPHASH_ROUND(v0, v1, v2, v3)                                                     \
+	do {                                                                              \
+		v0 += v1; v1 = siphash_rotl(v1, 13); v1 ^= v0; v0 = siphash_rotl(v0, 32); \
+		v2 += v3; v3 = siphash_rotl(v3, 16); v3 ^= v2;                            \
+		v0 += v3; v3 = siphash_rotl(v3, 21); v3 ^= v0;                            \
+		v2 += v1; v1 = siphash_rotl(v1, 17); v1 ^= v2; v2 = siphash_rotl(v2, 32); \
+	} while (0)
+
 struct siphash_key siphash_key_from_bytes(const uint8_t bytes[16]);
 uint64_t siphash24(struct siphash_key key, const void *data, size_t len);
 
