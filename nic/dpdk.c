@@ -10,8 +10,13 @@
  *  - Mbufs: one pool on the port's socket, sized for every ring plus the bursts in
  *    flight plus the per-lcore caches. TX lends mbufs (rte_pktmbuf_alloc_bulk), submits
  *    with rte_eth_tx_burst retried a bounded number of times, then frees and counts what
- *    the PMD would not take (testpmd's txonly / l2fwd style). RX lends mbufs, released
- *    with rte_pktmbuf_free_bulk; their timestamp is CLOCK_REALTIME at burst time.
+ *    the PMD would not take (testpmd's txonly / l2fwd style). When the pool is empty, an
+ *    empty tx_burst lets PMDs that reap completions only inside tx_burst (net_af_xdp)
+ *    give sent mbufs back. RX lends mbufs, released with rte_pktmbuf_free_bulk; their
+ *    timestamp is CLOCK_REALTIME at burst time.
+ *  - net_af_xdp (DPDK 22.11) builds its UMEM over the rx pool and assumes the objects lie
+ *    back to back in one chunk (see pool_create); its fill ring holds AF_XDP_FILL mbufs
+ *    whatever the rx ring size.
  *  - Threads that are not EAL lcores get no mempool cache (allocs go to the ring):
  *    nic_thread_register() makes the calling thread an EAL thread. */
 #include "nic/nic_internal.h"
@@ -21,8 +26,10 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 #include <rte_mempool.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +38,9 @@
 #define MBUF_CACHE 256
 #define TX_RETRIES 64
 #define EAL_MAX_ARGS 64
+/* mbufs net_af_xdp puts on each rx queue's fill ring at setup (ETH_AF_XDP_DFLT_NUM_DESCS,
+ * libxdp's XSK_RING_CONS__DEFAULT_NUM_DESCS), whatever nb_rx_desc says. */
+#define AF_XDP_FILL 2048
 
 struct dpdk_q {
 	struct nic_queue_counters c;
@@ -114,6 +124,42 @@ static int find_port(struct dpdk_be *d, const struct nic_config *cfg, struct err
 	return 0;
 }
 
+/* The mbuf pool. packed: objects back to back in one memory chunk, for net_af_xdp. Its
+ * UMEM (zero-copy between mbufs and the XSK) starts at the page of the pool's first chunk
+ * and is populated_size x object size long. rte_pktmbuf_pool_create keeps each object
+ * inside one page (4 KiB without hugepages: one 2368-byte mbuf per page), so most mbufs
+ * lie past the UMEM's end; the kernel rejects every descriptor naming one
+ * (XDP_STATISTICS tx_invalid_descs), sends nothing and completes nothing, and the pool
+ * drains into the TX ring (the stall after exactly 1024 probes). RTE_MEMPOOL_F_NO_IOVA_
+ * CONTIG lifts the page rule; AF_XDP's copy mode does not care where pages are. */
+static struct rte_mempool *pool_create(const char *name, unsigned n, int socket, bool packed)
+{
+	if (!packed)
+		return rte_pktmbuf_pool_create(name, n, MBUF_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					       socket);
+	struct rte_pktmbuf_pool_private priv = {
+		.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE, .mbuf_priv_size = 0};
+	struct rte_mempool *mp = rte_mempool_create_empty(
+		name, n, (unsigned)sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE, MBUF_CACHE,
+		sizeof priv, socket, RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	if (!mp)
+		return NULL;
+	int rc = rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL);
+	if (rc == 0) {
+		rte_pktmbuf_pool_init(mp, &priv);
+		rc = rte_mempool_populate_default(mp);
+	}
+	if (rc >= 0 && mp->nb_mem_chunks != 1)
+		rc = -ENOMEM; /* the UMEM would not cover the later chunks */
+	if (rc < 0) {
+		rte_mempool_free(mp);
+		rte_errno = -rc;
+		return NULL;
+	}
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
+}
+
 static int port_up(struct nic *nic, struct dpdk_be *d, const struct nic_config *cfg,
 		   struct errbuf *e)
 {
@@ -153,13 +199,14 @@ static int port_up(struct nic *nic, struct dpdk_be *d, const struct nic_config *
 	int socket = rte_eth_dev_socket_id(d->port);
 	if (socket < 0)
 		socket = (int)rte_socket_id();
-	unsigned mbufs = nrx * nb_rxd + cfg->tx_queues * nb_txd +
+	bool af_xdp = info.driver_name && strcmp(info.driver_name, "net_af_xdp") == 0;
+	unsigned rx_held = af_xdp && nb_rxd < AF_XDP_FILL ? AF_XDP_FILL : nb_rxd;
+	unsigned mbufs = nrx * rx_held + cfg->tx_queues * nb_txd +
 			 (nrx + cfg->tx_queues) * 2 * NIC_BURST_MAX +
 			 (rte_lcore_count() + 1) * MBUF_CACHE;
 	char pool_name[RTE_MEMPOOL_NAMESIZE];
 	snprintf(pool_name, sizeof pool_name, "orbit_mbufs_%u", d->port);
-	d->pool = rte_pktmbuf_pool_create(pool_name, mbufs, MBUF_CACHE, 0,
-					  RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	d->pool = pool_create(pool_name, mbufs, socket, af_xdp);
 	if (!d->pool)
 		return err_set(e, "DPDK: mbuf pool of %u on socket %d: %s (give EAL more "
 				  "memory, -m)",
@@ -228,11 +275,15 @@ static int dpdk_open(struct nic *nic, const struct nic_config *cfg, struct errbu
 
 static unsigned dpdk_tx_alloc(struct nic *nic, unsigned q, struct nic_buf *bufs, unsigned n)
 {
-	(void)q;
 	struct dpdk_be *d = nic->backend;
 	struct rte_mbuf *m[NIC_BURST_MAX];
-	if (rte_pktmbuf_alloc_bulk(d->pool, m, n) != 0)
-		return 0; /* pool empty for now: the PMD still holds mbufs it has sent */
+	if (rte_pktmbuf_alloc_bulk(d->pool, m, n) != 0) {
+		/* The PMD still holds mbufs it has sent. net_af_xdp frees them (pulls the
+		 * completion ring) only inside tx_burst: an empty burst lets it. */
+		rte_eth_tx_burst(d->port, (uint16_t)q, m, 0);
+		if (rte_pktmbuf_alloc_bulk(d->pool, m, n) != 0)
+			return 0;
+	}
 	for (unsigned i = 0; i < n; i++)
 		bufs[i] = (struct nic_buf){.data = rte_pktmbuf_mtod(m[i], uint8_t *),
 					   .handle = m[i]};

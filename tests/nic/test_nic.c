@@ -178,6 +178,7 @@ struct side_cfg {
 	const char *tx_mode;  /* afpacket: ORBIT_AFPACKET_TX */
 	unsigned rx_queues;
 	const char *filter;   /* rx filter: the receiver expects only even seqs */
+	const char *vdev;     /* dpdk: the vdev on the interface (NULL: net_af_packet0) */
 };
 
 struct report {
@@ -221,14 +222,14 @@ static int raw_socket(const char *ifname)
 
 static char dpdk_args_buf[512];
 
-static const char *dpdk_args_for(const char *ifname)
+static const char *dpdk_args_for(const char *ifname, const char *vdev)
 {
 	/* A file prefix per process: children run one after another but may overlap. */
 	snprintf(dpdk_args_buf, sizeof dpdk_args_buf,
 		 "--no-huge --no-pci -m 256 --no-telemetry --log-level=lib.eal:error "
-		 "--file-prefix=%s-%d --vdev=net_af_packet0,iface=%s",
+		 "--file-prefix=%s-%d --vdev=%s,iface=%s",
 		 getenv("NS_PREFIX") ? getenv("NS_PREFIX") : "orbit-nictest", (int)getpid(),
-		 ifname);
+		 vdev ? vdev : "net_af_packet0", ifname);
 	return dpdk_args_buf;
 }
 
@@ -240,7 +241,7 @@ static int open_backend(struct nic **nic, const struct side_cfg *s, const char *
 	struct nic_config cfg = {
 		.backend = s->backend,
 		.ifname = ifname,
-		.dpdk_args = dpdk_args_for(ifname),
+		.dpdk_args = dpdk_args_for(ifname, s->vdev),
 		.tx_queues = 1,
 		.rx_queues = s->rx_queues ? s->rx_queues : 1,
 		.rx_filter = s->filter,
@@ -626,14 +627,14 @@ static void bad_inputs_dpdk(void)
 
 static void bad_inputs_dpdk_port(void)
 {
-	struct nic_config cfg = {.backend = "dpdk", .dpdk_args = dpdk_args_for(IF_A),
+	struct nic_config cfg = {.backend = "dpdk", .dpdk_args = dpdk_args_for(IF_A, NULL),
 				 .dpdk_port = "net_nosuch0", .tx_queues = 1, .rx_queues = 1};
 	expect_open_error("dpdk unknown port", &cfg, "net_nosuch0");
 }
 
 static void bad_inputs_dpdk_txq(void)
 {
-	struct nic_config cfg = {.backend = "dpdk", .dpdk_args = dpdk_args_for(IF_A),
+	struct nic_config cfg = {.backend = "dpdk", .dpdk_args = dpdk_args_for(IF_A, NULL),
 				 .tx_queues = 4, .rx_queues = 1};
 	expect_open_error("dpdk too many tx queues", &cfg, "4 asked");
 }
@@ -738,6 +739,7 @@ int main(int argc, char **argv)
 	static const struct side_cfg pcap = {.backend = "pcap"};
 	static const struct side_cfg pcap_even = {.backend = "pcap", .filter = "ip[5] & 1 = 0"};
 	static const struct side_cfg dpdk = {.backend = "dpdk"};
+	static const struct side_cfg dpdk_xdp = {.backend = "dpdk", .vdev = "net_af_xdp0"};
 	struct {
 		const char *title;
 		const struct side_cfg *tx, *rx;
@@ -753,6 +755,8 @@ int main(int argc, char **argv)
 		{"pcap rx filter b->a", &raw, &pcap_even, false},
 		{"dpdk net_af_packet tx a->b, raw rx", &dpdk, &raw, true},
 		{"dpdk net_af_packet rx b->a, raw tx", &raw, &dpdk, false},
+		{"dpdk net_af_xdp tx a->b, raw rx", &dpdk_xdp, &raw, true},
+		{"dpdk net_af_xdp rx b->a, raw tx", &raw, &dpdk_xdp, false},
 		{"afpacket tx a->b, pcap rx", &afp_ring, &pcap, true},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
