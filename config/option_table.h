@@ -71,6 +71,10 @@ int option_apply(struct orbit_config *cfg, const struct option_spec *o, const ch
 /* Sets o's field (and its "given" marker) back to what config_init() gives. */
 void option_reset(struct orbit_config *cfg, const struct option_spec *o);
 
+/* Messages are one line: control characters of a quoted value (a newline inside a YAML
+ * scalar or an argument) become escapes. */
+void config_error_one_line(struct errbuf *e);
+
 /* Helpers for the loaders: a copy of s owned by cfg (freed by config_free), NULL when out of
  * memory; appending a target (s must outlive cfg). */
 const char *config_keep_string(struct orbit_config *cfg, const char *s, size_t len);

@@ -729,7 +729,35 @@ static int parse_argv(struct orbit_config *cfg, int argc, char **argv, struct er
 	return rc;
 }
 
+void config_error_one_line(struct errbuf *e)
+{
+	char out[sizeof e->msg];
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)e->msg; *p && n + 5 < sizeof out; p++) {
+		if (*p == '\n')
+			n += (size_t)snprintf(out + n, sizeof out - n, "\\n");
+		else if (*p == '\t')
+			n += (size_t)snprintf(out + n, sizeof out - n, "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			n += (size_t)snprintf(out + n, sizeof out - n, "\\x%02x", *p);
+		else
+			out[n++] = (char)*p;
+	}
+	out[n] = '\0';
+	memcpy(e->msg, out, n + 1);
+}
+
+static int parse_args(struct orbit_config *cfg, int argc, char **argv, struct errbuf *e);
+
 int config_parse_args(struct orbit_config *cfg, int argc, char **argv, struct errbuf *e)
+{
+	if (parse_args(cfg, argc, argv, e) == 0)
+		return 0;
+	config_error_one_line(e);
+	return -1;
+}
+
+static int parse_args(struct orbit_config *cfg, int argc, char **argv, struct errbuf *e)
 {
 	/* A first pass finds -c however it was written (-cFILE, --conf=FILE, -qc FILE), with
 	 * getopt's own rules; the file is then loaded and the command line applied over it. */

@@ -173,6 +173,11 @@ static int load_option(struct orbit_config *cfg, const struct yaml_source *src,
 			*(bool *)((char *)cfg + o->offset) = true;
 		else if (plain_is(value, false_words))
 			*(bool *)((char *)cfg + o->offset) = false;
+		else if (value->type == YAML_SCALAR_NODE &&
+			 value->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+			return err_at(e, src, value->start_mark,
+				      "wrong type for key '%s': expected true or false, got the "
+				      "quoted string '%s'", o->name, scalar(value));
 		else if (value->type == YAML_SCALAR_NODE)
 			return err_at(e, src, value->start_mark,
 				      "invalid value '%s' for key '%s': expected true or false",
@@ -322,8 +327,20 @@ static int syntax_error(const struct yaml_source *src, const yaml_parser_t *pars
 	return err_at(e, src, parser->problem_mark, "YAML syntax error: %s", problem);
 }
 
+static int load_yaml(struct orbit_config *cfg, const char *name, const char *text, size_t len,
+		     struct errbuf *e);
+
 int config_load_yaml_string(struct orbit_config *cfg, const char *name, const char *text,
 			    size_t len, struct errbuf *e)
+{
+	if (load_yaml(cfg, name, text, len, e) == 0)
+		return 0;
+	config_error_one_line(e);
+	return -1;
+}
+
+static int load_yaml(struct orbit_config *cfg, const char *name, const char *text, size_t len,
+		     struct errbuf *e)
 {
 	const struct yaml_source src = {name, text, len};
 	yaml_parser_t parser;

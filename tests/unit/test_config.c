@@ -229,6 +229,7 @@ static void test_command_line(void)
 	CHECK(REJECTS("ambiguous option '--grab-'", "--grab-"));
 	CHECK(REJECTS("'--rate' needs a value", "--rate"));
 	CHECK(REJECTS("'--no-help'", "--no-help"));
+	CHECK(REJECTS("'1\\n2'", "--rate", "1\n2"));
 
 	/* Conflicts. */
 	CHECK(REJECTS("-sA", "-sS", "-sA"));
@@ -297,6 +298,7 @@ static void test_yaml(void)
 	CHECK(yaml_rejects("ports: 80\nrate:  fast\n", "t.yaml:2:8:", "'fast' for key 'rate'"));
 	CHECK(yaml_rejects("probes: 99\n", "t.yaml:1:9:", "'99' for key 'probes'"));
 	CHECK(yaml_rejects("syn: 1\n", "t.yaml:1:6:", "'1' for key 'syn'"));
+	CHECK(yaml_rejects("syn: \"true\"\n", "t.yaml:1:6:", "quoted string 'true'"));
 	CHECK(yaml_rejects("syn: [true]\n", "t.yaml:1:6:", "key 'syn'"));
 	CHECK(yaml_rejects("rate: {a: 1}\n", "t.yaml:1:7:",
 			   "key 'rate': expected a number, got a mapping"));
@@ -322,6 +324,9 @@ static void test_yaml(void)
 	CHECK(yaml_rejects("ports: \"80\n", "t.yaml:2:1:", "syntax error"));
 	CHECK(yaml_rejects("rate: 1\n---\nrate: 2\n", "t.yaml:3:1:", "second YAML document"));
 	CHECK(yaml_rejects("ports: 8\xff\n", "t.yaml:1:9:", "UTF-8"));
+	/* A value spread over lines is quoted on one line. */
+	CHECK(yaml_rejects("syn: a\n  b\n", "t.yaml:1:6:", "'a b'"));
+	CHECK(yaml_rejects("syn: \"a\\nb\\tc\\x01\"\n", "t.yaml:1:6:", "'a\\nb\\tc\\x01'"));
 	CHECK(yaml_rejects("ports: *nowhere\n", "t.yaml:1:8:", "undefined alias"));
 }
 
