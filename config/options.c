@@ -94,7 +94,7 @@ const struct option_spec option_table[] = {
 	{"output-file", 'o', NULL, OPT_STRING, FIELD(output_file), NOSET, 0, 0, "FILE",
 	 "write results to FILE (default stdout)"},
 	{"output-format", 'O', NULL, OPT_STRING, FIELD(output_format), NOSET, 0, 0, "FORMAT",
-	 "ndjson, csv, text or xml (default: text on a terminal, else ndjson)", .choices = "ndjson|csv|text|xml"},
+	 "ndjson, csv, text or xml (default: text on a terminal, else ndjson)", .choices = "ndjson|csv|text|xml|grepable"},
 	{"fields", 'f', NULL, OPT_STRING, FIELD(fields), NOSET, 0, 0, "LIST",
 	 "CSV fields to print, in order (see --list-fields)"},
 	{"list-fields", 0, NULL, OPT_FLAG, FIELD(list_fields), NOSET, 0, 0, NULL,
@@ -526,7 +526,8 @@ static void flag_label(const struct option_spec *o, bool typed_alias, char *buf,
 		snprintf(buf, size, "--%s", o->name);
 }
 
-/* Outputs that would overwrite each other. Paths are compared as written. */
+/* Outputs that would overwrite each other. Paths are compared as written; "-" (stdout)
+ * is left to output/, which lets -oN - take stdout from the default output. */
 static int check_output_clashes(const struct orbit_config *cfg, struct errbuf *e)
 {
 	const struct {
@@ -541,7 +542,8 @@ static int check_output_clashes(const struct orbit_config *cfg, struct errbuf *e
 	size_t n = sizeof outs / sizeof outs[0];
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)
-			if (outs[i].path && outs[j].path && strcmp(outs[i].path, outs[j].path) == 0)
+			if (outs[i].path && outs[j].path && strcmp(outs[i].path, "-") != 0 &&
+			    strcmp(outs[i].path, outs[j].path) == 0)
 				return err_set(e, "conflicting outputs: %s and %s both write to '%s'",
 					       outs[i].flag, outs[j].flag, outs[i].path);
 	return 0;

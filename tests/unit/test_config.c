@@ -239,12 +239,14 @@ static void test_command_line(void)
 	CHECK(REJECTS("-sV and -sn", "-sn", "-sV"));
 	CHECK(REJECTS("--shard 3", "--shard", "3", "--shards", "3"));
 	CHECK(REJECTS("-oN and -oX both write to 'x'", "-oX", "x", "-oN", "x"));
-	CHECK(REJECTS("-oX and -oG both write to '-'", "-oX", "-", "-oG", "-"));
 	CHECK(REJECTS("-o and -m both write to 'r'", "-o", "r", "-m", "r"));
 	CHECK(REJECTS("--rx-pcap", "--rx-pcap", "f.pcap", "--backend", "dpdk"));
 	PARSE_OK(&cfg, "--list-fields", "1.2.3.4"); /* fine with targets */
 	config_free(&cfg);
-	PARSE_OK(&cfg, "-sS", "-sU", "--shard", "2", "--shards", "3", "-oX", "-", "-o", "r");
+	PARSE_OK(&cfg, "-sS", "-sU", "--shard", "2", "--shards", "3", "-oX", "-", "-o", "r",
+		 "-O", "grepable");
+	config_free(&cfg);
+	PARSE_OK(&cfg, "-o", "-", "-oN", "-"); /* who gets stdout is output/'s call */
 	config_free(&cfg);
 }
 
