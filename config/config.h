@@ -1,8 +1,9 @@
-/* The one scan configuration, filled from the command line (and, later, YAML files with
- * the same keys). Contract: config_parse_args() either fills every field or returns -1
- * with a one-line message naming the bad flag or value (the caller exits 2); it never
- * touches the network or the filesystem beyond reading option values. Defaults are
- * set by config_init(). Strings point into argv or into memory owned by the config. */
+/* The one scan configuration, filled from the command line and YAML files with the same
+ * keys. Contract: config_parse_args() either fills every field or returns -1 with a
+ * one-line message naming the bad flag, key or value (the caller exits 2); it never
+ * touches the network, and reads no file but the -c config file. Defaults are set by
+ * config_init(). Strings point into argv or into memory owned by the config (released by
+ * config_free()). The option table (config/option_table.h) names every option. */
 #ifndef ORBIT_CONFIG_CONFIG_H
 #define ORBIT_CONFIG_CONFIG_H
 
@@ -86,13 +87,42 @@ struct orbit_config {
 
 	bool quiet;
 	bool show_help, show_version;
+
+	/* Strings copied out of config files: owned here, freed by config_free(). */
+	struct {
+		char **v;
+		size_t n;
+	} owned_strings;
 };
 
 void config_init(struct orbit_config *cfg);
+/* The command line over the -c file when one is named (read first, whatever its place
+ * in argv): a value given on the command line replaces the file's, a list option or
+ * positional targets given there replace the file's list, and --no-FLAG clears a flag
+ * the file set. Ends with config_check(). */
 int config_parse_args(struct orbit_config *cfg, int argc, char **argv, struct errbuf *e);
+/* Options that cannot go together, and values outside an option's vocabulary. */
+int config_check(const struct orbit_config *cfg, struct errbuf *e);
 void config_free(struct orbit_config *cfg);
-/* --help text, generated from the option table. */
+
+/* YAML config files (config/yaml_load.c): a mapping of long option names (and
+ * "targets") to values, applied over what cfg holds. A null value (~, null or nothing)
+ * puts the option back to its default. Errors name the file, line and column, and the
+ * key or value; config_check() is left to the caller (the command line may still fix a
+ * conflict). The string variant names the text `name` in messages. */
+int config_load_yaml_file(struct orbit_config *cfg, const char *path, struct errbuf *e);
+int config_load_yaml_string(struct orbit_config *cfg, const char *name, const char *text,
+			    size_t len, struct errbuf *e);
+/* The effective configuration as YAML (config/yaml_print.c): every config-file key, in
+ * table order, defaults included (null where the option is unset), so that loading it
+ * gives the same settings. Fails only on a string YAML cannot hold (not UTF-8). */
+int config_print_yaml(const struct orbit_config *cfg, FILE *out, struct errbuf *e);
+/* True when a and b hold the same settings: every config-file key, targets included. */
+bool config_same_settings(const struct orbit_config *a, const struct orbit_config *b);
+
+/* --help text and the orbit(1) man page, generated from the option table. */
 void config_print_help(FILE *out);
+void config_print_man(FILE *out);
 /* The protocol unprefixed ports take: UDP for a UDP-only scan, else TCP. */
 uint8_t config_default_proto(const struct orbit_config *cfg);
 

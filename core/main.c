@@ -102,6 +102,13 @@ int main(int argc, char **argv)
 	} else if (cfg.show_version) {
 		printf("orbit %s\n", ORBIT_VERSION);
 		status = 0;
+	} else if (cfg.print_config) {
+		/* Before any target is resolved or file opened: the config as given. */
+		status = config_print_yaml(&cfg, stdout, &e) < 0 ? bad_input(e.msg) : 0;
+		if (status == 0 && fflush(stdout) != 0) {
+			fprintf(stderr, "orbit: writing the config failed: %s\n", strerror(errno));
+			status = EXIT_RUNTIME;
+		}
 	} else
 		status = run(&cfg);
 	config_free(&cfg);

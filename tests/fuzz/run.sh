@@ -5,12 +5,13 @@
 # new inputs go to a scratch copy.
 #   usage: tests/fuzz/run.sh [SECONDS_PER_TARGET]     (default 60)
 #   FUZZ_BUILD_DIR overrides the build directory (default build-fuzz).
-# The seed corpus is regenerated with: build/tests/reply_pcap_tool corpus tests/fuzz/corpus/reply
+# The reply seed corpus is regenerated with: build/tests/reply_pcap_tool corpus tests/fuzz/corpus/reply
+# The config seeds are hand-written YAML (tests/fuzz/corpus/config/).
 set -eu
 seconds=${1:-60}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
-targets="reply"
+targets="reply config"
 
 if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup "$build" "$root" -Dfuzz=true \
