@@ -10,6 +10,7 @@
 #include "core/grab/module.h"
 
 #define QUIET_MS 1500
+#define UA "Mozilla/5.0 (compatible; orbit)"
 
 static const char *const probes[] = {"GetRequest", "HTTPOptions", "FourOhFourRequest", NULL};
 
@@ -80,10 +81,10 @@ static enum grab_verdict start(struct grab_session *s)
 		snprintf(host, sizeof(host), "%u.%u.%u.%u:%u", s->addr >> 24,
 			 (s->addr >> 16) & 255, (s->addr >> 8) & 255, s->addr & 255, s->port);
 	int n = snprintf(req, sizeof(req),
-			 "GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: Mozilla/5.0 (compatible; orbit)\r\n"
+			 "GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\n"
 			 "Accept: */*\r\n\r\n"
-			 "OPTIONS / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
-			 host, host);
+			 "OPTIONS / HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nConnection: close\r\n\r\n",
+			 host, UA, host, UA);
 	grab_send(s, req, (size_t)n);
 	s->phase = 2; /* two responses expected */
 	return GRAB_MORE;
