@@ -88,8 +88,6 @@ size_t grab_result_json(const struct grab_result *r, char *buf, size_t cap)
 	kv(&w, "ostype", r->ostype);
 	kv(&w, "cpe", r->cpe);
 	kv(&w, "error", r->error);
-	if (r->tls)
-		put(&w, ",\"tls\":true", 11);
 	if (r->status != GRAB_STATUS_NOT_GRABBED) {
 		if (r->banner_len) {
 			put(&w, ",\"banner\":", 10);

@@ -26,10 +26,24 @@ static enum grab_verdict on_data(struct grab_session *s)
 	return GRAB_MORE;
 }
 
+/* Quiet after bytes is the end of the answer when the bytes look finished: a full line,
+ * a prompt, or binary. A trickle of text without a newline keeps the connection until its
+ * deadline (io-timeout, with what came). */
+static bool looks_finished(const uint8_t *p, size_t n)
+{
+	uint8_t last = p[n - 1];
+	if (last == '\n' || (n >= 2 && p[n - 1] == ' ' && strchr(":>#$", p[n - 2])))
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if ((p[i] < 0x20 && p[i] != '\r' && p[i] != '\n' && p[i] != '\t') || p[i] >= 0x7f)
+			return true;
+	return false;
+}
+
 static enum grab_verdict on_idle(struct grab_session *s)
 {
 	if (s->rx_len)
-		return GRAB_DONE;
+		return looks_finished(s->rx, s->rx_len) ? GRAB_DONE : GRAB_MORE;
 	if (s->phase == 0) {
 		s->phase = 1;
 		grab_send_str(s, "GET / HTTP/1.0\r\n\r\n");

@@ -6,8 +6,14 @@
 
 #include "core/grab/module.h"
 
-#define KEX_WAIT_MS 3000
+#define KEX_WAIT_MS 3000 /* at most; a third of the connection's budget */
 #define IDENT_MAX 255
+
+static unsigned kex_wait(const struct grab_session *s)
+{
+	unsigned third = s->timeout_ms / 3;
+	return third && third < KEX_WAIT_MS ? third : KEX_WAIT_MS;
+}
 
 static enum grab_verdict start(struct grab_session *s)
 {
@@ -64,7 +70,7 @@ static enum grab_verdict on_data(struct grab_session *s)
 			return GRAB_DONE;
 		grab_send_str(s, "SSH-2.0-orbit_" ORBIT_VERSION "\r\n");
 		s->phase = 1;
-		grab_wait(s, KEX_WAIT_MS);
+		grab_wait(s, kex_wait(s));
 	}
 	/* phase 1: the binary packet holding KEXINIT */
 	size_t have = s->rx_len - s->mark;
@@ -78,7 +84,7 @@ static enum grab_verdict on_data(struct grab_session *s)
 	}
 	if (s->eof)
 		return GRAB_DONE;
-	grab_wait(s, KEX_WAIT_MS);
+	grab_wait(s, kex_wait(s));
 	return GRAB_MORE;
 }
 

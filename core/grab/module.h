@@ -46,6 +46,7 @@ struct grab_session {
 	const uint8_t *rx;
 	size_t rx_len;
 	size_t rx_limit; /* max_bytes: rx_len never exceeds it */
+	unsigned timeout_ms; /* the connection's whole time budget (scale waits to it) */
 	/* Module state, zeroed when a module takes over. */
 	int phase;
 	size_t mark;

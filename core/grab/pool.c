@@ -577,6 +577,7 @@ static void conn_start(struct gthread *t, const struct scan_result *scan)
 	c->s.port = scan->port;
 	c->s.tls = c->tls;
 	c->s.rx_limit = p->max_bytes;
+	c->s.timeout_ms = p->timeout_ms;
 	c->state = C_CONNECTING;
 	t->active++;
 	atomic_store_explicit(&t->active_pub, t->active, memory_order_relaxed);
