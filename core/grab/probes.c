@@ -172,6 +172,7 @@ static int add_probe(struct probe_db *db, const char *line, unsigned ln, struct 
 	}
 	struct probe *p = &db->p[db->n];
 	memset(p, 0, sizeof(*p));
+	db->n++; /* owned by db from here: probe_db_free releases it on any failure */
 	p->name = dupn(name, strlen(name));
 	p->udp = strcmp(proto, "UDP") == 0;
 	size_t raw = (size_t)(end - (q + 2));
@@ -180,8 +181,7 @@ static int add_probe(struct probe_db *db, const char *line, unsigned ln, struct 
 		return err_set(e, "out of memory");
 	p->payload_len = unescape(q + 2, raw, p->payload);
 	if (!p->udp && strcmp(p->name, "NULL") == 0)
-		db->null_probe = (int)db->n;
-	db->n++;
+		db->null_probe = (int)(db->n - 1);
 	return 0;
 }
 
@@ -198,6 +198,25 @@ static char *delimited(const char **s)
 	*s = end + 1;
 	return v;
 }
+
+static void free_match(struct pmatch *m)
+{
+	free(m->service);
+	free(m->re);
+	for (int i = 0; i < T_N; i++)
+		free(m->tmpl[i]);
+	free(m->cpe);
+	pcre2_code *c = atomic_load(&m->code);
+	if (c)
+		pcre2_code_free(c);
+}
+
+#define MATCH_FAIL(...)                      \
+	do {                                 \
+		err_set(e, __VA_ARGS__);     \
+		free_match(&m);              \
+		return -1;                   \
+	} while (0)
 
 static int add_match(struct probe_db *db, const char *line, bool soft, unsigned ln,
 		     struct errbuf *e)
@@ -220,11 +239,11 @@ static int add_match(struct probe_db *db, const char *line, bool soft, unsigned 
 	while (*s == ' ')
 		s++;
 	if (*s != 'm')
-		return err_set(e, "line %u: match without m/.../", ln);
+		MATCH_FAIL("line %u: match without m/.../", ln);
 	s++;
 	m.re = delimited(&s);
 	if (!m.service || !m.re)
-		return err_set(e, "line %u: bad match pattern", ln);
+		MATCH_FAIL("line %u: bad match pattern", ln);
 	for (; *s && !isspace((unsigned char)*s); s++) {
 		if (*s == 'i')
 			m.opts |= PCRE2_CASELESS;
@@ -254,11 +273,11 @@ static int add_match(struct probe_db *db, const char *line, bool soft, unsigned 
 		default: break;
 		}
 		if (t < 0 && !cpe)
-			return err_set(e, "line %u: unknown field near '%.20s'", ln, s);
+			MATCH_FAIL("line %u: unknown field near '%.20s'", ln, s);
 		s++;
 		char *v = delimited(&s);
 		if (!v)
-			return err_set(e, "line %u: unterminated field", ln);
+			MATCH_FAIL("line %u: unterminated field", ln);
 		if (cpe) {
 			if (*s == 'a')
 				s++;
@@ -282,7 +301,7 @@ static int add_match(struct probe_db *db, const char *line, bool soft, unsigned 
 		size_t nc = p->capm ? p->capm * 2 : 16;
 		struct pmatch *nm = xrealloc(p->m, nc * sizeof(*nm));
 		if (!nm)
-			return err_set(e, "out of memory");
+			MATCH_FAIL("out of memory");
 		p->m = nm;
 		p->capm = nc;
 	}
@@ -292,18 +311,6 @@ static int add_match(struct probe_db *db, const char *line, bool soft, unsigned 
 	else
 		db->nmatch++;
 	return 0;
-}
-
-static void free_match(struct pmatch *m)
-{
-	free(m->service);
-	free(m->re);
-	for (int i = 0; i < T_N; i++)
-		free(m->tmpl[i]);
-	free(m->cpe);
-	pcre2_code *c = atomic_load(&m->code);
-	if (c)
-		pcre2_code_free(c);
 }
 
 void probe_db_free(struct probe_db *db)
