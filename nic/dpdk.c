@@ -22,6 +22,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_version.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -364,3 +365,8 @@ const struct nic_ops nic_dpdk_ops = {
 	.get_stats = dpdk_get_stats,
 	.print_stats = dpdk_print_stats,
 };
+
+const char *nic_dpdk_runtime_version(void)
+{
+	return rte_version();
+}
