@@ -207,14 +207,16 @@ static void text_not_shown(FILE *f, const struct host *h)
 			int kinds = 0;
 			for (int r = 0; r < NREASONS; r++)
 				kinds += by_reason[r] > 0;
-			bool firstr = true;
-			for (int r = 0; r < NREASONS; r++) {
-				if (!by_reason[r])
-					continue;
+			/* Most common reason first. */
+			for (int k = 0; k < kinds; k++) {
+				int best = 0;
+				for (int r = 1; r < NREASONS; r++)
+					if (by_reason[r] > by_reason[best])
+						best = r;
 				if (kinds > 1)
-					fprintf(f, "%s%" PRIu64 " ", firstr ? "" : ", ", by_reason[r]);
-				fputs(result_reason_name((enum result_reason)r), f);
-				firstr = false;
+					fprintf(f, "%s%" PRIu64 " ", k ? ", " : "", by_reason[best]);
+				fputs(result_reason_name((enum result_reason)best), f);
+				by_reason[best] = 0;
 			}
 			fputc(')', f);
 			any = true;
