@@ -53,6 +53,8 @@ struct output_set {
 	pthread_mutex_t collect_lock;
 	struct scan_result *collected;
 	size_t ncollected, cap;
+	size_t n_answered;     /* collected[0, n_answered): answers, sorted (see write_unanswered) */
+	bool answered_sorted;
 	_Atomic uint64_t written, filtered_out, dropped, unanswered;
 };
 
@@ -363,14 +365,53 @@ bool output_set_wants_unanswered(const struct output_set *os, uint64_t walked)
 {
 	/* Decided once, when the scan is over: the set is no longer shared then. */
 	struct output_set *w = (struct output_set *)os;
-	w->unanswered_to_reports = os->any_grouped && (os->report_all || walked <= OUTPUT_SMALL_SCAN);
+	uint64_t limit = os->info.all_hosts_up ? OUTPUT_SMALL_SCAN : OUTPUT_REPORT_WALK;
+	w->unanswered_to_reports = os->any_grouped && (os->report_all || walked <= limit);
 	return (os->report_all && os->any_streaming) || w->unanswered_to_reports;
+}
+
+static bool host_answered(const struct output_set *os, uint32_t addr)
+{
+	size_t lo = 0, hi = os->n_answered;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (os->collected[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Any answer of the host itself among its results (a router's error does not count,
+	 * as in output/report.c). */
+	for (; lo < os->n_answered && os->collected[lo].addr == addr; lo++)
+		if (!os->collected[lo].responder || os->collected[lo].responder == addr)
+			return true;
+	return false;
 }
 
 void output_set_write_unanswered(struct output_set *os, const struct scan_result *r, size_t n)
 {
 	uint64_t before = atomic_load(&os->written);
-	emit(os, r, n, os->report_all, os->unanswered_to_reports);
+	if (os->report_all || os->info.all_hosts_up || !os->unanswered_to_reports) {
+		emit(os, r, n, os->report_all, os->unanswered_to_reports);
+	} else {
+		/* Reports only, and only for hosts that answered: the collected results are all
+		 * answers until the first unanswered batch, so sort them once and search. */
+		if (!os->answered_sorted) {
+			report_sort(os->collected, &os->ncollected);
+			os->n_answered = os->ncollected;
+			os->answered_sorted = true;
+		}
+		struct scan_result kept[CHUNK];
+		while (n > 0) {
+			size_t take = n < CHUNK ? n : CHUNK, k = 0;
+			for (size_t i = 0; i < take; i++)
+				if (host_answered(os, r[i].addr))
+					kept[k++] = r[i];
+			emit(os, kept, k, false, true);
+			r += take;
+			n -= take;
+		}
+	}
 	atomic_fetch_add(&os->unanswered, atomic_load(&os->written) - before);
 }
 

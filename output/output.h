@@ -19,9 +19,12 @@
  *    stream failed, e.g. EPIPE after `| head`; memory for the grouped formats ran out);
  *    output_set_stats() counts them and the summary and metadata show the count.
  *  - Unresponsive targets (the complement of the responders) are offered through
- *    output_set_write_unanswered(): they reach streaming outputs only with --report-all,
- *    and grouped reports when --report-all is set or the scan is small
- *    (OUTPUT_SMALL_SCAN probes or fewer), as Nmap's reports list filtered ports. */
+ *    output_set_write_unanswered() once the receive threads are done: they reach
+ *    streaming outputs only with --report-all. Grouped reports take them as Nmap's
+ *    reports list filtered ports: for hosts that answered something, when the walked
+ *    space is at most OUTPUT_REPORT_WALK probes (the walk at the end stays ~1 s); for
+ *    every host with -Pn (memory for each unanswered port: OUTPUT_SMALL_SCAN probes at
+ *    most) or --report-all (asked for: no limit). */
 #ifndef ORBIT_OUTPUT_OUTPUT_H
 #define ORBIT_OUTPUT_OUTPUT_H
 
@@ -36,6 +39,7 @@
 
 #define OUTPUT_STREAM_BUFFER (256 * 1024)
 #define OUTPUT_SMALL_SCAN 65536
+#define OUTPUT_REPORT_WALK (1u << 24)
 
 struct output_set;
 

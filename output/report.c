@@ -98,7 +98,10 @@ static void host_analyse(struct host *h, const struct scan_result *v, size_t n)
 		}
 		if (r->state == HOST_UP)
 			h->up_result = true;
-		if (r->reason != REASON_NO_RESPONSE) {
+		/* Only a reply from the host itself says it is up: a router's host-unreachable
+		 * says rather the opposite (Nmap counts such a host as down). */
+		bool from_host = !r->responder || r->responder == r->addr;
+		if (r->reason != REASON_NO_RESPONSE && from_host) {
 			if (!h->answered)
 				h->first_answer = r;
 			h->answered = true;
