@@ -646,6 +646,14 @@ static struct output_options output_options_of(const struct orbit_config *cfg)
 	return o;
 }
 
+int engine_check_outputs(const struct orbit_config *cfg, struct errbuf *e)
+{
+	struct output_options oo = output_options_of(cfg);
+	oo.validate_only = true;
+	struct output_set *unused;
+	return output_set_open(&unused, &oo, e);
+}
+
 int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
 	       struct walk_plan *plan, volatile sig_atomic_t *stop_requests,
 	       const char *command_line)

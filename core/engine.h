@@ -20,6 +20,10 @@
 #include "targets/plan.h"
 #include "targets/targets.h"
 
+/* Checks the output options (formats, -f, --output-filter, stdout conflicts) without
+ * opening anything: 0, or 2 with a one-line message, so bad ones stop the run first. */
+int engine_check_outputs(const struct orbit_config *cfg, struct errbuf *e);
+
 int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
 	       struct walk_plan *plan, volatile sig_atomic_t *stop_requests,
 	       const char *command_line);

@@ -82,6 +82,8 @@ static int run(struct orbit_config *cfg, const char *command_line)
 	struct target_space ts;
 	struct walk_plan plan;
 
+	if (!cfg->dry_run && engine_check_outputs(cfg, &e) != 0)
+		return bad_input(e.msg);
 	build_target_inputs(cfg, &in);
 	if (target_space_build(&ts, &in, cfg->quiet ? NULL : stderr, &e) < 0)
 		return bad_input(e.msg);

@@ -49,7 +49,14 @@ struct output_set {
 	struct field_env env;
 	struct output_scan_info info;
 	const char *main_format;
-	/* Grouped formats' results, from every rx thread. */
+	/* The queue from the receive threads to the writer thread (see output.h). */
+	pthread_mutex_t q_lock;
+	pthread_cond_t q_not_empty, q_not_full;
+	struct scan_result *ring;
+	size_t ring_head, ring_count;
+	bool q_stop, q_busy, writer_started;
+	pthread_t writer;
+	/* Grouped formats' results (only the writer thread touches them while it runs). */
 	pthread_mutex_t collect_lock;
 	struct scan_result *collected;
 	size_t ncollected, cap;
@@ -57,6 +64,9 @@ struct output_set {
 	bool answered_sorted;
 	_Atomic uint64_t written, filtered_out, dropped, unanswered;
 };
+
+static void stop_writer(struct output_set *os);
+static void *writer_main(void *arg);
 
 /* ---- streaming formats -------------------------------------------------------------- */
 
@@ -181,12 +191,17 @@ void output_set_close(struct output_set *os)
 {
 	if (!os)
 		return;
+	stop_writer(os);
 	for (size_t i = 0; i < os->nstreams; i++)
 		if (os->streams[i].sink.f)
 			sink_close(&os->streams[i].sink);
 	output_filter_free(os->filter);
 	service_names_free(os->services);
 	pthread_mutex_destroy(&os->collect_lock);
+	pthread_mutex_destroy(&os->q_lock);
+	pthread_cond_destroy(&os->q_not_empty);
+	pthread_cond_destroy(&os->q_not_full);
+	free(os->ring);
 	free(os->collected);
 	free(os);
 }
@@ -200,6 +215,9 @@ int output_set_open(struct output_set **out, const struct output_options *opt, s
 		return 1;
 	}
 	pthread_mutex_init(&os->collect_lock, NULL);
+	pthread_mutex_init(&os->q_lock, NULL);
+	pthread_cond_init(&os->q_not_empty, NULL);
+	pthread_cond_init(&os->q_not_full, NULL);
 	os->report_all = opt->report_all;
 
 	const struct format_ops *main_fmt;
@@ -262,6 +280,10 @@ int output_set_open(struct output_set **out, const struct output_options *opt, s
 	}
 	os->env.services = os->services;
 
+	if (opt->validate_only) {
+		output_set_close(os);
+		return 0;
+	}
 	for (size_t i = 0; i < os->nstreams; i++) {
 		struct stream *s = &os->streams[i];
 		if (sink_open(&s->sink, s->path) < 0) {
@@ -281,6 +303,10 @@ bad_input:
 int output_set_begin(struct output_set *os, const struct output_scan_info *info)
 {
 	os->info = *info;
+	/* The queue's memory is only touched as far as it fills. */
+	os->ring = malloc(OUTPUT_QUEUE_RESULTS * sizeof *os->ring);
+	if (os->ring && pthread_create(&os->writer, NULL, writer_main, os) == 0)
+		os->writer_started = true;
 	for (size_t i = 0; i < os->nstreams; i++) {
 		struct stream *s = &os->streams[i];
 		if (s->fmt->header) {
@@ -356,9 +382,70 @@ static void emit(struct output_set *os, const struct scan_result *in, size_t n, 
 	}
 }
 
+/* The writer thread: formats and writes everything the receive threads queued, in
+ * queue order, so a slow stream costs them nothing until the queue is full. */
+static void *writer_main(void *arg)
+{
+	struct output_set *os = arg;
+	enum { TAKE = 256 };
+	struct scan_result *local = malloc(TAKE * sizeof *local);
+	pthread_mutex_lock(&os->q_lock);
+	for (;;) {
+		while (os->ring_count == 0 && !os->q_stop)
+			pthread_cond_wait(&os->q_not_empty, &os->q_lock);
+		if (os->ring_count == 0)
+			break;
+		size_t m = 0;
+		while (m < TAKE && os->ring_count > 0 && local) {
+			local[m++] = os->ring[os->ring_head];
+			os->ring_head = (os->ring_head + 1) % OUTPUT_QUEUE_RESULTS;
+			os->ring_count--;
+		}
+		os->q_busy = true;
+		pthread_cond_broadcast(&os->q_not_full);
+		pthread_mutex_unlock(&os->q_lock);
+		emit(os, local, m, true, true);
+		pthread_mutex_lock(&os->q_lock);
+		os->q_busy = false;
+	}
+	pthread_mutex_unlock(&os->q_lock);
+	free(local);
+	return NULL;
+}
+
 void output_set_write(struct output_set *os, const struct scan_result *r, size_t n)
 {
-	emit(os, r, n, true, true);
+	if (!os->writer_started) { /* no thread (could not start): write on the caller's */
+		emit(os, r, n, true, true);
+		return;
+	}
+	pthread_mutex_lock(&os->q_lock);
+	while (n > 0) {
+		/* Back-pressure: a full queue blocks the receive thread here. */
+		while (os->ring_count == OUTPUT_QUEUE_RESULTS)
+			pthread_cond_wait(&os->q_not_full, &os->q_lock);
+		size_t tail = (os->ring_head + os->ring_count) % OUTPUT_QUEUE_RESULTS;
+		os->ring[tail] = *r++;
+		os->ring_count++;
+		n--;
+		if (n == 0 || os->ring_count == OUTPUT_QUEUE_RESULTS)
+			pthread_cond_signal(&os->q_not_empty);
+	}
+	pthread_mutex_unlock(&os->q_lock);
+}
+
+/* Waits until the writer has written everything queued, then stops it: from here on the
+ * caller's thread is the only one touching the set. */
+static void stop_writer(struct output_set *os)
+{
+	if (!os->writer_started)
+		return;
+	pthread_mutex_lock(&os->q_lock);
+	os->q_stop = true;
+	pthread_cond_broadcast(&os->q_not_empty);
+	pthread_mutex_unlock(&os->q_lock);
+	pthread_join(os->writer, NULL);
+	os->writer_started = false;
 }
 
 bool output_set_wants_unanswered(const struct output_set *os, uint64_t walked)
@@ -390,6 +477,7 @@ static bool host_answered(const struct output_set *os, uint32_t addr)
 
 void output_set_write_unanswered(struct output_set *os, const struct scan_result *r, size_t n)
 {
+	stop_writer(os);
 	uint64_t before = atomic_load(&os->written);
 	if (os->report_all || os->info.all_hosts_up || !os->unanswered_to_reports) {
 		emit(os, r, n, os->report_all, os->unanswered_to_reports);
@@ -418,6 +506,7 @@ void output_set_write_unanswered(struct output_set *os, const struct scan_result
 int output_set_finish(struct output_set *os, uint64_t end_ns, bool interrupted, struct errbuf *e)
 {
 	int rc = 0;
+	stop_writer(os);
 	if (os->any_grouped) {
 		report_sort(os->collected, &os->ncollected);
 		struct report_scan scan = {

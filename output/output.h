@@ -6,18 +6,22 @@
  *    --output-filter expression: bad ones give a one-line message and status 2), then
  *    opens the files (failure: status 1). Two outputs on stdout are refused unless the
  *    main format was only the default (then -oN - etc. take stdout alone).
- *  - output_set_begin() writes the headers (CSV's header row); output_set_write() takes
- *    a batch of results from any thread: each result passes the filter or is counted
- *    as filtered out; streaming formats (ndjson, csv) format the batch and append it to
- *    their stream under one lock, so batches are never interleaved and each thread's
- *    results stay in order; grouped formats (text, xml, grepable) collect the results
- *    in memory for output_set_finish(), which renders them -- also after Ctrl-C, so every
- *    document is complete and well-formed.
- *  - Back-pressure: each stream has a bounded buffer (OUTPUT_STREAM_BUFFER bytes); when a
- *    consumer is slow, the writing thread blocks in write(2) -- the receive path waits,
- *    nothing is dropped. Results are dropped only when they cannot be kept at all (the
- *    stream failed, e.g. EPIPE after `| head`; memory for the grouped formats ran out);
- *    output_set_stats() counts them and the summary and metadata show the count.
+ *  - output_set_begin() writes the headers (CSV's header row) and starts the set's one
+ *    writer thread. output_set_write() takes a batch of results from any thread into a
+ *    bounded FIFO queue (OUTPUT_QUEUE_RESULTS results); the writer takes them out in
+ *    order, applies the filter (rejects are counted), formats streaming formats (ndjson,
+ *    csv) and appends them to their streams -- one thread writes, so lines are never
+ *    interleaved and each receive thread's results keep their order -- and collects
+ *    results for grouped formats (text, xml, grepable), which output_set_finish()
+ *    renders after draining the queue -- also after Ctrl-C, so every document is
+ *    complete and well-formed.
+ *  - Back-pressure: a slow consumer (a pipe) first fills the stream's bounded buffer,
+ *    then the queue; then output_set_write() blocks the receive thread, whose NIC ring
+ *    then overflows: those frames are counted by the NIC (rx-missed), never silently
+ *    lost. The queue rides out stalls of seconds at lab rates. Results are dropped only
+ *    when they cannot be kept at all (the stream failed, e.g. EPIPE after `| head`;
+ *    memory for the grouped formats ran out): output_set_stats() counts them, and the
+ *    summary and metadata show the count.
  *  - Unresponsive targets (the complement of the responders) are offered through
  *    output_set_write_unanswered() once the receive threads are done: they reach
  *    streaming outputs only with --report-all. Grouped reports take them as Nmap's
@@ -37,7 +41,7 @@
 #include "output/result.h"
 #include "targets/ports.h"
 
-#define OUTPUT_STREAM_BUFFER (256 * 1024)
+#define OUTPUT_QUEUE_RESULTS (1u << 18)
 #define OUTPUT_SMALL_SCAN 65536
 #define OUTPUT_REPORT_WALK (1u << 24)
 
@@ -53,6 +57,7 @@ struct output_options {
 	const char *grepable_path; /* -oG */
 	bool report_all;
 	bool stdout_is_tty;        /* picks the default format: text on a terminal */
+	bool validate_only;        /* check the options, open nothing (*out stays NULL) */
 };
 
 /* Scan facts for headers and reports (copied; strings must outlive the set). */
