@@ -37,8 +37,12 @@ struct parser {
 
 static int fail(struct parser *ps, const char *at, const char *what)
 {
-	return err_set(ps->e, "invalid --output-filter at position %d: %s", (int)(at - ps->text) + 1,
-		       what);
+	err_set(ps->e, "invalid --output-filter at position %d: %s", (int)(at - ps->text) + 1, what);
+	/* The message quotes the user's text: keep it one printable line. */
+	for (char *c = ps->e ? ps->e->msg : NULL; c && *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return -1;
 }
 
 static void skip_space(struct parser *ps)
