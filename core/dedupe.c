@@ -25,6 +25,11 @@ int dedupe_insert(struct dedupe *d, uint32_t addr, uint8_t proto, uint16_t port)
 	return rc;
 }
 
+int dedupe_contains(const struct dedupe *d, uint32_t addr, uint8_t proto, uint16_t port)
+{
+	return Judy1Test((Pcvoid_t)d->judy, (Word_t)dedupe_key(addr, proto, port), PJE0) == 1;
+}
+
 size_t dedupe_memory(const struct dedupe *d)
 {
 	return (size_t)Judy1MemUsed((Pcvoid_t)d->judy);

@@ -27,6 +27,9 @@ void dedupe_init(struct dedupe *d);
  * memory (nothing counted). */
 int dedupe_insert(struct dedupe *d, uint32_t addr, uint8_t proto, uint16_t port);
 
+/* 1 when the key is in the set (read-only: safe once the inserting thread is done). */
+int dedupe_contains(const struct dedupe *d, uint32_t addr, uint8_t proto, uint16_t port);
+
 /* Bytes Judy holds for the set. */
 size_t dedupe_memory(const struct dedupe *d);
 

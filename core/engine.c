@@ -13,13 +13,14 @@
 
 #include "core/cookie.h"
 #include "core/dedupe.h"
+#include "core/monitor.h"
 #include "core/probe/probe.h"
 #include "core/probe/udp_payloads.h"
 #include "core/rate.h"
 #include "core/reply.h"
 #include "nic/nic.h"
-#include "output/ndjson.h"
-#include "output/sink.h"
+#include "output/metadata.h"
+#include "output/output.h"
 #include "targets/addrspec.h"
 
 enum { BURST = 32, EXIT_RUNTIME = 1, EXIT_BAD_INPUT = 2 };
@@ -38,17 +39,26 @@ struct tx_thread {
 	pthread_t tid;
 	_Atomic uint64_t sent;      /* probes handed to the NIC */
 	_Atomic uint64_t progress;  /* arc position all sent probes are behind (checkpoints) */
+	_Atomic unsigned round;     /* probe round being sent (retries walk the arc again) */
 	_Atomic bool done;
+	uint64_t start_pos, start_budget; /* where this run began: the walked space's start */
+};
+
+/* What a receive thread publishes after each burst for the monitor: single writer,
+ * relaxed stores, so the hot path never takes a lock for the status line. */
+struct rx_published {
+	_Atomic uint64_t frames, results, drops, duplicates;
+	_Atomic uint64_t by_state[PORT_STATE_MAX + 1];
 };
 
 struct rx_thread {
 	struct scan *scan;
 	unsigned queue;
 	struct dedupe dedupe;
-	struct rx_counters counters;
-	uint64_t by_state[HOST_UP + 1];
+	struct rx_counters counters; /* owned by the thread; read by others after the join */
+	uint64_t by_state[PORT_STATE_MAX + 1];
+	struct rx_published pub;
 	pthread_t tid;
-	pthread_mutex_t lock; /* guards counters and by_state against the summary's reads */
 };
 
 struct scan {
@@ -59,7 +69,9 @@ struct scan {
 	struct cookie_key key;
 	struct classify_ctx classify;
 	struct udp_payload_table *udp_table;
-	struct sink out;
+	struct output_set *out;
+	struct monitor monitor;
+	uint64_t expected_probes; /* this run's probes, estimated, for % done and ETA */
 	struct tx_thread tx[NIC_MAX_QUEUES];
 	struct rx_thread rx[NIC_MAX_QUEUES];
 	unsigned ntx, nrx;
@@ -149,6 +161,7 @@ static void *tx_main(void *arg)
 		 * A resumed arc's first round starts where it stopped. */
 		if (round > 0)
 			walk_arc_init(arc, cg, begin, arc->end, begin, budget);
+		atomic_store_explicit(&t->round, round, memory_order_relaxed);
 		while (!walk_arc_done(arc) && !atomic_load_explicit(&s->stop_tx, memory_order_relaxed)) {
 			unsigned want = rate_take(&rl, clock_ns(CLOCK_MONOTONIC), BURST);
 			if (want == 0) {
@@ -175,14 +188,25 @@ static void *tx_main(void *arg)
 
 /* ---- receive ----------------------------------------------------------------------- */
 
+static void rx_publish(struct rx_thread *r)
+{
+	uint64_t drops = 0;
+	for (int d = 0; d < RX_DROP_COUNT; d++)
+		drops += r->counters.drops[d];
+	atomic_store_explicit(&r->pub.frames, r->counters.frames, memory_order_relaxed);
+	atomic_store_explicit(&r->pub.results, r->dedupe.unique, memory_order_relaxed);
+	atomic_store_explicit(&r->pub.drops, drops, memory_order_relaxed);
+	atomic_store_explicit(&r->pub.duplicates, r->dedupe.duplicates, memory_order_relaxed);
+	for (int k = 0; k <= PORT_STATE_MAX; k++)
+		atomic_store_explicit(&r->pub.by_state[k], r->by_state[k], memory_order_relaxed);
+}
+
 static void *rx_main(void *arg)
 {
 	struct rx_thread *r = arg;
 	struct scan *s = r->scan;
 	struct nic_buf bufs[BURST];
-	char *out = malloc(BURST * NDJSON_LINE_MAX);
-	if (!out)
-		return NULL;
+	struct scan_result results[BURST];
 	nic_thread_register(s->nic);
 	while (!atomic_load_explicit(&s->stop_rx, memory_order_relaxed)) {
 		unsigned n = nic_rx_burst(s->nic, r->queue, bufs, BURST);
@@ -192,25 +216,26 @@ static void *rx_main(void *arg)
 			sleep_ns(20000); /* two cores: leave the CPU to the sender while idle */
 			continue;
 		}
-		size_t used = 0;
-		unsigned lines = 0;
-		pthread_mutex_lock(&r->lock);
+		size_t k = 0;
 		for (unsigned i = 0; i < n; i++) {
-			struct scan_result res;
-			if (!reply_classify(&s->classify, bufs[i].data, bufs[i].len, bufs[i].rx_ns, &res,
+			struct scan_result *res = &results[k];
+			if (!reply_classify(&s->classify, bufs[i].data, bufs[i].len, bufs[i].rx_ns, res,
 					    &r->counters))
 				continue;
-			if (dedupe_insert(&r->dedupe, res.addr, res.proto, res.port) != 1)
+			/* -1 (Judy out of memory): report it anyway; a possible duplicate beats a
+			 * lost result. */
+			if (dedupe_insert(&r->dedupe, res->addr, res->proto, res->port) == 0)
 				continue;
-			r->by_state[res.state <= HOST_UP ? res.state : 0]++;
-			used += ndjson_format_result(&res, out + used, NDJSON_LINE_MAX);
-			lines++;
+			r->by_state[res->state <= PORT_STATE_MAX ? res->state : 0]++;
+			k++;
 		}
-		pthread_mutex_unlock(&r->lock);
 		nic_rx_release(s->nic, r->queue, bufs, n);
-		sink_write(&s->out, out, used, lines);
+		/* May block on a slow consumer: back-pressure reaches the NIC's ring, whose
+		 * overflow the NIC counts (rx-missed), rather than results vanishing here. */
+		output_set_write(s->out, results, k);
+		rx_publish(r);
 	}
-	free(out);
+	rx_publish(r);
 	return NULL;
 }
 
@@ -365,55 +390,118 @@ static void save_checkpoint(struct scan *s)
 		fprintf(stderr, "orbit: %s\n", e.msg);
 }
 
+/* This run's probes, for % done: each arc's remaining exponents times the share of the
+ * group's elements that are valid indices (n of p-1), capped by its budget; later rounds
+ * walk whole arcs again. */
+static uint64_t expected_probes(const struct scan *s)
+{
+	const struct cyclic_group *cg = &s->plan->cg;
+	double valid = cg->p > 1 ? (double)cg->n / (double)(cg->p - 1) : 1;
+	double total = 0;
+	for (unsigned t = 0; t < s->ntx; t++) {
+		const struct walk_arc *a = &s->plan->arcs[t];
+		double first = (double)(a->end - a->pos) * valid;
+		double whole = (double)(a->end - a->begin) * valid;
+		if (a->budget != WALK_UNLIMITED) {
+			first = first < (double)a->budget ? first : (double)a->budget;
+			whole = whole < (double)a->budget ? whole : (double)a->budget;
+		}
+		total += first + (double)(s->cfg->probes - 1) * whole;
+	}
+	return (uint64_t)(total + 0.5);
+}
+
+/* Every counter the status line, the summary and the metadata show, read without locks:
+ * relaxed loads of what the threads published (exact once they are joined). */
+struct scan_totals {
+	uint64_t sent, frames, results, duplicates, rx_drops;
+	uint64_t by_state[PORT_STATE_MAX + 1];
+	struct nic_stats nic;
+	struct output_stats out;
+};
+
+static void gather_totals(struct scan *s, struct scan_totals *t)
+{
+	memset(t, 0, sizeof *t);
+	t->sent = total_sent(s);
+	for (unsigned r = 0; r < s->nrx; r++) {
+		struct rx_published *p = &s->rx[r].pub;
+		t->frames += atomic_load_explicit(&p->frames, memory_order_relaxed);
+		t->results += atomic_load_explicit(&p->results, memory_order_relaxed);
+		t->duplicates += atomic_load_explicit(&p->duplicates, memory_order_relaxed);
+		t->rx_drops += atomic_load_explicit(&p->drops, memory_order_relaxed);
+		for (int k = 0; k <= PORT_STATE_MAX; k++)
+			t->by_state[k] += atomic_load_explicit(&p->by_state[k], memory_order_relaxed);
+	}
+	nic_get_stats(s->nic, &t->nic);
+	output_set_stats(s->out, &t->out);
+}
+
+static void monitor_update(struct scan *s, uint64_t now, bool cooling, double cooldown_left)
+{
+	struct scan_totals t;
+	gather_totals(s, &t);
+	struct monitor_sample m = {
+		.now_ns = now,
+		.sent = t.sent,
+		.expected = s->expected_probes,
+		.received = t.frames,
+		.results = t.results,
+		.hits = t.by_state[PORT_OPEN] + t.by_state[HOST_UP],
+		.drops = t.rx_drops + t.nic.rx_missed + t.nic.tx_dropped + t.out.dropped,
+		.followup_queue = -1, /* the follow-up stage (core/grab/) will fill this */
+		.cooling_down = cooling,
+		.cooldown_left_s = cooldown_left,
+	};
+	monitor_tick(&s->monitor, &m);
+}
+
 static void print_summary(struct scan *s, double seconds, double send_seconds)
 {
-	struct rx_counters c = {0};
-	uint64_t by_state[HOST_UP + 1] = {0}, dups = 0;
-	for (unsigned r = 0; r < s->nrx; r++) {
-		pthread_mutex_lock(&s->rx[r].lock);
-		c.frames += s->rx[r].counters.frames;
-		c.results += s->rx[r].counters.results;
+	struct scan_totals t;
+	gather_totals(s, &t);
+	uint64_t drops[RX_DROP_COUNT] = {0};
+	for (unsigned r = 0; r < s->nrx; r++)
 		for (int d = 0; d < RX_DROP_COUNT; d++)
-			c.drops[d] += s->rx[r].counters.drops[d];
-		for (int k = 0; k <= HOST_UP; k++)
-			by_state[k] += s->rx[r].by_state[k];
-		dups += s->rx[r].dedupe.duplicates;
-		pthread_mutex_unlock(&s->rx[r].lock);
-	}
-	struct nic_stats ns;
-	nic_get_stats(s->nic, &ns);
-	uint64_t sent = total_sent(s), hits = 0;
-	for (int k = 0; k <= HOST_UP; k++)
-		hits += by_state[k];
+			drops[d] += s->rx[r].counters.drops[d];
+	uint64_t hits = 0;
+	for (int k = 0; k <= PORT_STATE_MAX; k++)
+		hits += t.by_state[k];
 	fprintf(stderr, "orbit: %.1f s, sent %" PRIu64 " (%.0f/s while sending), received %" PRIu64
 			", results %" PRIu64 " (open %" PRIu64 ", closed %" PRIu64 ", filtered %" PRIu64
 			", unfiltered %" PRIu64 ", up %" PRIu64 "), duplicates %" PRIu64
-			", output %" PRIu64 " lines; nic: tx-dropped %" PRIu64 ", tx-errors %" PRIu64
+			", output %" PRIu64 " results (filtered out %" PRIu64 ", unanswered %" PRIu64
+			", dropped %" PRIu64 "); nic: tx-dropped %" PRIu64 ", tx-errors %" PRIu64
 			", rx-missed %" PRIu64 "; not ours:",
-		seconds, sent, send_seconds > 0 ? (double)sent / send_seconds : 0.0, c.frames, hits,
-		by_state[PORT_OPEN], by_state[PORT_CLOSED], by_state[PORT_FILTERED],
-		by_state[PORT_UNFILTERED], by_state[HOST_UP], dups, s->out.lines, ns.tx_dropped,
-		ns.tx_errors, ns.rx_missed);
+		seconds, t.sent, send_seconds > 0 ? (double)t.sent / send_seconds : 0.0, t.frames, hits,
+		t.by_state[PORT_OPEN], t.by_state[PORT_CLOSED], t.by_state[PORT_FILTERED],
+		t.by_state[PORT_UNFILTERED], t.by_state[HOST_UP], t.duplicates, t.out.written,
+		t.out.filtered_out, t.out.unanswered, t.out.dropped, t.nic.tx_dropped, t.nic.tx_errors,
+		t.nic.rx_missed);
 	int any = 0;
 	for (int d = 0; d < RX_DROP_COUNT; d++)
-		if (c.drops[d]) {
-			fprintf(stderr, " %s %" PRIu64, rx_drop_name((enum rx_drop)d), c.drops[d]);
+		if (drops[d]) {
+			fprintf(stderr, " %s %" PRIu64, rx_drop_name((enum rx_drop)d), drops[d]);
 			any = 1;
 		}
 	fprintf(stderr, "%s\n", any ? "" : " none");
 }
 
 /* Waits until every transmit thread is done (or a stop), saving a checkpoint every few
- * seconds; then the cooldown, shortened by a first Ctrl-C, ended by a second. */
+ * seconds and feeding the monitor; then the cooldown, shortened by a first Ctrl-C, ended
+ * by a second. */
 static void supervise(struct scan *s, volatile sig_atomic_t *stops, uint64_t *tx_end)
 {
 	uint64_t last_save = clock_ns(CLOCK_MONOTONIC);
 	while (!all_tx_done(s) && *stops == 0) {
 		sleep_ns(20000000);
-		if (s->cfg->checkpoint_file && clock_ns(CLOCK_MONOTONIC) - last_save > 5000000000u) {
+		uint64_t now = clock_ns(CLOCK_MONOTONIC);
+		if (s->cfg->checkpoint_file && now - last_save > 5000000000u) {
 			save_checkpoint(s);
-			last_save = clock_ns(CLOCK_MONOTONIC);
+			last_save = now;
 		}
+		if (monitor_due(&s->monitor, now))
+			monitor_update(s, now, false, 0);
 	}
 	atomic_store(&s->stop_tx, true);
 	*tx_end = clock_ns(CLOCK_MONOTONIC);
@@ -424,18 +512,151 @@ static void supervise(struct scan *s, volatile sig_atomic_t *stops, uint64_t *tx
 		cooldown = UINT64_MAX; /* the file's end stops the receive threads */
 	uint64_t until = clock_ns(CLOCK_MONOTONIC) + (cooldown == UINT64_MAX ? 0 : cooldown);
 	while (*stops < 2) {
+		uint64_t now = clock_ns(CLOCK_MONOTONIC);
 		if (s->replay) {
 			if (nic_rx_exhausted(s->nic))
 				break;
-		} else if (clock_ns(CLOCK_MONOTONIC) >= until) {
+		} else if (now >= until) {
 			break;
 		}
+		if (monitor_due(&s->monitor, now))
+			monitor_update(s, now, true,
+				       s->replay ? 0 : (double)(until > now ? until - now : 0) / 1e9);
 		sleep_ns(10000000);
 	}
 }
 
+/* --report-all and small Nmap-style reports: every index of the walked space that got no
+ * result at all is reported as unanswered (filtered, open|filtered, down). The walked
+ * space is re-walked from where this run began to where each arc stopped -- O(walked),
+ * once, at the end; no per-target state is kept during the scan. */
+static void report_unanswered(struct scan *s)
+{
+	uint64_t walked = total_sent(s);
+	if (s->replay || !output_set_wants_unanswered(s->out, walked))
+		return;
+	const struct cyclic_group *cg = &s->plan->cg;
+	uint8_t tcp_state = PORT_FILTERED; /* SYN and ACK scans alike: no answer is filtered */
+	struct scan_result batch[BURST];
+	size_t k = 0;
+	for (unsigned t = 0; t < s->ntx; t++) {
+		struct tx_thread *tx = &s->tx[t];
+		struct walk_arc arc;
+		if (atomic_load(&tx->round) == 0)
+			walk_arc_init(&arc, cg, tx->start_pos, atomic_load(&tx->progress), tx->start_pos,
+				      WALK_UNLIMITED);
+		else /* a later round began: the whole arc was walked */
+			walk_arc_init(&arc, cg, tx->arc->begin, tx->arc->end, tx->arc->begin,
+				      tx->start_budget);
+		uint64_t idx[BURST];
+		size_t m;
+		while ((m = walk_next(&arc, cg, idx, BURST)) > 0) {
+			for (size_t i = 0; i < m; i++) {
+				uint32_t addr;
+				struct port_entry pe;
+				target_space_decode(s->ts, idx[i], &addr, &pe);
+				bool seen = false;
+				for (unsigned r = 0; r < s->nrx && !seen; r++)
+					seen = dedupe_contains(&s->rx[r].dedupe, addr, pe.proto, pe.port);
+				if (seen)
+					continue;
+				struct scan_result *res = &batch[k++];
+				memset(res, 0, sizeof *res);
+				res->addr = addr;
+				res->port = pe.port;
+				res->proto = pe.proto;
+				res->state = pe.proto == PROTO_TCP ? tcp_state
+					     : pe.proto == PROTO_UDP ? PORT_OPEN_FILTERED : HOST_DOWN;
+				res->reason = REASON_NO_RESPONSE;
+				res->rtt_ns = -1;
+				if (k == BURST) {
+					output_set_write_unanswered(s->out, batch, k);
+					k = 0;
+				}
+			}
+		}
+	}
+	output_set_write_unanswered(s->out, batch, k);
+}
+
+static void write_metadata(struct scan *s, const char *command_line, const struct nic_addrs *a,
+			   uint64_t start_real, uint64_t end_real, double send_seconds,
+			   bool interrupted)
+{
+	struct scan_totals t;
+	gather_totals(s, &t);
+	uint64_t drops[RX_DROP_COUNT] = {0};
+	const char *names[RX_DROP_COUNT];
+	for (int d = 0; d < RX_DROP_COUNT; d++) {
+		names[d] = rx_drop_name((enum rx_drop)d);
+		for (unsigned r = 0; r < s->nrx; r++)
+			drops[d] += s->rx[r].counters.drops[d];
+	}
+	char src[16];
+	addrspec_format_ipv4(a->src_addr, src);
+	struct scan_metadata m = {
+		.cfg = s->cfg,
+		.command_line = command_line,
+		.seed = s->plan->seed,
+		.start_ns = start_real,
+		.end_ns = end_real,
+		.send_seconds = send_seconds,
+		.interrupted = interrupted,
+		.backend = nic_backend_name(s->nic),
+		.interface = a->ifname[0] ? a->ifname : NULL,
+		.source_addr = src,
+		.dpdk_version = nic_dpdk_version(s->nic),
+		.services_source = output_set_services_source(s->out),
+		.main_format = output_set_main_format(s->out),
+		.addresses = s->ts->naddrs,
+		.ports = s->ts->ports.n,
+		.probes = s->ts->n,
+		.tx_threads = s->ntx,
+		.rx_threads = s->nrx,
+		.sent = t.sent,
+		.received = t.frames,
+		.results = t.results,
+		.duplicates = t.duplicates,
+		.drop_names = names,
+		.drops = drops,
+		.ndrops = RX_DROP_COUNT,
+		.output = t.out,
+		.nic = {t.nic.tx_packets, t.nic.tx_dropped, t.nic.tx_errors, t.nic.rx_packets,
+			t.nic.rx_missed, t.nic.rx_errors},
+	};
+	memcpy(m.by_state, t.by_state, sizeof m.by_state);
+	struct errbuf e;
+	if (metadata_write(s->cfg->metadata_file, &m, &e) < 0)
+		fprintf(stderr, "orbit: %s\n", e.msg);
+}
+
+static struct output_options output_options_of(const struct orbit_config *cfg)
+{
+	struct output_options o = {
+		.format = cfg->output_format,
+		.path = cfg->output_file,
+		.fields = cfg->fields,
+		.filter = cfg->output_filter,
+		.normal_path = cfg->normal_file,
+		.xml_path = cfg->xml_file,
+		.grepable_path = cfg->grepable_file,
+		.report_all = cfg->report_all,
+		.stdout_is_tty = isatty(STDOUT_FILENO) == 1,
+	};
+	return o;
+}
+
+int engine_check_outputs(const struct orbit_config *cfg, struct errbuf *e)
+{
+	struct output_options oo = output_options_of(cfg);
+	oo.validate_only = true;
+	struct output_set *unused;
+	return output_set_open(&unused, &oo, e);
+}
+
 int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
-	       struct walk_plan *plan, volatile sig_atomic_t *stop_requests)
+	       struct walk_plan *plan, volatile sig_atomic_t *stop_requests,
+	       const char *command_line)
 {
 	struct errbuf e;
 	struct nic_addrs addrs;
@@ -467,12 +688,13 @@ int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
 	for (size_t i = 0; i < cfg->udp_payloads.n; i++)
 		if (udp_payload_parse_option(s->udp_table, cfg->udp_payloads.v[i], &e) < 0)
 			goto fail;
-	if (sink_open(&s->out, cfg->output_file) < 0) {
-		err_set(&e, "cannot write --output-file '%s': %s", cfg->output_file, strerror(errno));
+	struct output_options oo = output_options_of(cfg);
+	status = output_set_open(&s->out, &oo, &e);
+	if (status != 0)
 		goto fail;
-	}
+	status = EXIT_BAD_INPUT;
 	if (resolve_addresses(cfg, ts, &addrs, &status, &e) < 0)
-		goto fail_sink;
+		goto fail_out;
 	struct nic_config nc = {
 		.backend = cfg->backend ? cfg->backend
 			   : cfg->rx_pcap ? "pcap"
@@ -490,7 +712,7 @@ int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
 	cpu_set_t cpus;
 	bool have_cpus = sched_getaffinity(0, sizeof cpus, &cpus) == 0;
 	if (nic_open(&s->nic, &nc, &e) < 0)
-		goto fail_sink;
+		goto fail_out;
 	if (have_cpus)
 		sched_setaffinity(0, sizeof cpus, &cpus);
 	s->nrx = nic_rx_queue_count(s->nic); /* a backend may offer fewer than asked */
@@ -506,6 +728,24 @@ int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
 	s->pps_per_thread = pps_of(cfg, s) / s->ntx;
 	status = EXIT_RUNTIME;
 
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC), tx_end = t0;
+	uint64_t start_real = clock_ns(CLOCK_REALTIME);
+	bool human_status = !cfg->quiet && (cfg->status || isatty(STDERR_FILENO) == 1);
+	if (monitor_open(&s->monitor, human_status, cfg->status_file, t0, &e) < 0)
+		goto fail_nic;
+	struct output_scan_info info = {
+		.command_line = command_line,
+		.start_ns = start_real,
+		.tcp_ack = cfg->scan_ack,
+		.ping_sweep = cfg->ping_sweep,
+		.all_hosts_up = cfg->no_ping,
+		.ports = ts->ports.v,
+		.nports = ts->ports.n,
+		.addresses = ts->naddrs,
+	};
+	output_set_begin(s->out, &info);
+	s->expected_probes = expected_probes(s);
+
 	if (!cfg->quiet) {
 		char src[16];
 		addrspec_format_ipv4(addrs.src_addr, src);
@@ -514,13 +754,11 @@ int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
 			nic_backend_name(s->nic),
 			s->pps_per_thread > 0 ? "paced" : "unpaced");
 	}
-	uint64_t t0 = clock_ns(CLOCK_MONOTONIC), tx_end = t0;
 	unsigned started_rx = 0, started_tx = 0;
 	for (unsigned r = 0; r < s->nrx; r++) {
 		s->rx[r].scan = s;
 		s->rx[r].queue = r;
 		dedupe_init(&s->rx[r].dedupe);
-		pthread_mutex_init(&s->rx[r].lock, NULL);
 		if (pthread_create(&s->rx[r].tid, NULL, rx_main, &s->rx[r]) != 0)
 			break;
 		started_rx++;
@@ -529,6 +767,8 @@ int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
 		s->tx[t].scan = s;
 		s->tx[t].queue = t;
 		s->tx[t].arc = &plan->arcs[t];
+		s->tx[t].start_pos = plan->arcs[t].pos;
+		s->tx[t].start_budget = plan->arcs[t].budget;
 		atomic_store(&s->tx[t].progress, plan->arcs[t].pos);
 		if (pthread_create(&s->tx[t].tid, NULL, tx_main, &s->tx[t]) != 0)
 			break;
@@ -543,35 +783,40 @@ int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
 	} else {
 		fprintf(stderr, "orbit: cannot start threads: %s\n", strerror(errno));
 	}
+	bool interrupted = *stop_requests > 0;
 	atomic_store(&s->stop_tx, true);
 	for (unsigned t = 0; t < started_tx; t++)
 		pthread_join(s->tx[t].tid, NULL);
 	atomic_store(&s->stop_rx, true);
 	for (unsigned r = 0; r < started_rx; r++)
 		pthread_join(s->rx[r].tid, NULL);
-	sink_flush(&s->out);
-	if (s->out.failed && s->out.failed != EPIPE) {
-		fprintf(stderr, "orbit: writing results failed: %s\n", strerror(s->out.failed));
+	if (started_tx == s->ntx || s->replay)
+		report_unanswered(s);
+	uint64_t end_real = clock_ns(CLOCK_REALTIME);
+	if (output_set_finish(s->out, end_real, interrupted, &e) < 0) {
+		fprintf(stderr, "orbit: %s\n", e.msg);
 		status = EXIT_RUNTIME;
 	}
 	save_checkpoint(s);
+	double seconds = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
+	double send_seconds = (double)(tx_end - t0) / 1e9;
+	if (cfg->metadata_file)
+		write_metadata(s, command_line, &addrs, start_real, end_real, send_seconds, interrupted);
 	if (!cfg->quiet)
-		print_summary(s, (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9,
-			      (double)(tx_end - t0) / 1e9);
-	for (unsigned r = 0; r < started_rx; r++) {
+		print_summary(s, seconds, send_seconds);
+	monitor_close(&s->monitor);
+	for (unsigned r = 0; r < started_rx; r++)
 		dedupe_free(&s->rx[r].dedupe);
-		pthread_mutex_destroy(&s->rx[r].lock);
-	}
 	nic_close(s->nic);
-	sink_close(&s->out);
+	output_set_close(s->out);
 	udp_payload_table_free(s->udp_table);
 	free(s);
 	return status;
 
 fail_nic:
 	nic_close(s->nic);
-fail_sink:
-	sink_close(&s->out);
+fail_out:
+	output_set_close(s->out);
 fail:
 	fprintf(stderr, "orbit: %s\n", e.msg);
 	udp_payload_table_free(s->udp_table);

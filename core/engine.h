@@ -3,8 +3,11 @@
  * starts the receive threads, then one transmit thread per arc of the plan; each sends
  * its arc's probes (--probes rounds) paced by its share of the rate, in bursts of
  * buffers lent by the NIC. When every transmit thread is done it keeps receiving for
- * the cooldown, then stops, flushes every result and prints a one-line summary on
- * stderr. *stop_requests counts Ctrl-Cs: the first stops sending (short cooldown), the
+ * the cooldown, then stops, reports unanswered targets when the outputs want them,
+ * finishes every output (output/output.h: grouped reports are rendered then, also after
+ * Ctrl-C), writes -m metadata and prints a one-line summary on stderr. A monitor
+ * (core/monitor.h) prints live status once a second while it runs. command_line is
+ * what reports quote as the invocation. *stop_requests counts Ctrl-Cs: the first stops sending (short cooldown), the
  * second stops receiving at once; results already received are always flushed.
  * Returns the exit status: 0 success, 1 runtime failure, 2 bad input (reported in one
  * line before anything is sent). */
@@ -17,7 +20,12 @@
 #include "targets/plan.h"
 #include "targets/targets.h"
 
+/* Checks the output options (formats, -f, --output-filter, stdout conflicts) without
+ * opening anything: 0, or 2 with a one-line message, so bad ones stop the run first. */
+int engine_check_outputs(const struct orbit_config *cfg, struct errbuf *e);
+
 int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
-	       struct walk_plan *plan, volatile sig_atomic_t *stop_requests);
+	       struct walk_plan *plan, volatile sig_atomic_t *stop_requests,
+	       const char *command_line);
 
 #endif

@@ -4,11 +4,13 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/config.h"
 #include "core/dryrun.h"
 #include "core/engine.h"
+#include "output/output.h"
 #include "targets/plan.h"
 #include "targets/targets.h"
 
@@ -44,13 +46,44 @@ static void build_target_inputs(const struct orbit_config *cfg, struct target_in
 	in->icmp_only = cfg->ping_sweep;
 }
 
-static int run(struct orbit_config *cfg)
+/* The invocation as reports quote it (Nmap's "as: nmap -sS ..."): arguments joined by
+ * spaces, single-quoted when the shell would need it. NULL when out of memory. */
+static char *command_line_of(int argc, char **argv)
+{
+	size_t cap = 1;
+	for (int i = 0; i < argc; i++)
+		cap += 4 * strlen(argv[i]) + 3;
+	char *line = malloc(cap), *p = line;
+	if (!line)
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		bool plain = *a && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					  "0123456789-_./:,=+@%") == strlen(a);
+		if (i)
+			*p++ = ' ';
+		if (plain) {
+			p += sprintf(p, "%s", a);
+			continue;
+		}
+		*p++ = '\'';
+		for (; *a; a++)
+			p += *a == '\'' ? sprintf(p, "'\\''") : sprintf(p, "%c", *a);
+		*p++ = '\'';
+	}
+	*p = '\0';
+	return line;
+}
+
+static int run(struct orbit_config *cfg, const char *command_line)
 {
 	struct errbuf e;
 	struct target_inputs in;
 	struct target_space ts;
 	struct walk_plan plan;
 
+	if (!cfg->dry_run && engine_check_outputs(cfg, &e) != 0)
+		return bad_input(e.msg);
 	build_target_inputs(cfg, &in);
 	if (target_space_build(&ts, &in, cfg->quiet ? NULL : stderr, &e) < 0)
 		return bad_input(e.msg);
@@ -71,7 +104,7 @@ static int run(struct orbit_config *cfg)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	if (!cfg->dry_run) {
-		status = engine_run(cfg, &ts, &plan, &stop_requests);
+		status = engine_run(cfg, &ts, &plan, &stop_requests, command_line);
 	} else {
 		/* A closed pipe (orbit --dry-run ... | head) is a normal way to stop. */
 		if (dryrun_print(&plan, &ts, stdout, &stop_requests) < 0 && errno != EPIPE) {
@@ -109,8 +142,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, "orbit: writing the config failed: %s\n", strerror(errno));
 			status = EXIT_RUNTIME;
 		}
-	} else
-		status = run(&cfg);
+	} else if (cfg.list_fields) {
+		output_list_fields(stdout);
+		status = 0;
+	} else {
+		char *command_line = command_line_of(argc, argv);
+		status = run(&cfg, command_line ? command_line : "orbit");
+		free(command_line);
+	}
 	config_free(&cfg);
 	return status;
 }

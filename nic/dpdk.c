@@ -28,6 +28,7 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_pool_ops.h>
 #include <rte_mempool.h>
+#include <rte_version.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -415,3 +416,8 @@ const struct nic_ops nic_dpdk_ops = {
 	.get_stats = dpdk_get_stats,
 	.print_stats = dpdk_print_stats,
 };
+
+const char *nic_dpdk_runtime_version(void)
+{
+	return rte_version();
+}

@@ -86,6 +86,11 @@ const char *nic_backend_name(const struct nic *nic)
 	return nic->ops->name;
 }
 
+const char *nic_dpdk_version(const struct nic *nic)
+{
+	return nic->ops == &nic_dpdk_ops ? nic_dpdk_runtime_version() : NULL;
+}
+
 unsigned nic_tx_queue_count(const struct nic *nic)
 {
 	return nic->tx_queues;

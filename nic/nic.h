@@ -68,6 +68,8 @@ struct nic_stats {
 int nic_open(struct nic **out, const struct nic_config *cfg, struct errbuf *e);
 void nic_close(struct nic *nic);
 const char *nic_backend_name(const struct nic *nic);
+/* DPDK's version string (rte_version()) when the dpdk backend is open, else NULL. */
+const char *nic_dpdk_version(const struct nic *nic);
 /* The queue counts really set up. tx equals what was asked; rx may be fewer (pcap: always
  * 1; dpdk: 1 when the PMD has no RSS): run that many rx threads. */
 unsigned nic_tx_queue_count(const struct nic *nic);

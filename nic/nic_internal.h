@@ -38,6 +38,8 @@ struct nic {
 extern const struct nic_ops nic_afpacket_ops;
 extern const struct nic_ops nic_pcap_ops;
 extern const struct nic_ops nic_dpdk_ops;
+/* rte_version() of the DPDK linked in (dpdk.c keeps DPDK's headers to itself). */
+const char *nic_dpdk_runtime_version(void);
 
 /* A counter written by one thread (the queue's owner) and read by another (the monitor):
  * relaxed atomic load and store compile to plain moves, without a locked add. */

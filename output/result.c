@@ -13,6 +13,7 @@ const char *port_state_name(enum port_state s)
 	case PORT_OPEN_FILTERED: return "open|filtered";
 	case PORT_CLOSED_FILTERED: return "closed|filtered";
 	case HOST_UP: return "up";
+	case HOST_DOWN: return "down";
 	}
 	return "unknown";
 }

@@ -13,8 +13,10 @@ enum port_state {
 	PORT_UNFILTERED,
 	PORT_OPEN_FILTERED,
 	PORT_CLOSED_FILTERED,
-	HOST_UP, /* ICMP echo sweep: the host answered */
+	HOST_UP,   /* ICMP echo sweep: the host answered */
+	HOST_DOWN, /* ICMP echo sweep, --report-all: no answer (never from a reply) */
 };
+#define PORT_STATE_MAX HOST_DOWN
 
 /* Why the state was concluded, named as Nmap's --reason names it. */
 enum result_reason {

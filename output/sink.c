@@ -1,6 +1,7 @@
 #include "output/sink.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 int sink_open(struct sink *s, const char *path)
@@ -14,27 +15,41 @@ int sink_open(struct sink *s, const char *path)
 			return -1;
 		s->owned = 1;
 	}
+	/* A fixed, bounded buffer: big enough that a burst is one write(2), small enough that
+	 * a stalled reader stops the writer soon (back-pressure) rather than growing memory.
+	 * stdout keeps stdio's own (bounded too): its buffer may not change once used. */
+	if (s->owned) {
+		s->buffer = malloc(SINK_BUFFER);
+		if (s->buffer)
+			setvbuf(s->f, s->buffer, _IOFBF, SINK_BUFFER);
+	}
 	pthread_mutex_init(&s->lock, NULL);
 	return 0;
 }
 
-void sink_write(struct sink *s, const char *text, size_t len, unsigned lines)
+bool sink_write(struct sink *s, const char *text, size_t len, unsigned lines)
 {
 	if (len == 0)
-		return;
+		return true;
 	pthread_mutex_lock(&s->lock);
-	if (!s->failed) {
-		if (fwrite(text, 1, len, s->f) != len)
+	bool ok = !s->failed;
+	if (ok) {
+		errno = 0;
+		if (fwrite(text, 1, len, s->f) != len) {
 			s->failed = errno ? errno : EIO;
-		else
+			ok = false;
+		} else {
 			s->lines += lines;
+		}
 	}
 	pthread_mutex_unlock(&s->lock);
+	return ok;
 }
 
 void sink_flush(struct sink *s)
 {
 	pthread_mutex_lock(&s->lock);
+	errno = 0;
 	if (fflush(s->f) != 0 && !s->failed)
 		s->failed = errno ? errno : EIO;
 	pthread_mutex_unlock(&s->lock);
@@ -42,9 +57,12 @@ void sink_flush(struct sink *s)
 
 void sink_close(struct sink *s)
 {
+	if (!s->f)
+		return;
 	sink_flush(s);
 	if (s->owned)
 		fclose(s->f);
+	free(s->buffer);
 	pthread_mutex_destroy(&s->lock);
 	s->f = NULL;
 }

@@ -84,6 +84,11 @@ if [ -x build-test/orbit ]; then
 	lab_bad=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' build-test.lab.log | tail -1)
 	passed=$((passed + ${lab_ok:-0}))
 	failed=$((failed + ${lab_bad:-1}))
+	bash tests/e2e/output_tests.sh build-test/orbit | tee build-test.out.log
+	out_ok=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' build-test.out.log | tail -1)
+	out_bad=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' build-test.out.log | tail -1)
+	passed=$((passed + ${out_ok:-0}))
+	failed=$((failed + ${out_bad:-1}))
 	bash tests/lab/lab.sh down >/dev/null 2>&1 || true
 else
 	failed=$((failed + 1))

@@ -1,0 +1,49 @@
+/* -m/--metadata FILE: one JSON object describing a finished (or interrupted) scan, for
+ * the record and for machines: orbit (and DPDK) versions, start and end times, the seed,
+ * the effective configuration (every field of struct orbit_config, under its long-option
+ * name), the target space, and the counters -- probes sent, frames received, results by
+ * state, duplicates, receive drops by cause (core/reply.h's names), output drops and
+ * filter rejects, and the NIC's own counts.
+ * Contract: metadata_write() writes the object atomically (temp file + rename, or
+ * stdout for "-") and returns -1 with a message naming the file when it cannot. */
+#ifndef ORBIT_OUTPUT_METADATA_H
+#define ORBIT_OUTPUT_METADATA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "core/error.h"
+#include "output/output.h"
+#include "output/result.h"
+
+struct metadata_nic {
+	uint64_t tx_packets, tx_dropped, tx_errors;
+	uint64_t rx_packets, rx_missed, rx_errors;
+};
+
+struct scan_metadata {
+	const struct orbit_config *cfg;
+	const char *command_line;
+	uint64_t seed;
+	uint64_t start_ns, end_ns; /* CLOCK_REALTIME */
+	double send_seconds;
+	bool interrupted;
+	const char *backend, *interface, *source_addr;
+	const char *dpdk_version;    /* NULL unless the dpdk backend ran */
+	const char *services_source; /* file the SERVICE names came from, or NULL */
+	const char *main_format;     /* NULL when stdout went to -oN/-oX/-oG - */
+	uint64_t addresses, ports, probes;
+	unsigned tx_threads, rx_threads;
+	uint64_t sent, received, results, duplicates;
+	uint64_t by_state[PORT_STATE_MAX + 1];
+	const char *const *drop_names;
+	const uint64_t *drops;
+	unsigned ndrops;
+	struct output_stats output;
+	struct metadata_nic nic;
+};
+
+int metadata_write(const char *path, const struct scan_metadata *m, struct errbuf *e);
+
+#endif

@@ -1,0 +1,566 @@
+#include "output/output.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/fields.h"
+#include "output/filter.h"
+#include "output/ndjson.h"
+#include "output/report.h"
+#include "output/services.h"
+#include "output/sink.h"
+
+/* A line of any streaming format fits in this (checked: a longer one is counted as
+ * dropped, never truncated). */
+enum { LINE_MAX_BYTES = 1024, CHUNK = 32, MAX_STREAMS = 4 };
+
+struct output_set;
+
+/* The format vtable. Streaming formats have format_line (and maybe header); grouped
+ * formats have render, called once at the end with the sorted results. */
+struct format_ops {
+	const char *name;
+	void (*header)(const struct output_set *os, FILE *f);
+	size_t (*format_line)(const struct output_set *os, const struct scan_result *r, char *buf,
+			      size_t cap);
+	int (*render)(FILE *f, const struct report_scan *scan, const struct scan_result *v, size_t n);
+};
+
+struct stream {
+	const struct format_ops *fmt;
+	struct sink sink;
+	bool to_stdout;
+	const char *option; /* "-oX" ..., for messages */
+	const char *path;
+};
+
+struct output_set {
+	struct stream streams[MAX_STREAMS];
+	size_t nstreams;
+	bool any_grouped, any_streaming;
+	bool report_all;
+	bool unanswered_to_reports;
+	struct output_filter *filter;
+	struct field_selection sel; /* n == 0: the format's own default */
+	struct service_names *services;
+	struct field_env env;
+	struct output_scan_info info;
+	const char *main_format;
+	/* The queue from the receive threads to the writer thread (see output.h). */
+	pthread_mutex_t q_lock;
+	pthread_cond_t q_not_empty, q_not_full;
+	struct scan_result *ring;
+	size_t ring_head, ring_count;
+	bool q_stop, q_busy, writer_started;
+	pthread_t writer;
+	/* Grouped formats' results (only the writer thread touches them while it runs). */
+	pthread_mutex_t collect_lock;
+	struct scan_result *collected;
+	size_t ncollected, cap;
+	size_t n_answered;     /* collected[0, n_answered): answers, sorted (see write_unanswered) */
+	bool answered_sorted;
+	_Atomic uint64_t written, filtered_out, dropped, unanswered;
+};
+
+static void stop_writer(struct output_set *os);
+static void *writer_main(void *arg);
+
+/* ---- streaming formats -------------------------------------------------------------- */
+
+static size_t ndjson_line(const struct output_set *os, const struct scan_result *r, char *buf,
+			  size_t cap)
+{
+	if (os->sel.n == 0)
+		return ndjson_format_result(r, buf, cap);
+	/* -f with NDJSON: the chosen fields that apply, in the chosen order. */
+	size_t len = 0;
+	bool first = true;
+	for (size_t i = 0; i < os->sel.n; i++) {
+		const struct result_field *f = os->sel.v[i];
+		struct field_value v;
+		if (!f->get(r, &os->env, &v))
+			continue;
+		char val[64];
+		int vl = field_value_format(f, &v, val, sizeof val);
+		bool quoted = f->type == FIELD_STRING || f->type == FIELD_ADDRESS;
+		int n = snprintf(buf + len, cap - len, "%s\"%s\":%s%s%s", first ? "{" : ",", f->name,
+				 quoted ? "\"" : "", val, quoted ? "\"" : "");
+		if (vl < 0 || (size_t)vl >= sizeof val || n < 0 || (size_t)n >= cap - len)
+			return 0;
+		len += (size_t)n;
+		first = false;
+	}
+	int n = snprintf(buf + len, cap - len, "%s}\n", first ? "{" : "");
+	if (n < 0 || (size_t)n >= cap - len)
+		return 0;
+	return len + (size_t)n;
+}
+
+static const struct result_field *csv_field(const struct output_set *os, size_t i)
+{
+	return os->sel.n ? os->sel.v[i] : &result_fields[i];
+}
+
+static size_t csv_nfields(const struct output_set *os)
+{
+	return os->sel.n ? os->sel.n : result_field_count;
+}
+
+static void csv_header(const struct output_set *os, FILE *f)
+{
+	for (size_t i = 0; i < csv_nfields(os); i++)
+		fprintf(f, "%s%s", i ? "," : "", csv_field(os, i)->name);
+	fputc('\n', f);
+}
+
+/* RFC 4180: a value with a comma, quote or line break is quoted, quotes doubled. */
+static size_t csv_line(const struct output_set *os, const struct scan_result *r, char *buf,
+		       size_t cap)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < csv_nfields(os); i++) {
+		const struct result_field *f = csv_field(os, i);
+		struct field_value v;
+		char val[64];
+		int vl = 0;
+		if (f->get(r, &os->env, &v))
+			vl = field_value_format(f, &v, val, sizeof val);
+		if (vl < 0 || (size_t)vl >= sizeof val)
+			return 0;
+		val[vl] = '\0';
+		bool quote = strpbrk(val, ",\"\r\n") != NULL;
+		if (len + 2 * (size_t)vl + 4 >= cap)
+			return 0;
+		if (i)
+			buf[len++] = ',';
+		if (quote)
+			buf[len++] = '"';
+		for (int k = 0; k < vl; k++) {
+			if (val[k] == '"')
+				buf[len++] = '"';
+			buf[len++] = val[k];
+		}
+		if (quote)
+			buf[len++] = '"';
+	}
+	buf[len++] = '\n';
+	return len;
+}
+
+static const struct format_ops formats[] = {
+	{"ndjson", NULL, ndjson_line, NULL},
+	{"csv", csv_header, csv_line, NULL},
+	{"text", NULL, NULL, report_write_text},
+	{"xml", NULL, NULL, report_write_xml},
+	{"grepable", NULL, NULL, report_write_grepable},
+};
+
+static const struct format_ops *format_find(const char *name)
+{
+	if (strcmp(name, "json") == 0)
+		name = "ndjson";
+	else if (strcmp(name, "normal") == 0)
+		name = "text";
+	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+		if (strcmp(formats[i].name, name) == 0)
+			return &formats[i];
+	return NULL;
+}
+
+/* ---- set-up ------------------------------------------------------------------------- */
+
+static bool is_stdout_path(const char *path)
+{
+	return !path || strcmp(path, "-") == 0;
+}
+
+static void add_stream(struct output_set *os, const struct format_ops *fmt, const char *path,
+		       const char *option)
+{
+	struct stream *s = &os->streams[os->nstreams++];
+	s->fmt = fmt;
+	s->path = path;
+	s->option = option;
+	s->to_stdout = is_stdout_path(path);
+}
+
+void output_set_close(struct output_set *os)
+{
+	if (!os)
+		return;
+	stop_writer(os);
+	for (size_t i = 0; i < os->nstreams; i++)
+		if (os->streams[i].sink.f)
+			sink_close(&os->streams[i].sink);
+	output_filter_free(os->filter);
+	service_names_free(os->services);
+	pthread_mutex_destroy(&os->collect_lock);
+	pthread_mutex_destroy(&os->q_lock);
+	pthread_cond_destroy(&os->q_not_empty);
+	pthread_cond_destroy(&os->q_not_full);
+	free(os->ring);
+	free(os->collected);
+	free(os);
+}
+
+int output_set_open(struct output_set **out, const struct output_options *opt, struct errbuf *e)
+{
+	*out = NULL;
+	struct output_set *os = calloc(1, sizeof *os);
+	if (!os) {
+		err_set(e, "out of memory");
+		return 1;
+	}
+	pthread_mutex_init(&os->collect_lock, NULL);
+	pthread_mutex_init(&os->q_lock, NULL);
+	pthread_cond_init(&os->q_not_empty, NULL);
+	pthread_cond_init(&os->q_not_full, NULL);
+	os->report_all = opt->report_all;
+
+	const struct format_ops *main_fmt;
+	bool main_implicit = opt->format == NULL;
+	if (opt->format) {
+		main_fmt = format_find(opt->format);
+		if (!main_fmt) {
+			err_set(e, "invalid --output-format '%s': expected ndjson, csv, text, xml or "
+				   "grepable", opt->format);
+			goto bad_input;
+		}
+	} else {
+		main_fmt = format_find(is_stdout_path(opt->path) && opt->stdout_is_tty ? "text" : "ndjson");
+	}
+	add_stream(os, main_fmt, opt->path, "--output-file");
+	if (opt->normal_path)
+		add_stream(os, format_find("text"), opt->normal_path, "-oN");
+	if (opt->xml_path)
+		add_stream(os, format_find("xml"), opt->xml_path, "-oX");
+	if (opt->grepable_path)
+		add_stream(os, format_find("grepable"), opt->grepable_path, "-oG");
+
+	/* One stdout: a per-format option that names it takes it from a default main output
+	 * (orbit -oN - ... prints the report alone, as nmap does); anything else is a conflict. */
+	size_t on_stdout = 0;
+	for (size_t i = 1; i < os->nstreams; i++)
+		on_stdout += os->streams[i].to_stdout;
+	if (on_stdout > 1) {
+		err_set(e, "more than one of -oN/-oX/-oG writes to stdout ('-'): give files");
+		goto bad_input;
+	}
+	if (on_stdout == 1 && os->streams[0].to_stdout) {
+		if (!main_implicit) {
+			err_set(e, "-O %s and -oN/-oX/-oG - both write to stdout: send one to a file "
+				   "(-o FILE)", main_fmt->name);
+			goto bad_input;
+		}
+		memmove(&os->streams[0], &os->streams[1], (os->nstreams - 1) * sizeof os->streams[0]);
+		os->nstreams--;
+	} else {
+		os->main_format = main_fmt->name;
+	}
+
+	if (opt->fields && field_selection_parse(&os->sel, opt->fields, e) < 0)
+		goto bad_input;
+	if (opt->filter && !(os->filter = output_filter_parse(opt->filter, e)))
+		goto bad_input;
+
+	for (size_t i = 0; i < os->nstreams; i++) {
+		if (os->streams[i].fmt->render)
+			os->any_grouped = true;
+		else
+			os->any_streaming = true;
+	}
+	os->services = service_names_load(NULL);
+	if (!os->services) {
+		err_set(e, "out of memory");
+		output_set_close(os);
+		return 1;
+	}
+	os->env.services = os->services;
+
+	if (opt->validate_only) {
+		output_set_close(os);
+		return 0;
+	}
+	for (size_t i = 0; i < os->nstreams; i++) {
+		struct stream *s = &os->streams[i];
+		if (sink_open(&s->sink, s->path) < 0) {
+			err_set(e, "cannot write %s '%s': %s", s->option, s->path, strerror(errno));
+			output_set_close(os);
+			return 1;
+		}
+	}
+	*out = os;
+	return 0;
+
+bad_input:
+	output_set_close(os);
+	return 2;
+}
+
+int output_set_begin(struct output_set *os, const struct output_scan_info *info)
+{
+	os->info = *info;
+	/* The queue's memory is only touched as far as it fills. */
+	os->ring = malloc(OUTPUT_QUEUE_RESULTS * sizeof *os->ring);
+	if (os->ring && pthread_create(&os->writer, NULL, writer_main, os) == 0)
+		os->writer_started = true;
+	for (size_t i = 0; i < os->nstreams; i++) {
+		struct stream *s = &os->streams[i];
+		if (s->fmt->header) {
+			pthread_mutex_lock(&s->sink.lock);
+			s->fmt->header(os, s->sink.f);
+			pthread_mutex_unlock(&s->sink.lock);
+		}
+	}
+	return 0;
+}
+
+/* ---- results ------------------------------------------------------------------------ */
+
+static void collect(struct output_set *os, const struct scan_result *r, size_t n)
+{
+	pthread_mutex_lock(&os->collect_lock);
+	if (os->ncollected + n > os->cap) {
+		size_t cap = os->cap ? os->cap : 1024;
+		while (cap < os->ncollected + n)
+			cap *= 2;
+		struct scan_result *v = realloc(os->collected, cap * sizeof *v);
+		if (!v) {
+			pthread_mutex_unlock(&os->collect_lock);
+			atomic_fetch_add_explicit(&os->dropped, n, memory_order_relaxed);
+			return;
+		}
+		os->collected = v;
+		os->cap = cap;
+	}
+	memcpy(os->collected + os->ncollected, r, n * sizeof *r);
+	os->ncollected += n;
+	pthread_mutex_unlock(&os->collect_lock);
+}
+
+static void emit(struct output_set *os, const struct scan_result *in, size_t n, bool to_streams,
+		 bool to_reports)
+{
+	char buf[CHUNK * LINE_MAX_BYTES];
+	struct scan_result kept[CHUNK];
+	while (n > 0) {
+		size_t take = n < CHUNK ? n : CHUNK, k = 0;
+		for (size_t i = 0; i < take; i++) {
+			if (output_filter_match(os->filter, &in[i], &os->env))
+				kept[k++] = in[i];
+			else
+				atomic_fetch_add_explicit(&os->filtered_out, 1, memory_order_relaxed);
+		}
+		in += take;
+		n -= take;
+		if (k == 0)
+			continue;
+		for (size_t s = 0; s < os->nstreams && to_streams; s++) {
+			struct stream *st = &os->streams[s];
+			if (!st->fmt->format_line)
+				continue;
+			size_t used = 0;
+			unsigned lines = 0;
+			for (size_t i = 0; i < k; i++) {
+				size_t len = st->fmt->format_line(os, &kept[i], buf + used, LINE_MAX_BYTES);
+				if (len == 0) {
+					atomic_fetch_add_explicit(&os->dropped, 1, memory_order_relaxed);
+					continue;
+				}
+				used += len;
+				lines++;
+			}
+			if (!sink_write(&st->sink, buf, used, lines))
+				atomic_fetch_add_explicit(&os->dropped, lines, memory_order_relaxed);
+		}
+		if (os->any_grouped && to_reports)
+			collect(os, kept, k);
+		atomic_fetch_add_explicit(&os->written, k, memory_order_relaxed);
+	}
+}
+
+/* The writer thread: formats and writes everything the receive threads queued, in
+ * queue order, so a slow stream costs them nothing until the queue is full. */
+static void *writer_main(void *arg)
+{
+	struct output_set *os = arg;
+	enum { TAKE = 256 };
+	struct scan_result *local = malloc(TAKE * sizeof *local);
+	pthread_mutex_lock(&os->q_lock);
+	for (;;) {
+		while (os->ring_count == 0 && !os->q_stop)
+			pthread_cond_wait(&os->q_not_empty, &os->q_lock);
+		if (os->ring_count == 0)
+			break;
+		size_t m = 0;
+		while (m < TAKE && os->ring_count > 0 && local) {
+			local[m++] = os->ring[os->ring_head];
+			os->ring_head = (os->ring_head + 1) % OUTPUT_QUEUE_RESULTS;
+			os->ring_count--;
+		}
+		os->q_busy = true;
+		pthread_cond_broadcast(&os->q_not_full);
+		pthread_mutex_unlock(&os->q_lock);
+		emit(os, local, m, true, true);
+		pthread_mutex_lock(&os->q_lock);
+		os->q_busy = false;
+	}
+	pthread_mutex_unlock(&os->q_lock);
+	free(local);
+	return NULL;
+}
+
+void output_set_write(struct output_set *os, const struct scan_result *r, size_t n)
+{
+	if (!os->writer_started) { /* no thread (could not start): write on the caller's */
+		emit(os, r, n, true, true);
+		return;
+	}
+	pthread_mutex_lock(&os->q_lock);
+	while (n > 0) {
+		/* Back-pressure: a full queue blocks the receive thread here. */
+		while (os->ring_count == OUTPUT_QUEUE_RESULTS)
+			pthread_cond_wait(&os->q_not_full, &os->q_lock);
+		size_t tail = (os->ring_head + os->ring_count) % OUTPUT_QUEUE_RESULTS;
+		os->ring[tail] = *r++;
+		os->ring_count++;
+		n--;
+		if (n == 0 || os->ring_count == OUTPUT_QUEUE_RESULTS)
+			pthread_cond_signal(&os->q_not_empty);
+	}
+	pthread_mutex_unlock(&os->q_lock);
+}
+
+/* Waits until the writer has written everything queued, then stops it: from here on the
+ * caller's thread is the only one touching the set. */
+static void stop_writer(struct output_set *os)
+{
+	if (!os->writer_started)
+		return;
+	pthread_mutex_lock(&os->q_lock);
+	os->q_stop = true;
+	pthread_cond_broadcast(&os->q_not_empty);
+	pthread_mutex_unlock(&os->q_lock);
+	pthread_join(os->writer, NULL);
+	os->writer_started = false;
+}
+
+bool output_set_wants_unanswered(const struct output_set *os, uint64_t walked)
+{
+	/* Decided once, when the scan is over: the set is no longer shared then. */
+	struct output_set *w = (struct output_set *)os;
+	uint64_t limit = os->info.all_hosts_up ? OUTPUT_SMALL_SCAN : OUTPUT_REPORT_WALK;
+	w->unanswered_to_reports = os->any_grouped && (os->report_all || walked <= limit);
+	return (os->report_all && os->any_streaming) || w->unanswered_to_reports;
+}
+
+static bool host_answered(const struct output_set *os, uint32_t addr)
+{
+	size_t lo = 0, hi = os->n_answered;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (os->collected[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Any answer of the host itself among its results (a router's error does not count,
+	 * as in output/report.c). */
+	for (; lo < os->n_answered && os->collected[lo].addr == addr; lo++)
+		if (!os->collected[lo].responder || os->collected[lo].responder == addr)
+			return true;
+	return false;
+}
+
+void output_set_write_unanswered(struct output_set *os, const struct scan_result *r, size_t n)
+{
+	stop_writer(os);
+	uint64_t before = atomic_load(&os->written);
+	if (os->report_all || os->info.all_hosts_up || !os->unanswered_to_reports) {
+		emit(os, r, n, os->report_all, os->unanswered_to_reports);
+	} else {
+		/* Reports only, and only for hosts that answered: the collected results are all
+		 * answers until the first unanswered batch, so sort them once and search. */
+		if (!os->answered_sorted) {
+			report_sort(os->collected, &os->ncollected);
+			os->n_answered = os->ncollected;
+			os->answered_sorted = true;
+		}
+		struct scan_result kept[CHUNK];
+		while (n > 0) {
+			size_t take = n < CHUNK ? n : CHUNK, k = 0;
+			for (size_t i = 0; i < take; i++)
+				if (host_answered(os, r[i].addr))
+					kept[k++] = r[i];
+			emit(os, kept, k, false, true);
+			r += take;
+			n -= take;
+		}
+	}
+	atomic_fetch_add(&os->unanswered, atomic_load(&os->written) - before);
+}
+
+int output_set_finish(struct output_set *os, uint64_t end_ns, bool interrupted, struct errbuf *e)
+{
+	int rc = 0;
+	stop_writer(os);
+	if (os->any_grouped) {
+		report_sort(os->collected, &os->ncollected);
+		struct report_scan scan = {
+			.command_line = os->info.command_line,
+			.start_ns = os->info.start_ns,
+			.end_ns = end_ns,
+			.tcp_ack = os->info.tcp_ack,
+			.ping_sweep = os->info.ping_sweep,
+			.all_hosts_up = os->info.all_hosts_up,
+			.interrupted = interrupted,
+			.ports = os->info.ports,
+			.nports = os->info.nports,
+			.addresses = os->info.addresses,
+			.services = os->services,
+		};
+		for (size_t i = 0; i < os->nstreams; i++) {
+			struct stream *s = &os->streams[i];
+			if (!s->fmt->render || s->sink.failed)
+				continue;
+			errno = 0;
+			if (s->fmt->render(s->sink.f, &scan, os->collected, os->ncollected) < 0)
+				s->sink.failed = errno ? errno : EIO;
+		}
+	}
+	for (size_t i = 0; i < os->nstreams; i++) {
+		struct stream *s = &os->streams[i];
+		sink_flush(&s->sink);
+		if (s->sink.failed && s->sink.failed != EPIPE && rc == 0)
+			rc = err_set(e, "writing %s '%s' failed: %s", s->option,
+				     s->to_stdout ? "-" : s->path, strerror(s->sink.failed));
+	}
+	return rc;
+}
+
+void output_set_stats(const struct output_set *os, struct output_stats *st)
+{
+	struct output_set *w = (struct output_set *)os;
+	st->written = atomic_load_explicit(&w->written, memory_order_relaxed);
+	st->filtered_out = atomic_load_explicit(&w->filtered_out, memory_order_relaxed);
+	st->dropped = atomic_load_explicit(&w->dropped, memory_order_relaxed);
+	st->unanswered = atomic_load_explicit(&w->unanswered, memory_order_relaxed);
+}
+
+const char *output_set_services_source(const struct output_set *os)
+{
+	return service_names_source(os->services);
+}
+
+const char *output_set_main_format(const struct output_set *os)
+{
+	return os->main_format;
+}
+
+void output_list_fields(FILE *out)
+{
+	result_fields_print(out);
+}

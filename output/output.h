@@ -1,0 +1,100 @@
+/* The outputs of one scan: the main format (-O, to -o or stdout) plus the per-format
+ * files -oN (text), -oX (XML), -oG (grepable), behind one small vtable of formats
+ * (ndjson, csv, text, xml, grepable). No global state: everything hangs off the set.
+ * Contract:
+ *  - output_set_open() validates every option first (format names, -f fields, the
+ *    --output-filter expression: bad ones give a one-line message and status 2), then
+ *    opens the files (failure: status 1). Two outputs on stdout are refused unless the
+ *    main format was only the default (then -oN - etc. take stdout alone).
+ *  - output_set_begin() writes the headers (CSV's header row) and starts the set's one
+ *    writer thread. output_set_write() takes a batch of results from any thread into a
+ *    bounded FIFO queue (OUTPUT_QUEUE_RESULTS results); the writer takes them out in
+ *    order, applies the filter (rejects are counted), formats streaming formats (ndjson,
+ *    csv) and appends them to their streams -- one thread writes, so lines are never
+ *    interleaved and each receive thread's results keep their order -- and collects
+ *    results for grouped formats (text, xml, grepable), which output_set_finish()
+ *    renders after draining the queue -- also after Ctrl-C, so every document is
+ *    complete and well-formed.
+ *  - Back-pressure: a slow consumer (a pipe) first fills the stream's bounded buffer,
+ *    then the queue; then output_set_write() blocks the receive thread, whose NIC ring
+ *    then overflows: those frames are counted by the NIC (rx-missed), never silently
+ *    lost. The queue rides out stalls of seconds at lab rates. Results are dropped only
+ *    when they cannot be kept at all (the stream failed, e.g. EPIPE after `| head`;
+ *    memory for the grouped formats ran out): output_set_stats() counts them, and the
+ *    summary and metadata show the count.
+ *  - Unresponsive targets (the complement of the responders) are offered through
+ *    output_set_write_unanswered() once the receive threads are done: they reach
+ *    streaming outputs only with --report-all. Grouped reports take them as Nmap's
+ *    reports list filtered ports: for hosts that answered something, when the walked
+ *    space is at most OUTPUT_REPORT_WALK probes (the walk at the end stays ~1 s); for
+ *    every host with -Pn (memory for each unanswered port: OUTPUT_SMALL_SCAN probes at
+ *    most) or --report-all (asked for: no limit). */
+#ifndef ORBIT_OUTPUT_OUTPUT_H
+#define ORBIT_OUTPUT_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/error.h"
+#include "output/result.h"
+#include "targets/ports.h"
+
+#define OUTPUT_QUEUE_RESULTS (1u << 18)
+#define OUTPUT_SMALL_SCAN 65536
+#define OUTPUT_REPORT_WALK (1u << 24)
+
+struct output_set;
+
+struct output_options {
+	const char *format;        /* -O: ndjson | csv | text | xml | grepable; NULL: default */
+	const char *path;          /* -o: NULL or "-" is stdout */
+	const char *fields;        /* -f: for csv and ndjson; NULL: every field that applies */
+	const char *filter;        /* --output-filter, or NULL */
+	const char *normal_path;   /* -oN */
+	const char *xml_path;      /* -oX */
+	const char *grepable_path; /* -oG */
+	bool report_all;
+	bool stdout_is_tty;        /* picks the default format: text on a terminal */
+	bool validate_only;        /* check the options, open nothing (*out stays NULL) */
+};
+
+/* Scan facts for headers and reports (copied; strings must outlive the set). */
+struct output_scan_info {
+	const char *command_line;
+	uint64_t start_ns;
+	bool tcp_ack, ping_sweep, all_hosts_up;
+	const struct port_entry *ports;
+	size_t nports;
+	uint64_t addresses;
+};
+
+struct output_stats {
+	uint64_t written;      /* results accepted by the filter (counted once per result) */
+	uint64_t filtered_out; /* rejected by --output-filter */
+	uint64_t dropped;      /* accepted but lost: stream failure or out of memory */
+	uint64_t unanswered;   /* complement entries accepted */
+};
+
+/* Returns 0, or the exit status (2 bad option, 1 cannot open a file) with e filled. */
+int output_set_open(struct output_set **out, const struct output_options *opt, struct errbuf *e);
+int output_set_begin(struct output_set *os, const struct output_scan_info *info);
+void output_set_write(struct output_set *os, const struct scan_result *r, size_t n);
+/* Does the end of the scan need the complement walked? walked: probes sent. */
+bool output_set_wants_unanswered(const struct output_set *os, uint64_t walked);
+void output_set_write_unanswered(struct output_set *os, const struct scan_result *r, size_t n);
+/* Renders grouped formats, flushes every stream. Returns -1 when a stream failed for a
+ * reason other than its reader leaving (EPIPE), with e naming it. */
+int output_set_finish(struct output_set *os, uint64_t end_ns, bool interrupted, struct errbuf *e);
+void output_set_stats(const struct output_set *os, struct output_stats *st);
+/* Where the SERVICE names came from (for metadata), or NULL. */
+const char *output_set_services_source(const struct output_set *os);
+/* The main format's name as chosen ("ndjson" ...), or NULL when stdout went to -oN -. */
+const char *output_set_main_format(const struct output_set *os);
+void output_set_close(struct output_set *os);
+
+/* --list-fields. */
+void output_list_fields(FILE *out);
+
+#endif

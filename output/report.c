@@ -1,0 +1,540 @@
+#include "output/report.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "output/services.h"
+
+/* Nmap summarises a state (other than open) when more than this many ports have it. */
+enum { MAX_LISTED_PER_STATE = 25, NSTATES = PORT_STATE_MAX + 1, NREASONS = REASON_NO_RESPONSE + 1 };
+
+static uint64_t sort_key(const struct scan_result *r)
+{
+	return ((uint64_t)r->addr << 24) | ((uint64_t)r->proto << 16) | r->port;
+}
+
+static int cmp_result(const void *a, const void *b)
+{
+	uint64_t x = sort_key(a), y = sort_key(b);
+	return x < y ? -1 : x > y;
+}
+
+void report_sort(struct scan_result *v, size_t *n)
+{
+	/* A stable order among equal keys is not needed: equal keys are dropped, and which
+	 * copy survives only matters when two rx queues both saw one reply (no RSS). */
+	qsort(v, *n, sizeof *v, cmp_result);
+	size_t out = 0;
+	for (size_t i = 0; i < *n; i++)
+		if (out == 0 || sort_key(&v[out - 1]) != sort_key(&v[i]))
+			v[out++] = v[i];
+	*n = out;
+}
+
+static const char *proto_text(uint8_t proto)
+{
+	return proto == 6 ? "tcp" : proto == 17 ? "udp" : proto == 1 ? "icmp" : "ip";
+}
+
+static void addr_text(uint32_t a, char out[16])
+{
+	snprintf(out, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+}
+
+/* Nmap's "Wed Nov 25 11:33:57 2026" (ctime without the newline), local time. */
+static void date_text(uint64_t ns, char out[64])
+{
+	time_t t = (time_t)(ns / 1000000000u);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(out, 64, "%a %b %e %H:%M:%S %Y", &tm);
+}
+
+/* Nmap prints latency with two significant digits, never in exponent form. */
+static void latency_text(int64_t ns, char *out, size_t cap)
+{
+	double s = (double)ns / 1e9;
+	if (s <= 0) {
+		snprintf(out, cap, "0.0");
+		return;
+	}
+	int decimals = 1 - (int)floor(log10(s));
+	if (decimals < 0)
+		decimals = 0;
+	snprintf(out, cap, "%.*f", decimals, s);
+}
+
+/* One host's results, analysed once for every format. */
+struct host {
+	uint32_t addr;
+	const struct scan_result *v;
+	size_t n;
+	bool answered;        /* at least one real reply */
+	bool down;            /* a ping sweep's HOST_DOWN entry */
+	bool up_result;       /* a ping sweep's HOST_UP entry */
+	const struct scan_result *first_answer;
+	int64_t min_rtt_ns;   /* -1: not measured */
+	uint64_t state_count[NSTATES];
+	bool ignored[NSTATES];
+	size_t nports;        /* port results (TCP/UDP) */
+};
+
+static void host_analyse(struct host *h, const struct scan_result *v, size_t n)
+{
+	memset(h, 0, sizeof *h);
+	h->addr = v[0].addr;
+	h->v = v;
+	h->n = n;
+	h->min_rtt_ns = -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct scan_result *r = &v[i];
+		if (r->state == HOST_DOWN) {
+			h->down = true;
+			continue;
+		}
+		if (r->state == HOST_UP)
+			h->up_result = true;
+		/* Only a reply from the host itself says it is up: a router's host-unreachable
+		 * says rather the opposite (Nmap counts such a host as down). */
+		bool from_host = !r->responder || r->responder == r->addr;
+		if (r->reason != REASON_NO_RESPONSE && from_host) {
+			if (!h->answered)
+				h->first_answer = r;
+			h->answered = true;
+			if (r->rtt_ns >= 0 && (h->min_rtt_ns < 0 || r->rtt_ns < h->min_rtt_ns))
+				h->min_rtt_ns = r->rtt_ns;
+		}
+		if (r->proto == 6 || r->proto == 17) {
+			h->nports++;
+			if (r->state < NSTATES)
+				h->state_count[r->state]++;
+		}
+	}
+	for (int s = 0; s < NSTATES; s++)
+		h->ignored[s] = s != PORT_OPEN && h->state_count[s] > MAX_LISTED_PER_STATE;
+}
+
+static bool host_listed(const struct host *h, const struct report_scan *scan)
+{
+	return h->answered || (scan->all_hosts_up && !h->down);
+}
+
+/* Calls fn for each host group of the sorted results. */
+typedef int (*host_fn)(FILE *f, const struct report_scan *scan, const struct host *h, void *arg);
+
+static int for_each_host(FILE *f, const struct report_scan *scan, const struct scan_result *v,
+			 size_t n, host_fn fn, void *arg)
+{
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && v[j].addr == v[i].addr)
+			j++;
+		struct host h;
+		host_analyse(&h, v + i, j - i);
+		if (fn(f, scan, &h, arg) < 0)
+			return -1;
+		i = j;
+	}
+	return 0;
+}
+
+struct tally {
+	uint64_t up, down;
+};
+
+static const char *service_or_unknown(const struct report_scan *scan, const struct scan_result *r)
+{
+	const char *s = service_name(scan->services, r->proto, r->port);
+	return s ? s : "unknown";
+}
+
+/* "1-21,23-79,81-1024": the ports of one (state, reason, proto) group, Nmap's way. */
+static void print_port_ranges(FILE *f, const struct host *h, uint8_t state, int reason,
+			      uint8_t proto)
+{
+	bool first = true;
+	for (size_t i = 0; i < h->n;) {
+		const struct scan_result *r = &h->v[i];
+		if (r->state != state || r->proto != proto || (reason >= 0 && r->reason != reason)) {
+			i++;
+			continue;
+		}
+		size_t j = i + 1;
+		while (j < h->n && h->v[j].state == state && h->v[j].proto == proto &&
+		       (reason < 0 || h->v[j].reason == reason) && h->v[j].port == h->v[j - 1].port + 1)
+			j++;
+		fprintf(f, "%s%u", first ? "" : ",", r->port);
+		if (j - i > 1)
+			fprintf(f, "-%u", h->v[j - 1].port);
+		first = false;
+		i = j;
+	}
+}
+
+/* Counts of one ignored state for one protocol, by reason. */
+static uint64_t reason_counts(const struct host *h, uint8_t state, uint8_t proto,
+			      uint64_t by_reason[NREASONS])
+{
+	memset(by_reason, 0, NREASONS * sizeof *by_reason);
+	uint64_t total = 0;
+	for (size_t i = 0; i < h->n; i++)
+		if (h->v[i].state == state && h->v[i].proto == proto && h->v[i].reason < NREASONS) {
+			by_reason[h->v[i].reason]++;
+			total++;
+		}
+	return total;
+}
+
+static const uint8_t port_protos[] = {6, 17};
+
+/* ---- normal (text) ------------------------------------------------------------------ */
+
+static void text_not_shown(FILE *f, const struct host *h)
+{
+	bool any = false;
+	for (int s = 0; s < NSTATES; s++) {
+		if (!h->ignored[s])
+			continue;
+		for (size_t p = 0; p < sizeof port_protos; p++) {
+			uint64_t by_reason[NREASONS];
+			uint64_t total = reason_counts(h, (uint8_t)s, port_protos[p], by_reason);
+			if (!total)
+				continue;
+			fprintf(f, "%s%" PRIu64 " %s %s port%s (", any ? ", " : "Not shown: ", total,
+				port_state_name((enum port_state)s), proto_text(port_protos[p]),
+				total == 1 ? "" : "s");
+			int kinds = 0;
+			for (int r = 0; r < NREASONS; r++)
+				kinds += by_reason[r] > 0;
+			/* Most common reason first. */
+			for (int k = 0; k < kinds; k++) {
+				int best = 0;
+				for (int r = 1; r < NREASONS; r++)
+					if (by_reason[r] > by_reason[best])
+						best = r;
+				if (kinds > 1)
+					fprintf(f, "%s%" PRIu64 " ", k ? ", " : "", by_reason[best]);
+				fputs(result_reason_name((enum result_reason)best), f);
+				by_reason[best] = 0;
+			}
+			fputc(')', f);
+			any = true;
+		}
+	}
+	fputc('\n', f);
+}
+
+static int text_host(FILE *f, const struct report_scan *scan, const struct host *h, void *arg)
+{
+	struct tally *t = arg;
+	char a[16];
+	addr_text(h->addr, a);
+	if (!host_listed(h, scan)) {
+		t->down++;
+		return 0;
+	}
+	t->up++;
+	fprintf(f, "orbit scan report for %s\n", a);
+	if (h->min_rtt_ns >= 0) {
+		char lat[32];
+		latency_text(h->min_rtt_ns, lat, sizeof lat);
+		fprintf(f, "Host is up (%ss latency).\n", lat);
+	} else {
+		fprintf(f, "Host is up.\n");
+	}
+	if (h->nports == 0 || scan->ping_sweep)
+		return ferror(f) ? -1 : 0;
+
+	size_t shown = 0, port_w = 4, state_w = 5;
+	for (size_t i = 0; i < h->n; i++) {
+		const struct scan_result *r = &h->v[i];
+		if ((r->proto != 6 && r->proto != 17) || h->ignored[r->state])
+			continue;
+		char port[16];
+		size_t pl = (size_t)snprintf(port, sizeof port, "%u/%s", r->port, proto_text(r->proto));
+		size_t sl = strlen(port_state_name((enum port_state)r->state));
+		port_w = pl > port_w ? pl : port_w;
+		state_w = sl > state_w ? sl : state_w;
+		shown++;
+	}
+	if (shown == 0)
+		fprintf(f, "All %zu scanned ports on %s are in ignored states.\n", h->nports, a);
+	text_not_shown(f, h);
+	if (shown) {
+		fprintf(f, "%-*s %-*s SERVICE\n", (int)port_w, "PORT", (int)state_w, "STATE");
+		for (size_t i = 0; i < h->n; i++) {
+			const struct scan_result *r = &h->v[i];
+			if ((r->proto != 6 && r->proto != 17) || h->ignored[r->state])
+				continue;
+			char port[16];
+			snprintf(port, sizeof port, "%u/%s", r->port, proto_text(r->proto));
+			fprintf(f, "%-*s %-*s %s\n", (int)port_w, port, (int)state_w,
+				port_state_name((enum port_state)r->state), service_or_unknown(scan, r));
+		}
+	}
+	fputc('\n', f);
+	return ferror(f) ? -1 : 0;
+}
+
+static void footer_summary(char *out, size_t cap, const struct report_scan *scan, uint64_t up,
+			   const char *date_sep)
+{
+	char end[64];
+	date_text(scan->end_ns, end);
+	double secs = (double)(scan->end_ns - scan->start_ns) / 1e9;
+	snprintf(out, cap, "orbit done at %s%s %" PRIu64 " IP address%s (%" PRIu64 " host%s up) "
+		 "scanned in %.2f seconds", end, date_sep, scan->addresses,
+		 scan->addresses == 1 ? "" : "es", up, up == 1 ? "" : "s", secs);
+}
+
+static void header_line(FILE *f, const struct report_scan *scan, const char *prefix,
+			const char *suffix)
+{
+	char start[64];
+	date_text(scan->start_ns, start);
+	fprintf(f, "%sorbit %s scan initiated %s as: %s%s\n", prefix, ORBIT_VERSION, start,
+		scan->command_line ? scan->command_line : "orbit", suffix);
+}
+
+int report_write_text(FILE *f, const struct report_scan *scan, const struct scan_result *v,
+		      size_t n)
+{
+	struct tally t = {0};
+	header_line(f, scan, "# ", "");
+	if (for_each_host(f, scan, v, n, text_host, &t) < 0)
+		return -1;
+	if (scan->interrupted)
+		fprintf(f, "# interrupted: this report covers the probes sent before the stop\n");
+	char sum[256];
+	footer_summary(sum, sizeof sum, scan, t.up, " --");
+	fprintf(f, "# %s\n", sum);
+	return fflush(f) == 0 && !ferror(f) ? 0 : -1;
+}
+
+/* ---- grepable ----------------------------------------------------------------------- */
+
+static int grep_host(FILE *f, const struct report_scan *scan, const struct host *h, void *arg)
+{
+	struct tally *t = arg;
+	char a[16];
+	addr_text(h->addr, a);
+	if (!host_listed(h, scan)) {
+		if (h->down) {
+			fprintf(f, "Host: %s ()\tStatus: Down\n", a);
+			t->down++;
+		}
+		return ferror(f) ? -1 : 0;
+	}
+	t->up++;
+	fprintf(f, "Host: %s ()\tStatus: Up\n", a);
+	if (h->nports == 0 || scan->ping_sweep)
+		return ferror(f) ? -1 : 0;
+	/* Grepable output names one ignored state: the most common one, if it is ignored. */
+	int ignored = -1;
+	for (int s = 0; s < NSTATES; s++)
+		if (h->ignored[s] && (ignored < 0 || h->state_count[s] > h->state_count[ignored]))
+			ignored = s;
+	fprintf(f, "Host: %s ()\tPorts: ", a);
+	bool first = true;
+	for (size_t i = 0; i < h->n; i++) {
+		const struct scan_result *r = &h->v[i];
+		if ((r->proto != 6 && r->proto != 17) || r->state == ignored)
+			continue;
+		fprintf(f, "%s%u/%s/%s//%s///", first ? "" : ", ", r->port,
+			port_state_name((enum port_state)r->state), proto_text(r->proto),
+			service_or_unknown(scan, r));
+		first = false;
+	}
+	if (ignored >= 0)
+		fprintf(f, "\tIgnored State: %s (%" PRIu64 ")", port_state_name((enum port_state)ignored),
+			h->state_count[ignored]);
+	fputc('\n', f);
+	return ferror(f) ? -1 : 0;
+}
+
+int report_write_grepable(FILE *f, const struct report_scan *scan, const struct scan_result *v,
+			  size_t n)
+{
+	struct tally t = {0};
+	header_line(f, scan, "# ", "");
+	if (for_each_host(f, scan, v, n, grep_host, &t) < 0)
+		return -1;
+	char sum[256];
+	footer_summary(sum, sizeof sum, scan, t.up, " --");
+	fprintf(f, "# %s\n", sum);
+	return fflush(f) == 0 && !ferror(f) ? 0 : -1;
+}
+
+/* ---- XML ---------------------------------------------------------------------------- */
+
+static void xml_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		default:
+			/* Control characters are not allowed in XML 1.0 at all. */
+			if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n')
+				fputc('?', f);
+			else
+				fputc(*s, f);
+		}
+	}
+}
+
+/* The comment form must not contain "--". */
+static void xml_comment_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '-' && s[1] == '-')
+			fputs("- ", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void xml_scaninfo(FILE *f, const struct report_scan *scan)
+{
+	for (size_t p = 0; p < sizeof port_protos; p++) {
+		uint8_t proto = port_protos[p];
+		size_t count = 0;
+		for (size_t i = 0; i < scan->nports; i++)
+			count += scan->ports[i].proto == proto;
+		if (!count)
+			continue;
+		fprintf(f, "<scaninfo type=\"%s\" protocol=\"%s\" numservices=\"%zu\" services=\"",
+			proto == 17 ? "udp" : scan->tcp_ack ? "ack" : "syn", proto_text(proto), count);
+		bool first = true;
+		for (size_t i = 0; i < scan->nports;) {
+			if (scan->ports[i].proto != proto) {
+				i++;
+				continue;
+			}
+			size_t j = i + 1;
+			while (j < scan->nports && scan->ports[j].proto == proto &&
+			       scan->ports[j].port == scan->ports[j - 1].port + 1)
+				j++;
+			fprintf(f, "%s%u", first ? "" : ",", scan->ports[i].port);
+			if (j - i > 1)
+				fprintf(f, "-%u", scan->ports[j - 1].port);
+			first = false;
+			i = j;
+		}
+		fputs("\"/>\n", f);
+	}
+}
+
+static int xml_host(FILE *f, const struct report_scan *scan, const struct host *h, void *arg)
+{
+	struct tally *t = arg;
+	char a[16];
+	addr_text(h->addr, a);
+	bool listed = host_listed(h, scan);
+	if (!listed && !h->down)
+		return 0;
+	if (listed) {
+		t->up++;
+		const struct scan_result *fa = h->first_answer;
+		fprintf(f, "<host><status state=\"up\" reason=\"%s\" reason_ttl=\"%u\"/>\n",
+			fa ? result_reason_name((enum result_reason)fa->reason) : "user-set",
+			fa ? fa->ttl : 0);
+	} else {
+		t->down++;
+		fprintf(f, "<host><status state=\"down\" reason=\"no-response\" reason_ttl=\"0\"/>\n");
+	}
+	fprintf(f, "<address addr=\"%s\" addrtype=\"ipv4\"/>\n<hostnames>\n</hostnames>\n", a);
+	if (listed && h->nports && !scan->ping_sweep) {
+		fputs("<ports>", f);
+		for (int s = 0; s < NSTATES; s++) {
+			if (!h->ignored[s])
+				continue;
+			fprintf(f, "<extraports state=\"%s\" count=\"%" PRIu64 "\">\n",
+				port_state_name((enum port_state)s), h->state_count[s]);
+			for (size_t p = 0; p < sizeof port_protos; p++) {
+				uint64_t by_reason[NREASONS];
+				reason_counts(h, (uint8_t)s, port_protos[p], by_reason);
+				for (int r = 0; r < NREASONS; r++) {
+					if (!by_reason[r])
+						continue;
+					fprintf(f, "<extrareasons reason=\"%s\" count=\"%" PRIu64
+						"\" proto=\"%s\" ports=\"",
+						result_reason_name((enum result_reason)r), by_reason[r],
+						proto_text(port_protos[p]));
+					print_port_ranges(f, h, (uint8_t)s, r, port_protos[p]);
+					fputs("\"/>\n", f);
+				}
+			}
+			fputs("</extraports>\n", f);
+		}
+		for (size_t i = 0; i < h->n; i++) {
+			const struct scan_result *r = &h->v[i];
+			if ((r->proto != 6 && r->proto != 17) || h->ignored[r->state])
+				continue;
+			fprintf(f, "<port protocol=\"%s\" portid=\"%u\"><state state=\"%s\" reason=\"%s\" "
+				"reason_ttl=\"%u\"",
+				proto_text(r->proto), r->port, port_state_name((enum port_state)r->state),
+				result_reason_name((enum result_reason)r->reason),
+				r->reason == REASON_NO_RESPONSE ? 0 : r->ttl);
+			if (r->reason != REASON_NO_RESPONSE && r->responder && r->responder != r->addr) {
+				char ra[16];
+				addr_text(r->responder, ra);
+				fprintf(f, " reason_ip=\"%s\"", ra);
+			}
+			fputs("/>", f);
+			const char *svc = service_name(scan->services, r->proto, r->port);
+			if (svc) {
+				fputs("<service name=\"", f);
+				xml_escaped(f, svc);
+				fputs("\" method=\"table\" conf=\"3\"/>", f);
+			}
+			fputs("</port>\n", f);
+		}
+		fputs("</ports>\n", f);
+	}
+	if (listed && h->min_rtt_ns >= 0)
+		fprintf(f, "<times srtt=\"%" PRId64 "\" rttvar=\"0\" to=\"100000\"/>\n",
+			h->min_rtt_ns / 1000);
+	fputs("</host>\n", f);
+	return ferror(f) ? -1 : 0;
+}
+
+int report_write_xml(FILE *f, const struct report_scan *scan, const struct scan_result *v,
+		     size_t n)
+{
+	char start[64], end[64];
+	date_text(scan->start_ns, start);
+	date_text(scan->end_ns, end);
+	const char *cmd = scan->command_line ? scan->command_line : "orbit";
+	/* scanner="nmap" is what nmap.dtd allows (an enumeration of one); the version, the
+	 * args and the leading comment say it is orbit. */
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE nmaprun>\n<!-- ", f);
+	fprintf(f, "orbit %s scan initiated %s as: ", ORBIT_VERSION, start);
+	xml_comment_text(f, cmd);
+	fputs(" -->\n<nmaprun scanner=\"nmap\" args=\"", f);
+	xml_escaped(f, cmd);
+	fprintf(f, "\" start=\"%" PRIu64 "\" startstr=\"%s\" version=\"%s\" xmloutputversion=\"1.05\">\n",
+		scan->start_ns / 1000000000u, start, ORBIT_VERSION);
+	if (!scan->ping_sweep)
+		xml_scaninfo(f, scan);
+	fputs("<verbose level=\"0\"/>\n<debugging level=\"0\"/>\n", f);
+	struct tally t = {0};
+	if (for_each_host(f, scan, v, n, xml_host, &t) < 0)
+		return -1;
+	char sum[256];
+	footer_summary(sum, sizeof sum, scan, t.up, ";");
+	double secs = (double)(scan->end_ns - scan->start_ns) / 1e9;
+	uint64_t down = scan->addresses > t.up ? scan->addresses - t.up : 0;
+	fprintf(f, "<runstats><finished time=\"%" PRIu64 "\" timestr=\"%s\" summary=\"%s\" "
+		"elapsed=\"%.2f\" exit=\"success\"/><hosts up=\"%" PRIu64 "\" down=\"%" PRIu64
+		"\" total=\"%" PRIu64 "\"/>\n</runstats>\n</nmaprun>\n",
+		scan->end_ns / 1000000000u, end, sum, secs, t.up, down, scan->addresses);
+	return fflush(f) == 0 && !ferror(f) ? 0 : -1;
+}

@@ -1,0 +1,50 @@
+/* Nmap-style reports, grouped per host: normal (text, -oN), XML (-oX) and grepable (-oG).
+ * They need every result of a host before the host can be printed, so the output set
+ * (output/output.h) collects results in memory (sized by the hits) and these renderers
+ * write the whole document at the end of the scan -- also after Ctrl-C, so the document
+ * is always complete and well-formed.
+ * Contract: report_sort() orders results by (address, protocol, port) and drops repeated
+ * keys (first kept). The writers take that sorted array and follow Nmap 7.9x's layouts
+ * line for line where Nmap has one ("Not shown: 1023 closed tcp ports (reset)", states
+ * other than open with more than 25 ports are summarised, not listed), so Nmap users and
+ * Nmap-XML tools (ndiff, xmllint against nmap.dtd) read them unchanged. A host is listed
+ * when it answered anything, or always with -Pn (Nmap's "user-set"); results with reason
+ * no-response (the complement of the responders) only fill in ports of listed hosts.
+ * rDNS names are not looked up: orbit sends no DNS queries of its own. Writers return
+ * -1 with errno when the stream failed. */
+#ifndef ORBIT_OUTPUT_REPORT_H
+#define ORBIT_OUTPUT_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "output/result.h"
+#include "targets/ports.h"
+
+struct service_names;
+
+/* What the reports say about the scan as a whole. */
+struct report_scan {
+	const char *command_line;
+	uint64_t start_ns, end_ns;       /* CLOCK_REALTIME */
+	bool tcp_ack;                    /* TCP probes were ACKs (scaninfo type "ack") */
+	bool ping_sweep;                 /* -sn: hosts only, no port tables */
+	bool all_hosts_up;               /* -Pn: list hosts that never answered */
+	bool interrupted;                /* stopped by Ctrl-C */
+	const struct port_entry *ports;  /* the scan's port list */
+	size_t nports;
+	uint64_t addresses;              /* addresses in the target space */
+	const struct service_names *services;
+};
+
+void report_sort(struct scan_result *v, size_t *n);
+int report_write_text(FILE *f, const struct report_scan *scan, const struct scan_result *v,
+		      size_t n);
+int report_write_xml(FILE *f, const struct report_scan *scan, const struct scan_result *v,
+		     size_t n);
+int report_write_grepable(FILE *f, const struct report_scan *scan, const struct scan_result *v,
+			  size_t n);
+
+#endif
