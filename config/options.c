@@ -565,6 +565,12 @@ int config_check(const struct orbit_config *cfg, struct errbuf *e)
 	if (cfg->shard >= cfg->shards)
 		return err_set(e, "invalid --shard %u: must be below --shards %u (shards count from 0)",
 			       cfg->shard, cfg->shards);
+	/* A checkpoint holds one position per arc, not a round: resuming a multi-round
+	 * scan would repeat the rounds already done. */
+	if (cfg->probes > 1 && (cfg->checkpoint_file || cfg->resume_file))
+		return err_set(e, "conflicting options --probes %u and --%s: checkpoints support one "
+				  "probe per target", cfg->probes,
+			       cfg->checkpoint_file ? "checkpoint" : "resume");
 	return check_output_clashes(cfg, e);
 }
 

@@ -47,6 +47,7 @@ expect_bad "abc" --dry-run -p 80 --seed abc 198.18.0.1
 expect_bad "no targets left" --dry-run -p 80 198.18.0.0/24   # all in the default blocklist
 expect_bad "-sA" --dry-run -sS -sA -p 80 -b "$lab_block" 198.18.0.1
 expect_bad "/nonexistent/list" --dry-run -p 80 -b /nonexistent/list 198.18.0.1
+expect_bad "--probes 2" --dry-run -p 80 --probes 2 --checkpoint "$tmp/cpx" -b "$lab_block" 198.18.0.1
 # An unresolvable hostname: resolved inside a namespace of our own whose resolver is
 # loopback, so the lookup fails fast and no DNS query leaves the machine.
 if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
