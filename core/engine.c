@@ -13,6 +13,8 @@
 
 #include "core/cookie.h"
 #include "core/dedupe.h"
+#include "core/grab/grab.h"
+#include "core/grab/probes.h"
 #include "core/monitor.h"
 #include "core/probe/probe.h"
 #include "core/probe/udp_payloads.h"
@@ -70,6 +72,8 @@ struct scan {
 	struct classify_ctx classify;
 	struct udp_payload_table *udp_table;
 	struct output_set *out;
+	struct grab_pool *grab;        /* -sV: the follow-up pool, or NULL */
+	struct probe_db *probe_db;     /* --service-probes */
 	struct monitor monitor;
 	uint64_t expected_probes; /* this run's probes, estimated, for % done and ETA */
 	struct tx_thread tx[NIC_MAX_QUEUES];
@@ -201,6 +205,34 @@ static void rx_publish(struct rx_thread *r)
 		atomic_store_explicit(&r->pub.by_state[k], r->by_state[k], memory_order_relaxed);
 }
 
+/* Hands an enriched open port to the outputs, which own the copy from then on. */
+static void emit_grab(struct scan *s, const struct grab_result *g)
+{
+	struct grab_result *copy = malloc(sizeof *copy);
+	struct scan_result res = g->scan;
+	if (copy) {
+		*copy = *g;
+		copy->scan.grab = NULL;
+	}
+	res.grab = copy; /* out of memory: the port is still reported, without its banner */
+	output_set_write(s->out, &res, 1);
+}
+
+static void on_grab_result(const struct grab_result *g, void *user)
+{
+	emit_grab(user, g);
+}
+
+/* The pool refused the port (its queue is full): report it open, marked not grabbed.
+ * Returns true: the record has been written. */
+static bool report_not_grabbed(struct scan *s, const struct scan_result *res)
+{
+	struct grab_result g;
+	grab_result_not_grabbed(&g, res);
+	emit_grab(s, &g);
+	return true;
+}
+
 static void *rx_main(void *arg)
 {
 	struct rx_thread *r = arg;
@@ -227,6 +259,12 @@ static void *rx_main(void *arg)
 			if (dedupe_insert(&r->dedupe, res->addr, res->proto, res->port) == 0)
 				continue;
 			r->by_state[res->state <= PORT_STATE_MAX ? res->state : 0]++;
+			res->grab = NULL;
+			/* -sV: an open TCP port goes to the follow-up pool, which reports it
+			 * enriched; a full pool reports it open and not grabbed. */
+			if (s->grab && res->proto == PROTO_TCP && res->state == PORT_OPEN &&
+			    (grab_pool_submit(s->grab, res) || report_not_grabbed(s, res)))
+				continue;
 			k++;
 		}
 		nic_rx_release(s->nic, r->queue, bufs, n);
@@ -654,6 +692,57 @@ int engine_check_outputs(const struct orbit_config *cfg, struct errbuf *e)
 	return output_set_open(&unused, &oo, e);
 }
 
+/* -sV: the pool that follows open ports up over the kernel's TCP stack. */
+static int start_grab_pool(struct scan *s, struct errbuf *e)
+{
+	const struct orbit_config *cfg = s->cfg;
+	struct grab_params gp = {
+		.threads = 1,
+		.concurrency = cfg->grab_concurrency,
+		.timeout_ms = cfg->grab_timeout * 1000,
+		.max_bytes = cfg->grab_max_bytes,
+		.on_result = on_grab_result,
+		.user = s,
+	};
+	if (cfg->grab_source_ip && addrspec_parse_ipv4(cfg->grab_source_ip, &gp.source_ip) < 0)
+		return err_set(e, "invalid --grab-source-ip '%s'", cfg->grab_source_ip);
+	if (cfg->service_probes) {
+		s->probe_db = probe_db_load(cfg->service_probes, e);
+		if (!s->probe_db)
+			return -1;
+		gp.probes = s->probe_db;
+	}
+	s->grab = grab_pool_start(&gp, e);
+	return s->grab ? 0 : -1;
+}
+
+/* After the receive threads: let every accepted port finish (each connection is bounded
+ * by --grab-timeout), unless a second Ctrl-C asks to stop now; then stop the pool, which
+ * reports what is left as not grabbed. */
+static void finish_grabs(struct scan *s, volatile sig_atomic_t *stops)
+{
+	if (!s->grab)
+		return;
+	/* Wait while connections keep finishing: a queue longer than the concurrency takes
+	 * several timeouts to work through, but a pool that stops making progress for longer
+	 * than one connection's limit is stuck, and is stopped. */
+	const uint64_t patience = ((uint64_t)s->cfg->grab_timeout + 5) * 1000000000u;
+	uint64_t last_progress = clock_ns(CLOCK_MONOTONIC), last_completed = 0;
+	while (*stops < 2 && !grab_pool_drain(s->grab, 100)) {
+		struct grab_stats st;
+		grab_pool_stats(s->grab, &st);
+		uint64_t now = clock_ns(CLOCK_MONOTONIC);
+		if (st.completed != last_completed) {
+			last_completed = st.completed;
+			last_progress = now;
+		} else if (now - last_progress > patience) {
+			break;
+		}
+	}
+	grab_pool_stop(s->grab);
+	s->grab = NULL;
+}
+
 int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
 	       struct walk_plan *plan, volatile sig_atomic_t *stop_requests,
 	       const char *command_line)
@@ -726,6 +815,8 @@ int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
 	if (init_templates(s, &addrs, &e) < 0)
 		goto fail_nic;
 	s->pps_per_thread = pps_of(cfg, s) / s->ntx;
+	if (cfg->grab && start_grab_pool(s, &e) < 0)
+		goto fail_nic;
 	status = EXIT_RUNTIME;
 
 	uint64_t t0 = clock_ns(CLOCK_MONOTONIC), tx_end = t0;
@@ -790,6 +881,7 @@ int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
 	atomic_store(&s->stop_rx, true);
 	for (unsigned r = 0; r < started_rx; r++)
 		pthread_join(s->rx[r].tid, NULL);
+	finish_grabs(s, stop_requests);
 	if (started_tx == s->ntx || s->replay)
 		report_unanswered(s);
 	uint64_t end_real = clock_ns(CLOCK_REALTIME);
@@ -807,6 +899,7 @@ int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
 	monitor_close(&s->monitor);
 	for (unsigned r = 0; r < started_rx; r++)
 		dedupe_free(&s->rx[r].dedupe);
+	probe_db_free(s->probe_db);
 	nic_close(s->nic);
 	output_set_close(s->out);
 	udp_payload_table_free(s->udp_table);
@@ -814,6 +907,9 @@ int engine_run(const struct orbit_config *cfg, const struct target_space *ts,
 	return status;
 
 fail_nic:
+	if (s->grab)
+		grab_pool_stop(s->grab);
+	probe_db_free(s->probe_db);
 	nic_close(s->nic);
 fail_out:
 	output_set_close(s->out);

@@ -1,4 +1,5 @@
 #include "output/fields.h"
+#include "output/grab_result.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -80,8 +81,37 @@ static bool get_service(const struct scan_result *r, const struct field_env *env
 {
 	if (r->proto != 6 && r->proto != 17)
 		return false;
+	if (r->grab && r->grab->service[0]) { /* -sV named it from the answer */
+		v->str = r->grab->service;
+		return true;
+	}
 	const char *name = env ? service_name(env->services, r->proto, r->port) : NULL;
 	v->str = name ? name : "unknown";
+	return true;
+}
+
+/* -sV fields: present on open ports the follow-up stage looked at. */
+#define GRAB_STRING_FIELD(fname, member)                                                  \
+	static bool get_##fname(const struct scan_result *r, const struct field_env *env,     \
+				struct field_value *v)                                        \
+	{                                                                                 \
+		(void)env;                                                                \
+		if (!r->grab || !r->grab->member[0])                                      \
+			return false;                                                     \
+		v->str = r->grab->member;                                                 \
+		return true;                                                              \
+	}
+GRAB_STRING_FIELD(product, product)
+GRAB_STRING_FIELD(version, version)
+GRAB_STRING_FIELD(info, info)
+
+static bool get_grab_status(const struct scan_result *r, const struct field_env *env,
+			    struct field_value *v)
+{
+	(void)env;
+	if (!r->grab)
+		return false;
+	v->str = grab_status_name((enum grab_status)r->grab->status);
 	return true;
 }
 
@@ -111,6 +141,11 @@ const struct result_field result_fields[] = {
 	 get_reason},
 	{"service", FIELD_STRING, "service name of the port (nmap-services or /etc/services)",
 	 get_service},
+	{"product", FIELD_STRING, "-sV: product, e.g. nginx, OpenSSH", get_product},
+	{"version", FIELD_STRING, "-sV: product version", get_version},
+	{"info", FIELD_STRING, "-sV: extra information (Nmap's extrainfo)", get_info},
+	{"grab_status", FIELD_STRING, "-sV: success, connection-refused, io-timeout, not-grabbed ...",
+	 get_grab_status},
 	{"ttl", FIELD_NUMBER, "IP TTL of the reply", get_ttl},
 	{"ipid", FIELD_NUMBER, "IP id of the reply", get_ipid},
 	{"len", FIELD_NUMBER, "IP total length of the reply", get_len},

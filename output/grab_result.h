@@ -59,4 +59,13 @@ struct grab_result {
 	char arena[GRAB_ARENA_MAX];
 };
 
+const char *grab_status_name(enum grab_status s); /* "success", "io-timeout", ... */
+
+/* One NDJSON line (with '\n') for an enriched open port: the scan fields plus service,
+ * product, version, info, ostype, cpe, grab_status, banner (JSON-escaped, at most
+ * GRAB_BANNER_MAX bytes) and the protocol fields as nested objects ("http": {...}).
+ * Returns the length, or 0 when cap is too small (GRAB_JSON_MAX always suffices). */
+#define GRAB_JSON_MAX 32768
+size_t grab_result_json(const struct grab_result *r, char *buf, size_t cap);
+
 #endif

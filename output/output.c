@@ -3,11 +3,13 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "output/fields.h"
 #include "output/filter.h"
+#include "output/grab_result.h"
 #include "output/ndjson.h"
 #include "output/report.h"
 #include "output/services.h"
@@ -66,15 +68,33 @@ struct output_set {
 };
 
 static void stop_writer(struct output_set *os);
+static void release_grabs(struct scan_result *v, size_t n);
 static void *writer_main(void *arg);
 
 /* ---- streaming formats -------------------------------------------------------------- */
+
+/* JSON string escaping for field values (banner-derived strings may hold anything). */
+static void json_escape(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p && o + 7 < cap; p++) {
+		if (*p == '"' || *p == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)*p;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", *p);
+		} else {
+			out[o++] = (char)*p;
+		}
+	}
+	out[o] = '\0';
+}
 
 static size_t ndjson_line(const struct output_set *os, const struct scan_result *r, char *buf,
 			  size_t cap)
 {
 	if (os->sel.n == 0)
-		return ndjson_format_result(r, buf, cap);
+		return r->grab ? grab_result_json(r->grab, buf, cap) : ndjson_format_result(r, buf, cap);
 	/* -f with NDJSON: the chosen fields that apply, in the chosen order. */
 	size_t len = 0;
 	bool first = true;
@@ -83,11 +103,13 @@ static size_t ndjson_line(const struct output_set *os, const struct scan_result 
 		struct field_value v;
 		if (!f->get(r, &os->env, &v))
 			continue;
-		char val[64];
+		char val[256], esc[6 * 256];
 		int vl = field_value_format(f, &v, val, sizeof val);
 		bool quoted = f->type == FIELD_STRING || f->type == FIELD_ADDRESS;
+		if (quoted && vl >= 0 && (size_t)vl < sizeof val)
+			json_escape(val, esc, sizeof esc);
 		int n = snprintf(buf + len, cap - len, "%s\"%s\":%s%s%s", first ? "{" : ",", f->name,
-				 quoted ? "\"" : "", val, quoted ? "\"" : "");
+				 quoted ? "\"" : "", quoted ? esc : val, quoted ? "\"" : "");
 		if (vl < 0 || (size_t)vl >= sizeof val || n < 0 || (size_t)n >= cap - len)
 			return 0;
 		len += (size_t)n;
@@ -124,7 +146,7 @@ static size_t csv_line(const struct output_set *os, const struct scan_result *r,
 	for (size_t i = 0; i < csv_nfields(os); i++) {
 		const struct result_field *f = csv_field(os, i);
 		struct field_value v;
-		char val[64];
+		char val[256];
 		int vl = 0;
 		if (f->get(r, &os->env, &v))
 			vl = field_value_format(f, &v, val, sizeof val);
@@ -202,6 +224,7 @@ void output_set_close(struct output_set *os)
 	pthread_cond_destroy(&os->q_not_empty);
 	pthread_cond_destroy(&os->q_not_full);
 	free(os->ring);
+	release_grabs(os->collected, os->ncollected);
 	free(os->collected);
 	free(os);
 }
@@ -330,6 +353,7 @@ static void collect(struct output_set *os, const struct scan_result *r, size_t n
 		struct scan_result *v = realloc(os->collected, cap * sizeof *v);
 		if (!v) {
 			pthread_mutex_unlock(&os->collect_lock);
+			release_grabs((struct scan_result *)(uintptr_t)r, n);
 			atomic_fetch_add_explicit(&os->dropped, n, memory_order_relaxed);
 			return;
 		}
@@ -341,6 +365,25 @@ static void collect(struct output_set *os, const struct scan_result *r, size_t n
 	pthread_mutex_unlock(&os->collect_lock);
 }
 
+static void write_long_line(struct output_set *os, struct stream *st, const struct scan_result *r)
+{
+	char *big = malloc(GRAB_JSON_MAX);
+	size_t len = big ? st->fmt->format_line(os, r, big, GRAB_JSON_MAX) : 0;
+	if (len == 0 || !sink_write(&st->sink, big, len, 1))
+		atomic_fetch_add_explicit(&os->dropped, 1, memory_order_relaxed);
+	free(big);
+}
+
+/* The set owns every record's grab result from output_set_write() on: freed once
+ * written, unless a grouped report keeps the record (then at close). */
+static void release_grabs(struct scan_result *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free((void *)(uintptr_t)v[i].grab);
+		v[i].grab = NULL;
+	}
+}
+
 static void emit(struct output_set *os, const struct scan_result *in, size_t n, bool to_streams,
 		 bool to_reports)
 {
@@ -349,10 +392,12 @@ static void emit(struct output_set *os, const struct scan_result *in, size_t n, 
 	while (n > 0) {
 		size_t take = n < CHUNK ? n : CHUNK, k = 0;
 		for (size_t i = 0; i < take; i++) {
-			if (output_filter_match(os->filter, &in[i], &os->env))
+			if (output_filter_match(os->filter, &in[i], &os->env)) {
 				kept[k++] = in[i];
-			else
+			} else {
 				atomic_fetch_add_explicit(&os->filtered_out, 1, memory_order_relaxed);
+				free((void *)(uintptr_t)in[i].grab);
+			}
 		}
 		in += take;
 		n -= take;
@@ -365,6 +410,16 @@ static void emit(struct output_set *os, const struct scan_result *in, size_t n, 
 			size_t used = 0;
 			unsigned lines = 0;
 			for (size_t i = 0; i < k; i++) {
+				if (kept[i].grab) {
+					/* An enriched record (banner, protocol fields) may be far longer
+					 * than a plain line: written on its own, in order. */
+					if (!sink_write(&st->sink, buf, used, lines))
+						atomic_fetch_add_explicit(&os->dropped, lines, memory_order_relaxed);
+					used = 0;
+					lines = 0;
+					write_long_line(os, st, &kept[i]);
+					continue;
+				}
 				size_t len = st->fmt->format_line(os, &kept[i], buf + used, LINE_MAX_BYTES);
 				if (len == 0) {
 					atomic_fetch_add_explicit(&os->dropped, 1, memory_order_relaxed);
@@ -377,7 +432,9 @@ static void emit(struct output_set *os, const struct scan_result *in, size_t n, 
 				atomic_fetch_add_explicit(&os->dropped, lines, memory_order_relaxed);
 		}
 		if (os->any_grouped && to_reports)
-			collect(os, kept, k);
+			collect(os, kept, k); /* the collection now owns the grab results */
+		else
+			release_grabs(kept, k);
 		atomic_fetch_add_explicit(&os->written, k, memory_order_relaxed);
 	}
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "output/grab_result.h"
 #include "output/services.h"
 
 /* Nmap summarises a state (other than open) when more than this many ports have it. */
@@ -148,8 +149,24 @@ struct tally {
 
 static const char *service_or_unknown(const struct report_scan *scan, const struct scan_result *r)
 {
+	if (r->grab && r->grab->service[0]) /* -sV named it from the answer */
+		return r->grab->service;
 	const char *s = service_name(scan->services, r->proto, r->port);
 	return s ? s : "unknown";
+}
+
+/* Nmap's VERSION column: product, version, then extra information in parentheses. */
+static void version_text(const struct scan_result *r, char *out, size_t cap)
+{
+	out[0] = '\0';
+	if (!r->grab)
+		return;
+	const struct grab_result *g = r->grab;
+	snprintf(out, cap, "%s%s%s%s%s%s", g->product, g->product[0] && g->version[0] ? " " : "",
+		 g->version, g->info[0] && (g->product[0] || g->version[0]) ? " " : "",
+		 g->info[0] ? "(" : "", g->info);
+	if (g->info[0] && strlen(out) + 1 < cap)
+		strcat(out, ")");
 }
 
 /* "1-21,23-79,81-1024": the ports of one (state, reason, proto) group, Nmap's way. */
@@ -265,15 +282,37 @@ static int text_host(FILE *f, const struct report_scan *scan, const struct host 
 		fprintf(f, "All %zu scanned ports on %s are in ignored states.\n", h->nports, a);
 	text_not_shown(f, h);
 	if (shown) {
-		fprintf(f, "%-*s %-*s SERVICE\n", (int)port_w, "PORT", (int)state_w, "STATE");
+		/* The VERSION column appears when -sV learned something, as in Nmap. */
+		size_t svc_w = 7;
+		bool versions = false;
 		for (size_t i = 0; i < h->n; i++) {
 			const struct scan_result *r = &h->v[i];
 			if ((r->proto != 6 && r->proto != 17) || h->ignored[r->state])
 				continue;
-			char port[16];
+			size_t l = strlen(service_or_unknown(scan, r));
+			svc_w = l > svc_w ? l : svc_w;
+			versions |= r->grab != NULL;
+		}
+		if (versions)
+			fprintf(f, "%-*s %-*s %-*s VERSION\n", (int)port_w, "PORT", (int)state_w, "STATE",
+				(int)svc_w, "SERVICE");
+		else
+			fprintf(f, "%-*s %-*s SERVICE\n", (int)port_w, "PORT", (int)state_w, "STATE");
+		for (size_t i = 0; i < h->n; i++) {
+			const struct scan_result *r = &h->v[i];
+			if ((r->proto != 6 && r->proto != 17) || h->ignored[r->state])
+				continue;
+			char port[16], version[300];
 			snprintf(port, sizeof port, "%u/%s", r->port, proto_text(r->proto));
-			fprintf(f, "%-*s %-*s %s\n", (int)port_w, port, (int)state_w,
-				port_state_name((enum port_state)r->state), service_or_unknown(scan, r));
+			version_text(r, version, sizeof version);
+			if (versions && version[0])
+				fprintf(f, "%-*s %-*s %-*s %s\n", (int)port_w, port, (int)state_w,
+					port_state_name((enum port_state)r->state), (int)svc_w,
+					service_or_unknown(scan, r), version);
+			else
+				fprintf(f, "%-*s %-*s %s\n", (int)port_w, port, (int)state_w,
+					port_state_name((enum port_state)r->state),
+					service_or_unknown(scan, r));
 		}
 	}
 	fputc('\n', f);
@@ -489,11 +528,27 @@ static int xml_host(FILE *f, const struct report_scan *scan, const struct host *
 				fprintf(f, " reason_ip=\"%s\"", ra);
 			}
 			fputs("/>", f);
-			const char *svc = service_name(scan->services, r->proto, r->port);
+			const struct grab_result *g = r->grab;
+			const char *svc = g && g->service[0] ? g->service
+							    : service_name(scan->services, r->proto, r->port);
 			if (svc) {
 				fputs("<service name=\"", f);
 				xml_escaped(f, svc);
-				fputs("\" method=\"table\" conf=\"3\"/>", f);
+				fputs("\"", f);
+				if (g && g->service[0]) {
+					static const char *const names[] = {"product", "version",
+									    "extrainfo", "ostype"};
+					const char *vals[] = {g->product, g->version, g->info, g->ostype};
+					for (int k = 0; k < 4; k++)
+						if (vals[k][0]) {
+							fprintf(f, " %s=\"", names[k]);
+							xml_escaped(f, vals[k]);
+							fputc('"', f);
+						}
+					fputs(" method=\"probed\" conf=\"10\"/>", f);
+				} else {
+					fputs(" method=\"table\" conf=\"3\"/>", f);
+				}
 			}
 			fputs("</port>\n", f);
 		}

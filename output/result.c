@@ -1,4 +1,5 @@
 #include "output/result.h"
+#include "output/grab_result.h"
 
 #include <stddef.h>
 
@@ -38,3 +39,19 @@ const char *result_reason_name(enum result_reason r)
 	}
 	return "unknown";
 }
+
+const char *grab_status_name(enum grab_status s)
+{
+	switch (s) {
+	case GRAB_STATUS_NOT_GRABBED: return "not-grabbed";
+	case GRAB_STATUS_SUCCESS: return "success";
+	case GRAB_STATUS_CONNECTION_REFUSED: return "connection-refused";
+	case GRAB_STATUS_CONNECTION_TIMEOUT: return "connection-timeout";
+	case GRAB_STATUS_CONNECTION_CLOSED: return "connection-closed";
+	case GRAB_STATUS_IO_TIMEOUT: return "io-timeout";
+	case GRAB_STATUS_PROTOCOL_ERROR: return "protocol-error";
+	case GRAB_STATUS_UNKNOWN_ERROR: return "unknown-error";
+	}
+	return "unknown-error";
+}
+

@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 
+struct grab_result;
+
 enum port_state {
 	PORT_OPEN = 1,
 	PORT_CLOSED,
@@ -61,6 +63,10 @@ struct scan_result {
 	uint32_t tcp_tsval;
 	uint64_t timestamp_ns; /* receive time, CLOCK_REALTIME */
 	int64_t rtt_ns;        /* -1 when the probe kind cannot measure it statelessly */
+	/* -sV: what the follow-up stage learned about this open port, or NULL. Heap memory
+	 * owned by whoever holds the record: once passed to output_set_write(), the output
+	 * set frees it (sized by hits: one per open port). */
+	const struct grab_result *grab;
 };
 
 const char *port_state_name(enum port_state s); /* "open", "open|filtered", ... */

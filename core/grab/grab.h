@@ -79,13 +79,6 @@ void grab_pool_stats(struct grab_pool *pool, struct grab_stats *s);
 /* Fills r for a port that was not grabbed (overflow, or grabs off). */
 void grab_result_not_grabbed(struct grab_result *r, const struct scan_result *scan);
 
-const char *grab_status_name(enum grab_status s); /* "success", "io-timeout", ... */
 
-/* One NDJSON line (with '\n') for an enriched open port: the scan fields plus service,
- * product, version, info, ostype, cpe, grab_status, banner (JSON-escaped, at most
- * GRAB_BANNER_MAX bytes) and the protocol fields as nested objects ("http": {...}).
- * Returns the length, or 0 when cap is too small (GRAB_JSON_MAX always suffices). */
-#define GRAB_JSON_MAX 32768
-size_t grab_result_json(const struct grab_result *r, char *buf, size_t cap);
 
 #endif

@@ -100,21 +100,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-const char *grab_status_name(enum grab_status s)
-{
-	switch (s) {
-	case GRAB_STATUS_NOT_GRABBED: return "not-grabbed";
-	case GRAB_STATUS_SUCCESS: return "success";
-	case GRAB_STATUS_CONNECTION_REFUSED: return "connection-refused";
-	case GRAB_STATUS_CONNECTION_TIMEOUT: return "connection-timeout";
-	case GRAB_STATUS_CONNECTION_CLOSED: return "connection-closed";
-	case GRAB_STATUS_IO_TIMEOUT: return "io-timeout";
-	case GRAB_STATUS_PROTOCOL_ERROR: return "protocol-error";
-	case GRAB_STATUS_UNKNOWN_ERROR: return "unknown-error";
-	}
-	return "unknown-error";
-}
-
 void grab_result_not_grabbed(struct grab_result *r, const struct scan_result *scan)
 {
 	memset(r, 0, offsetof(struct grab_result, banner));

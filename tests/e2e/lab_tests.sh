@@ -69,6 +69,36 @@ echo "--probes 2: $((b - a)) frames at the router, $lines results ($uniq distinc
 	grep -q 'duplicates 500' "$tmp/p2.err"
 result "--probes 2 sends twice, reports once" $?
 
+# -sV: the text report's SERVICE and VERSION columns name the lab's daemons as nmap -sV
+# does, and NDJSON carries the fields.
+timeout 180 ip netns exec orbit-scan nmap -sV -n -Pn -p 21,22,80,6379 198.18.1.10-11 >"$tmp/nmap-sv.txt" 2>&1
+scan --backend afpacket -i orbit-s0 -sS -sV -p 1-65535 --rate 50000 --cooldown 2 -oN "$tmp/sv.txt" \
+	198.18.1.10-198.18.1.11 >"$tmp/sv.json" 2>"$tmp/sv.err"
+python3 - "$tmp/nmap-sv.txt" "$tmp/sv.txt" "$tmp/sv.json" <<'PY'
+import json, re, sys
+def table(path):
+    rows, host = {}, None
+    for line in open(path):
+        m = re.match(r'(?:Nmap|orbit) scan report for (\S+)', line)
+        if m:
+            host = m.group(1)
+        m = re.match(r'(\d+)/tcp\s+open\s+(\S+)\s*(.*)$', line.rstrip())
+        if m and host:
+            rows[(host, int(m.group(1)))] = (m.group(2), m.group(3).strip())
+    return rows
+nmap, orbit = table(sys.argv[1]), table(sys.argv[2])
+fields = {(r['addr'], r['port']): r for r in map(json.loads, open(sys.argv[3])) if r.get('state') == 'open'}
+bad = 0
+for key, want in sorted(nmap.items()):
+    got = orbit.get(key)
+    rec = fields.get(key, {})
+    ok = got == want and rec.get('grab_status') == 'success' and rec.get('version') and 'banner' in rec
+    print(('ok  ' if ok else 'BAD ') + f'{key[0]}:{key[1]} nmap {want} orbit {got} ndjson {rec.get("product")!r} {rec.get("version")!r}')
+    bad += not ok
+sys.exit(1 if bad or len(nmap) != 4 or len(orbit) != 4 else 0)
+PY
+result "orbit -sV names the lab's daemons and versions as nmap -sV does" $?
+
 # ICMP echo sweep: exactly the hosts of expected.txt.
 scan -sn --cooldown 4 198.18.1.0/24 >"$tmp/sweep.json" 2>"$tmp/sweep.err"
 python3 - "$tmp/sweep.json" "$root/tests/lab/expected.txt" <<'PY'

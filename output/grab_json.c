@@ -1,10 +1,11 @@
 /* NDJSON for enriched open ports (grab.h: grab_result_json). */
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "core/grab/grab.h"
+#include "output/grab_result.h"
 
 struct jw {
 	char *buf;
