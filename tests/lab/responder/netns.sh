@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # RESP_* are for the scripts that source this
 # Two namespaces joined by one direct veth, for scans against orbit-responder (sourced by
 # tests/e2e/responder_sweep.sh and bench/accuracy_bench.sh). No router in between, so the
 # responder sees every probe as the scanner sent it; nothing is added to the root namespace.

@@ -712,12 +712,13 @@ static int run_serve(const struct model *m, const struct range *serve, unsigned 
 			next_tick = t + 1000000000u;
 		}
 		if (n == 0 && (!s->wheel || s->wheel->queued == 0)) {
-			/* Nothing to do: nap briefly rather than spin on a shared core (the
-			 * ring holds tens of thousands of frames meanwhile). */
-			struct timespec ts = {0, idle < 100 ? 0 : 50000};
-			if (idle < 100)
+			/* Nothing to do: nap rather than spin on a shared core (the ring holds
+			 * tens of thousands of frames meanwhile): 50 us naps at first, 1 ms
+			 * ones once idle for a while (the lab's responder idles for hours). */
+			struct timespec ts = {0, idle < 2000 ? 50000 : 1000000};
+			if (idle < 2000)
 				idle++;
-			else
+			if (idle > 100)
 				nanosleep(&ts, NULL);
 		} else {
 			idle = 0;
