@@ -145,7 +145,8 @@ for s in $scanners; do
 		if [ $rc -ne 0 ] || [ "$delivered" -lt $((probes / 2)) ]; then
 			echo "$s at rate $r: failed (exit $rc, $delivered frames delivered):"
 			tail -c 400 "$tmp/scan.err" | tr '\r' '\n' | tail -3 | sed 's/^/    /'
-			continue
+			echo "$s: skipping its other rates"
+			break
 		fi
 		fmt=orbit
 		case $s in zmap) fmt=zmap ;; masscan) fmt=masscan ;; esac
