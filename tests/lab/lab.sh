@@ -21,11 +21,15 @@ HOSTS=(10 11 12 13 14 15)
 # (responder, banner-grab farm) adds its namespaces here so `down` removes them.
 LAB_NS=("$NS_SCAN" "$NS_GW")
 for h in "${HOSTS[@]}"; do LAB_NS+=("orbit-h$h"); done
+NS_RESP=orbit-resp
+LAB_NS+=("$NS_RESP")
 
 # Fixed, locally administered MACs so tests can name them (-G, --source-mac).
 MAC_SCAN=02:00:c6:12:00:02 # orbit-s0 in orbit-scan
 MAC_GW0=02:00:c6:12:00:01  # orbit-g0 in orbit-gw (the scanner's next hop)
 MAC_BR=02:00:c6:12:01:01   # orbit-br in orbit-gw
+MAC_G1=02:00:c6:12:02:01   # orbit-g1 in orbit-gw (the responder's next hop)
+MAC_R0=02:00:c6:12:02:02   # orbit-r0 in orbit-resp
 host_mac() { printf '02:00:c6:12:01:%02x' "$1"; }
 
 log() { echo "lab: $*"; }
@@ -132,14 +136,52 @@ net_up() {
     up_responder
 }
 
-# ------------------------------------------------ the simulated internet (later)
-# Reserved for the responder (issue 6): a namespace orbit-resp linked to the
-# router by 198.18.2.0/24 (orbit-g1 198.18.2.1 in orbit-gw, orbit-r0 198.18.2.2),
-# answering for 198.19.0.0/16.  When it exists, this function makes it (add
-# orbit-resp to LAB_NS) and the router gets:
-#   ensure_route "$NS_GW" 198.19.0.0/16 via 198.18.2.2 dev orbit-g1
+# ------------------------------------------------ the simulated internet
+# orbit-resp is linked to the router by 198.18.2.0/24 (orbit-g1 198.18.2.1 in orbit-gw,
+# orbit-r0 198.18.2.2); the router sends 198.19.0.0/16 there, where orbit-responder
+# (tests/lab/responder/) answers for every address of it from its seeded model (seed 1,
+# default densities: `orbit-responder --truth --seed 1 -p PORTS 198.19.0.0/16` prints what
+# a scan must find). Its namespace's kernel owns no 198.19 address and does not forward,
+# so only the responder answers. The responder binary is found in a build directory of
+# this tree (or $ORBIT_RESPONDER); without one, the link is made and the responder is not
+# started (status says so). Through the router the responder sees forwarded, TTL-decremented
+# probes; the benchmarks use a direct veth of their own instead (tests/lab/responder/netns.sh).
 # 198.18.3.0/24 is reserved for a banner-grab listener farm (issue 7).
-up_responder() { :; }
+up_responder() {
+    ensure_veth "$NS_GW" orbit-g1 "$NS_RESP" orbit-r0
+    setup_if "$NS_GW" orbit-g1 "$MAC_G1"
+    setup_if "$NS_RESP" orbit-r0 "$MAC_R0"
+    ensure_addr "$NS_GW" orbit-g1 198.18.2.1/24
+    ensure_addr "$NS_RESP" orbit-r0 198.18.2.2/24
+    ensure_route "$NS_GW" 198.19.0.0/16 via 198.18.2.2 dev orbit-g1
+}
+
+responder_bin() {
+    local root b
+    root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+    for b in "${ORBIT_RESPONDER:-}" "$root"/build*/tests/lab/responder/orbit-responder; do
+        [[ -n $b && -x $b ]] && { echo "$b"; return 0; }
+    done
+    return 1
+}
+
+start_responder() {
+    local d=$RUN/$NS_RESP bin pid
+    mkdir -p "$d"
+    pid_of "$NS_RESP" responder >/dev/null && return 0
+    if ! bin=$(responder_bin); then
+        log "$NS_RESP: no orbit-responder built (ninja -C build), 198.19.0.0/16 stays silent"
+        return 0
+    fi
+    # Bounded like every lab process: a day at most; `up` starts it again.
+    setsid ip netns exec "$NS_RESP" "$bin" -i orbit-r0 --seed 1 --max-seconds 86400 \
+        </dev/null >>"$d/responder.log" 2>&1 &
+    pid=$!
+    echo "$pid" >"$d/responder.pid"
+    sleep 0.3
+    alive "$pid" || { tail -n 5 "$d/responder.log" >&2; die "$NS_RESP: orbit-responder exited (log: $d/responder.log)"; }
+    log "$NS_RESP: started orbit-responder (pid $pid) for 198.19.0.0/16"
+}
 
 # ---------------------------------------------------------------- firewalls
 # h14: a mixed firewall (see README / expected.txt for what each port shows).
@@ -452,6 +494,7 @@ cmd_up() {
     up_h12
     up_h14
     up_h15
+    start_responder
     log "up (status: $0 status)"
 }
 
@@ -555,6 +598,11 @@ cmd_status() {
         out=$(talk 198.18.1.14 8080 '' | head -n1)
         if [[ $out == "orbit lab h14" ]]; then ok "198.18.1.14 tcp/8080 socat: $out"; else bad "198.18.1.14 tcp/8080 no answer"; fi
     }
+    if responder_bin >/dev/null; then
+        check_daemon "$NS_RESP" responder && ok "$NS_RESP: orbit-responder answers for 198.19.0.0/16"
+    else
+        ok "$NS_RESP: no orbit-responder built; 198.19.0.0/16 is silent"
+    fi
     for ns in orbit-h14 orbit-h15; do
         if nsx "$ns" nft list table inet orbit_lab >/dev/null 2>&1; then ok "$ns: nftables table inet orbit_lab loaded"
         else bad "$ns: nftables table inet orbit_lab missing"; fi
