@@ -257,7 +257,7 @@ check_bad() { # WANT_TEXT ARGS...
 }
 check_bad "at position 14: expected && or ||" --output-filter "state = open & port = 22"
 check_bad "unknown field 'prot'" --output-filter "prot = tcp"
-check_bad "invalid --output-format 'yaml'" -O yaml
+check_bad "invalid value 'yaml' for --output-format" -O yaml
 check_bad "unknown field 'bogus'" -O csv -f addr,bogus
 check_bad "both write to stdout" -O csv -oN -
 check_bad "more than one of -oN/-oX/-oG" -oN - -oX -
