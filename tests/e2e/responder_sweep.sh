@@ -50,7 +50,11 @@ start_responder() { # NAME
 	ip netns exec "$RESP_NS_R" "$responder" -i "$RESP_IF_R" "${model[@]}" --max-seconds 120 \
 		--stats-file "$tmp/$1.resp.json" 2>"$tmp/$1.resp.err" &
 	resp_pid=$!
-	sleep 0.5
+	# Scan only once it serves (its socket is open): at most 10 s.
+	for _ in $(seq 100); do
+		grep -q 'serving on' "$tmp/$1.resp.err" 2>/dev/null && break
+		sleep 0.1
+	done
 }
 stop_responder() {
 	kill -TERM "$resp_pid"

@@ -642,6 +642,18 @@ static int run_serve(const struct model *m, const struct range *serve, unsigned 
 	s->m = m;
 	memcpy(s->serve, serve, n_serve * sizeof *serve);
 	s->n_serve = n_serve;
+	/* Everything slow (the delay pool) before the socket exists: frames queue in its ring
+	 * from the moment it is open. */
+	if (m->d.delay_max_ms) {
+		s->wheel = calloc(1, sizeof *s->wheel);
+		if (!s->wheel || wheel_init(s->wheel, o->delay_slots, now_ns() / 1000000) < 0) {
+			fprintf(stderr, "orbit-responder: out of memory for %u delay slots\n",
+				o->delay_slots);
+			free(s->wheel);
+			free(s);
+			return 1;
+		}
+	}
 	struct errbuf e = {{0}};
 	struct nic_config cfg = {
 		.backend = o->backend,
@@ -652,20 +664,16 @@ static int run_serve(const struct model *m, const struct range *serve, unsigned 
 	};
 	if (nic_open(&s->nic, &cfg, &e) < 0) {
 		fprintf(stderr, "orbit-responder: %s\n", e.msg);
+		if (s->wheel)
+			free(s->wheel->pool);
+		free(s->wheel);
 		free(s);
 		return 2;
 	}
 	nic_thread_register(s->nic);
 	uint64_t t0 = now_ns();
-	if (m->d.delay_max_ms) {
-		s->wheel = calloc(1, sizeof *s->wheel);
-		if (!s->wheel || wheel_init(s->wheel, o->delay_slots, t0 / 1000000) < 0) {
-			fprintf(stderr, "orbit-responder: out of memory for %u delay slots\n",
-				o->delay_slots);
-			nic_close(s->nic);
-			return 1;
-		}
-	}
+	if (s->wheel)
+		s->wheel->cur_ms = t0 / 1000000;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	fprintf(stderr, "orbit-responder: serving on %s (%s), seed %" PRIu64 ", for at most %.0f s\n",
@@ -778,7 +786,7 @@ static void usage(FILE *out)
 		"  --udp-open F, --udp-closed F, --udp-unreach F   an up host's UDP ports (0.05, 0.80, 0.03)\n"
 		"  --all-open CIDR         a range that answers every port and ping (repeatable, up to 8)\n"
 		"  --delay-ms MAX          per-host reply delay, drawn in [0, MAX] ms (default 0)\n"
-		"  --delay-slots N         replies held for delay at once (default 262144)\n"
+		"  --delay-slots N         replies held for delay at once (default 65536)\n"
 		"  --max-seconds S         stop serving after S seconds (default 600)\n"
 		"  --stats                 print rx/tx rates every second\n"
 		"  --stats-file FILE       write the final counters as one JSON object\n"
@@ -836,7 +844,7 @@ int main(int argc, char **argv)
 	};
 	struct model_density d;
 	model_default_density(&d);
-	struct serve_opts so = {.backend = "afpacket", .max_seconds = 600, .delay_slots = 262144};
+	struct serve_opts so = {.backend = "afpacket", .max_seconds = 600, .delay_slots = 65536};
 	struct range serve[MAX_SERVE];
 	unsigned n_serve = 0;
 	struct { uint32_t net; unsigned prefix; } all_open[MODEL_MAX_ALL_OPEN];
