@@ -57,12 +57,14 @@ static pcap_t *open_live(const char *ifname, bool capture, struct errbuf *e)
 		err_set(e, "pcap on interface '%s': %s", ifname, ebuf);
 		return NULL;
 	}
-	pcap_set_snaplen(p, capture ? 65535 : 64);
+	/* Immediate mode makes libpcap use fixed-size ring slots of about snaplen each: with
+	 * 65535 a 2 MB buffer held only ~32 frames and a burst of replies overflowed it.
+	 * Replies fit NIC_FRAME_MAX; 16 MB then holds thousands of them. */
+	pcap_set_snaplen(p, capture ? NIC_FRAME_MAX : 64);
 	pcap_set_promisc(p, capture ? 1 : 0);
 	pcap_set_immediate_mode(p, 1);
 	pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
-	if (!capture)
-		pcap_set_buffer_size(p, 1 << 16);
+	pcap_set_buffer_size(p, capture ? 16 << 20 : 1 << 16);
 	int rc = pcap_activate(p);
 	if (rc < 0) {
 		/* PCAP_ERROR_NO_SUCH_DEVICE's text is generic: name the interface. */
