@@ -158,7 +158,7 @@ static void *tx_main(void *arg)
 	uint64_t idx[BURST];
 	struct nic_buf bufs[BURST];
 	nic_thread_register(s->nic);
-	rate_init(&rl, s->pps_per_thread, BURST, clock_ns(CLOCK_MONOTONIC));
+	rate_init(&rl, s->pps_per_thread, clock_ns(CLOCK_MONOTONIC));
 
 	for (unsigned round = 0; round < s->cfg->probes && !atomic_load(&s->stop_tx); round++) {
 		/* Later rounds walk the arc again: retries spread over the scan, not back to back.

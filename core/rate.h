@@ -1,9 +1,9 @@
 /* Send pacing: a token bucket per transmit thread, each holding its share of the global
- * rate. Contract: rate_init(r, pps, burst, now) starts empty; rate_take(r, now, want)
+ * rate. Contract: rate_init(r, pps, now) starts empty; rate_take(r, now, want)
  * returns how many probes may go now (0..want) and consumes them; rate_wait_ns() says
  * how long until the next one. Tokens are fractional (a double), so rates from well
- * under 1 pps per thread to tens of millions stay exact over a second; at most `burst`
- * tokens accumulate, so an idle moment does not turn into a burst later. pps 0 means
+ * under 1 pps per thread to tens of millions stay exact over a second; at most 1/100 s
+ * of tokens accumulate, so a long idle moment does not turn into a flood later. pps 0 means
  * unlimited. Clock: CLOCK_MONOTONIC nanoseconds, read once per burst by the caller. */
 #ifndef ORBIT_CORE_RATE_H
 #define ORBIT_CORE_RATE_H
@@ -17,13 +17,16 @@ struct rate_limiter {
 	uint64_t last_ns;
 };
 
-static inline void rate_init(struct rate_limiter *r, double pps, unsigned burst, uint64_t now_ns)
+static inline void rate_init(struct rate_limiter *r, double pps, uint64_t now_ns)
 {
 	r->per_ns = pps / 1e9;
 	r->tokens = 0;
-	/* A burst of at most 1/100 s of traffic keeps the rate within 1 % over a second. */
+	/* Up to 1/100 s of traffic may accumulate: a sender descheduled for a few ms (two
+	 * cores shared with receive threads and the kernel) catches up instead of losing
+	 * the time, and the rate stays within 1 % over a second. Each call still takes at
+	 * most `want` (a NIC burst), so catching up is spread over successive bursts. */
 	double cap = pps / 100.0;
-	r->burst = cap < 1 ? 1 : cap > burst ? burst : cap;
+	r->burst = cap < 1 ? 1 : cap;
 	r->last_ns = now_ns;
 }
 
