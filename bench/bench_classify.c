@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/dedupe.h"
-#include "core/reply.h"
+#include "core/scan/dedupe.h"
+#include "core/probe/reply.h"
 #include "tests/support/craft.h"
 
 #define SPORT_BASE 32768

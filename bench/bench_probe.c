@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/cookie.h"
+#include "core/base/cookie.h"
 #include "core/probe/probe.h"
 #include "core/probe/udp_payloads.h"
 

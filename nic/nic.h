@@ -31,7 +31,7 @@
 
 #include <stdio.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 #define NIC_FRAME_MAX 2048
 #define NIC_MAX_QUEUES 16

@@ -1,5 +1,5 @@
 #include "output/fields.h"
-#include "output/grab_result.h"
+#include "core/base/grab_result.h"
 
 #include <inttypes.h>
 #include <string.h>

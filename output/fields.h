@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/error.h"
-#include "output/result.h"
+#include "core/base/error.h"
+#include "core/base/result.h"
 
 struct service_names;
 

@@ -18,9 +18,9 @@
 
 #include <stdbool.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "output/fields.h"
-#include "output/result.h"
+#include "core/base/result.h"
 
 struct output_filter;
 

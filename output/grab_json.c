@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "output/grab_result.h"
+#include "output/grab_json.h"
 
 struct jw {
 	char *buf;

@@ -13,9 +13,9 @@
 #include <stdint.h>
 
 #include "config/config.h"
-#include "core/error.h"
+#include "core/base/error.h"
 #include "output/output.h"
-#include "output/result.h"
+#include "core/base/result.h"
 
 struct metadata_nic {
 	uint64_t tx_packets, tx_dropped, tx_errors;

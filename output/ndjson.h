@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "output/result.h"
+#include "core/base/result.h"
 
 #define NDJSON_LINE_MAX 512
 

@@ -9,7 +9,7 @@
 
 #include "output/fields.h"
 #include "output/filter.h"
-#include "output/grab_result.h"
+#include "output/grab_json.h"
 #include "output/ndjson.h"
 #include "output/report.h"
 #include "output/services.h"

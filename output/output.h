@@ -37,8 +37,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/error.h"
-#include "output/result.h"
+#include "core/base/error.h"
+#include "core/base/result.h"
 #include "targets/ports.h"
 
 #define OUTPUT_QUEUE_RESULTS (1u << 18)

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "output/grab_result.h"
+#include "core/base/grab_result.h"
 #include "output/services.h"
 
 /* Nmap summarises a state (other than open) when more than this many ports have it. */

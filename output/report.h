@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "output/result.h"
+#include "core/base/result.h"
 #include "targets/ports.h"
 
 struct service_names;

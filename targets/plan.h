@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "targets/cyclic.h"
 #include "targets/targets.h"
 #include "targets/walk.h"

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 enum { PROTO_ICMP = 1, PROTO_TCP = 6, PROTO_UDP = 17 };
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/siphash.h"
+#include "core/base/siphash.h"
 #include "targets/addrspec.h"
 
 /* More warnings than this would drown the terminal; the rest are summed up. */

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "targets/ipset.h"
 #include "targets/libdivide_wrap.h"
 #include "targets/ports.h"

@@ -26,7 +26,7 @@ setup() {
 		meson configure "$dir" "$@" >/dev/null
 	else
 		meson setup "$dir" "$@" >/dev/null
-	fi && ninja -C "$dir" -j2 >"$dir.log" 2>&1 || { tail -30 "$dir.log"; return 1; }
+	fi && ninja -C "$dir" -j2 >"$dir/ci-build.log" 2>&1 || { tail -30 "$dir/ci-build.log"; return 1; }
 }
 
 # run_suite DIR LABEL [ENV...]: meson test, counting results.
@@ -34,21 +34,21 @@ run_suite() {
 	local dir=$1 label=$2
 	shift 2
 	note "tests: $label"
-	env "$@" meson test -C "$dir" --print-errorlogs --no-rebuild >"$dir.test.log" 2>&1
-	grep -E '^ *[0-9]+/[0-9]+ ' "$dir.test.log"
+	env "$@" meson test -C "$dir" --print-errorlogs --no-rebuild >"$dir/ci-test.log" 2>&1
+	grep -E '^ *[0-9]+/[0-9]+ ' "$dir/ci-test.log"
 	local ok fail timeout
-	ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$dir.test.log")
-	fail=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$dir.test.log")
-	timeout=$(sed -n 's/^Timeout: *\([0-9]*\).*/\1/p' "$dir.test.log")
+	ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$dir/ci-test.log")
+	fail=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$dir/ci-test.log")
+	timeout=$(sed -n 's/^Timeout: *\([0-9]*\).*/\1/p' "$dir/ci-test.log")
 	if [ -z "$ok" ]; then
-		tail -40 "$dir.test.log"
+		tail -40 "$dir/ci-test.log"
 		failed=$((failed + 1))
 		return
 	fi
 	passed=$((passed + ok))
 	failed=$((failed + ${fail:-0} + ${timeout:-0}))
 	if [ "${fail:-0}" != 0 ] || [ "${timeout:-0}" != 0 ]; then
-		grep -E 'FAIL|TIMEOUT|CHECK failed|failed:|runtime error|ERROR' "$dir.test.log" | head -40
+		grep -E 'FAIL|TIMEOUT|CHECK failed|failed:|runtime error|ERROR' "$dir/ci-test.log" | head -40
 	fi
 }
 
@@ -79,14 +79,14 @@ fi
 
 note "lab: end-to-end tests in network namespaces (gcc build)"
 if [ -x build-test/orbit ]; then
-	bash tests/e2e/lab_tests.sh build-test/orbit | tee build-test.lab.log
-	lab_ok=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' build-test.lab.log | tail -1)
-	lab_bad=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' build-test.lab.log | tail -1)
+	bash tests/e2e/lab_tests.sh build-test/orbit | tee build-test/ci-lab.log
+	lab_ok=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' build-test/ci-lab.log | tail -1)
+	lab_bad=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' build-test/ci-lab.log | tail -1)
 	passed=$((passed + ${lab_ok:-0}))
 	failed=$((failed + ${lab_bad:-1}))
-	bash tests/e2e/output_tests.sh build-test/orbit | tee build-test.out.log
-	out_ok=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' build-test.out.log | tail -1)
-	out_bad=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' build-test.out.log | tail -1)
+	bash tests/e2e/output_tests.sh build-test/orbit | tee build-test/ci-output.log
+	out_ok=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' build-test/ci-output.log | tail -1)
+	out_bad=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' build-test/ci-output.log | tail -1)
 	passed=$((passed + ${out_ok:-0}))
 	failed=$((failed + ${out_bad:-1}))
 	bash tests/lab/lab.sh down >/dev/null 2>&1 || true

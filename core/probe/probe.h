@@ -16,9 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/cookie.h"
-#include "core/error.h"
-#include "core/packet.h"
+#include "core/base/cookie.h"
+#include "core/base/error.h"
+#include "core/base/packet.h"
 
 struct udp_payload_table;
 

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/checksum.h"
-#include "core/cookie.h"
-#include "core/packet.h"
+#include "core/base/checksum.h"
+#include "core/base/cookie.h"
+#include "core/base/packet.h"
 
 /* Where a payload carries the cookie. */
 enum payload_id {

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 /* Longest payload accepted: fits a 1500-byte MTU with IPv4 and UDP headers. */
 #define UDP_PAYLOAD_MAX 1472

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/dedupe.h"
-#include "core/reply.h"
+#include "core/scan/dedupe.h"
+#include "core/probe/reply.h"
 
 #define US 0xc6120001u /* 198.18.0.1 */
 

@@ -18,8 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/grab/grab.h"
-#include "core/grab/probes.h"
+#include "core/followup/grab.h"
+#include "output/grab_json.h"
+#include "core/followup/probes.h"
 
 struct target {
 	uint32_t addr;

@@ -12,10 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/grab/grab.h"
-#include "core/grab/module.h"
-#include "core/grab/probes.h"
-#include "core/grab/ring.h"
+#include "core/followup/grab.h"
+#include "output/grab_json.h"
+#include "core/followup/module.h"
+#include "core/followup/probes.h"
+#include "core/base/ring.h"
 #include "tests/unit/check.h"
 
 /* ---- ring ---- */

@@ -3,7 +3,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "core/checksum.h"
+#include "core/base/checksum.h"
 
 static void put16(uint8_t *p, uint16_t v)
 {

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/cookie.h"
-#include "core/reply.h"
+#include "core/base/cookie.h"
+#include "core/probe/reply.h"
 
 #define CRAFT_MAX_PAYLOAD 600
 #define CRAFT_MAX_FRAME 1600

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/reply.h"
+#include "core/probe/reply.h"
 #include "tests/support/craft.h"
 
 #define SPORT_BASE 32768

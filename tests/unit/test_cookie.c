@@ -1,8 +1,8 @@
 /* Cookies: SipHash-2-4 against the reference implementation's 64 vectors (key 00..0f,
  * message 00..len-1), the specialised 11-byte cookie against the generic SipHash, every
  * SIMD batch against the scalar cookie, and the bit-spending helpers' ranges. */
-#include "core/cookie.h"
-#include "core/siphash.h"
+#include "core/base/cookie.h"
+#include "core/base/siphash.h"
 #include "tests/unit/check.h"
 
 #include <stdlib.h>

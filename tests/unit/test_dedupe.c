@@ -2,7 +2,7 @@
  * protocol and port each tell keys apart, including at their extremes. */
 #include <netinet/in.h>
 
-#include "core/dedupe.h"
+#include "core/scan/dedupe.h"
 #include "tests/unit/check.h"
 
 static void test_distinct_fields(void)

@@ -4,9 +4,9 @@
  * Also: incremental checksum updates against recomputation, bursts against single
  * builds, the UDP payload option parser, and the reply-id checks per protocol.
  * Environment (set by meson): ORBIT_PYTHON (a python3 with scapy), ORBIT_SOURCE_ROOT. */
-#include "core/checksum.h"
-#include "core/cookie.h"
-#include "core/packet.h"
+#include "core/base/checksum.h"
+#include "core/base/cookie.h"
+#include "core/base/packet.h"
 #include "core/probe/probe.h"
 #include "core/probe/udp_payloads.h"
 #include "tests/unit/check.h"

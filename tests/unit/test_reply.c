@@ -6,8 +6,8 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 
-#include "core/dedupe.h"
-#include "core/reply.h"
+#include "core/scan/dedupe.h"
+#include "core/probe/reply.h"
 #include "tests/support/craft.h"
 #include "tests/unit/check.h"
 

@@ -1,4 +1,4 @@
-#include "core/siphash.h"
+#include "core/base/siphash.h"
 #include "tests/unit/check.h"
 
 int main(void)

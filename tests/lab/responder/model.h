@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/siphash.h"
+#include "core/base/siphash.h"
 
 #define MODEL_MAX_ALL_OPEN 8
 

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/packet.h"
+#include "core/base/packet.h"
 #include "nic/nic.h"
 #include "tests/lab/responder/model.h"
 

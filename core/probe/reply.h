@@ -1,0 +1,93 @@
+/* Reply classification: one received frame in, at most one scan result out.
+ * Contract: reply_classify() parses Ethernet (up to two VLAN tags) or raw IPv4, validates
+ * the frame as a reply to one of OUR probes -- destination is one of ctx->our_addrs, IP and
+ * transport checksums, lengths, no fragments, and the keyed cookie of core/cookie.h
+ * (recomputed from the reply's own addresses and ports; ICMP errors through the quoted inner
+ * header) -- then names the port state as Nmap does (output/result.h). It returns 1 with
+ * every field of *out filled, or 0 after counting exactly one cause in cnt->drops[]. Frames
+ * that are not provably ours are never reported. Per frame: no allocation, no division, no
+ * system call, no global state; ctx is read-only, so one ctx can serve every rx queue while
+ * each queue owns its counters. */
+#ifndef ORBIT_CORE_REPLY_H
+#define ORBIT_CORE_REPLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/base/cookie.h"
+#include "core/base/result.h"
+
+#define REPLY_MAX_OUR_ADDRS 16
+
+/* What the scan's TCP probes were: the same RST means "closed" to a SYN, "unfiltered" to an
+ * ACK, and the cookie travels in a different field (see core/cookie.h). */
+enum tcp_probe_kind {
+	TCP_PROBE_SYN = 0,
+	TCP_PROBE_ACK,
+};
+
+enum reply_link {
+	REPLY_LINK_ETHERNET = 0, /* DPDK, AF_PACKET, pcap DLT_EN10MB */
+	REPLY_LINK_RAW_IPV4,     /* tun devices, pcap DLT_RAW */
+};
+
+/* The probe side's check of a UDP reply's own protocol id (DNS id, SNMP request-id ...)
+ * against the cookie; the classifier only holds it, so it never depends on the payload
+ * table's layout. */
+struct udp_payload_table;
+typedef bool (*udp_reply_check_fn)(const struct udp_payload_table *table, uint16_t port,
+				   const uint8_t *payload, size_t len, uint64_t cookie);
+
+struct classify_ctx {
+	const struct cookie_key *key;
+	uint32_t our_addrs[REPLY_MAX_OUR_ADDRS]; /* our source addresses, host byte order */
+	unsigned n_our_addrs;
+	uint16_t sport_base;  /* source-port range the probes drew from: */
+	uint32_t sport_count; /* [base, base + count), as given to cookie_source_port() */
+	enum tcp_probe_kind tcp_probe;
+	enum reply_link link;
+	/* The NIC verified IP and L4 checksums and drops bad ones (DPDK rx offload): skip ours. */
+	bool checksums_verified;
+	udp_reply_check_fn udp_check; /* NULL: any UDP reply that passes the port check */
+	const struct udp_payload_table *udp_table;
+};
+
+/* Why a frame produced no result. Not all are errors: time-exceeded and ICMP errors about
+ * echo probes are validated replies that have no port state to report. */
+enum rx_drop {
+	RX_DROP_NOT_IPV4 = 0,      /* ethertype or IP version */
+	RX_DROP_TRUNCATED,         /* shorter than a header or length field says */
+	RX_DROP_BAD_IP_HEADER,     /* IHL < 5, total length < header length */
+	RX_DROP_BAD_IP_CHECKSUM,
+	RX_DROP_NOT_TO_US,         /* destination (or quoted source) is not our address */
+	RX_DROP_FRAGMENT,          /* MF set or offset != 0: never reassembled */
+	RX_DROP_OTHER_PROTOCOL,    /* not TCP/UDP/ICMP, outer or quoted */
+	RX_DROP_BAD_L4_HEADER,     /* TCP data offset, UDP length */
+	RX_DROP_BAD_L4_CHECKSUM,
+	RX_DROP_WRONG_PORT,        /* our port is not the cookie's source port */
+	RX_DROP_BAD_COOKIE,        /* ack/seq/ICMP id,seq do not match the cookie */
+	RX_DROP_UDP_PAYLOAD_ID,    /* the UDP payload's own id does not match */
+	RX_DROP_TCP_FLAGS,         /* ours, but the flags mean nothing for this probe kind */
+	RX_DROP_ICMP_TYPE,         /* redirect, echo request, parameter problem ... */
+	RX_DROP_ICMP_CODE,         /* unreachable code with no port state (4 frag-needed ...) */
+	RX_DROP_ICMP_INNER,        /* quoted header missing or malformed */
+	RX_DROP_TIME_EXCEEDED,     /* validated, counted, not a port state */
+	RX_DROP_ECHO_UNREACHABLE,  /* validated error about an echo probe: no port state */
+	RX_DROP_COUNT
+};
+
+struct rx_counters {
+	uint64_t frames;  /* every call */
+	uint64_t results; /* calls that returned 1 */
+	uint64_t drops[RX_DROP_COUNT];
+};
+
+/* frame/len: the received bytes (Ethernet padding after the IP datagram is fine);
+ * rx_ns: receive time, CLOCK_REALTIME ns (RTTs come from the probes' send times). */
+int reply_classify(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
+		   uint64_t rx_ns, struct scan_result *out, struct rx_counters *cnt);
+
+const char *rx_drop_name(enum rx_drop d); /* "bad-cookie", "fragment", ... */
+
+#endif
