@@ -5,6 +5,7 @@
 #ifndef ORBIT_BASE_CLOCK_H
 #define ORBIT_BASE_CLOCK_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -22,7 +23,7 @@ static inline void clock_sleep_ns(uint64_t ns)
 {
 	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u),
 			      .tv_nsec = (long)(ns % 1000000000u)};
-	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) != 0)
+	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
 		;
 }
 
