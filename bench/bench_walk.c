@@ -101,7 +101,7 @@ int main(int argc, char **argv)
 	struct errbuf e;
 	struct target_space a, b;
 	const char *all[] = {"0.0.0.0/0"};
-	struct target_inputs in_a = {.targets = all, .ntargets = 1, .ports = "80", .default_proto = 6};
+	struct target_inputs in_a = {.targets = all, .ntargets = 1, .ports = "80", .default_protos = PROTO_BIT(PROTO_TCP)};
 	if (target_space_build(&a, &in_a, NULL, &e) < 0) {
 		fprintf(stderr, "bench_walk: %s\n", e.msg);
 		return 1;
@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 	struct portlist pl = {0};
 	ipset_init(&s);
 	ipset_add(&s, 0x0A000000u, 0x0AFFFFFFu); /* a /8 of index space: nothing is sent */
-	portlist_parse("1-1000", 6, &pl, &e);
+	portlist_parse("1-1000", PROTO_BIT(PROTO_TCP), &pl, &e);
 	if (target_space_init(&b, &s, &pl, &e) < 0) {
 		fprintf(stderr, "bench_walk: %s\n", e.msg);
 		return 1;

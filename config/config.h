@@ -124,6 +124,7 @@ bool config_same_settings(const struct orbit_config *a, const struct orbit_confi
 void config_print_help(FILE *out);
 void config_print_man(FILE *out);
 /* The protocol unprefixed ports take: UDP for a UDP-only scan, else TCP. */
-uint8_t config_default_proto(const struct orbit_config *cfg);
+/* The protocols unprefixed ports and --top-ports apply to: TCP unless only -sU, UDP with -sU. */
+unsigned config_default_protos(const struct orbit_config *cfg);
 
 #endif

@@ -193,9 +193,12 @@ void config_free(struct orbit_config *cfg)
 	cfg->owned_strings.n = 0;
 }
 
-uint8_t config_default_proto(const struct orbit_config *cfg)
+unsigned config_default_protos(const struct orbit_config *cfg)
 {
-	return cfg->scan_udp && !cfg->scan_syn && !cfg->scan_ack ? PROTO_UDP : PROTO_TCP;
+	unsigned protos = cfg->scan_udp ? PROTO_BIT(PROTO_UDP) : 0;
+	if (cfg->scan_syn || cfg->scan_ack || !cfg->scan_udp)
+		protos |= PROTO_BIT(PROTO_TCP);
+	return protos;
 }
 
 const char *config_keep_string(struct orbit_config *cfg, const char *s, size_t len)

@@ -116,6 +116,11 @@ int walk_plan_init(struct walk_plan *plan, const struct target_space *ts,
 			       params->shard, params->shards);
 	if (params->threads == 0)
 		return err_set(e, "invalid thread count 0: must be at least 1");
+	/* Shards are arcs of one permutation: machines that each drew their own seed would
+	 * overlap and miss (zmap refuses this too). A resumed shard takes the checkpoint's. */
+	if (params->shards > 1 && !params->seed_given && !params->resume_path)
+		return err_set(e, "--shards %u needs --seed: give every shard the same seed",
+			       params->shards);
 	plan->shards = params->shards;
 	plan->shard = params->shard;
 	plan->threads = params->threads;

@@ -106,7 +106,17 @@ static int parse_item(const char *item, uint8_t proto, struct portlist *out, str
 	return 0;
 }
 
-int portlist_parse(const char *spec, uint8_t default_proto, struct portlist *out,
+/* Adds one item for each protocol in protos. */
+static int parse_item_for(const char *item, unsigned protos, struct portlist *out,
+			  struct errbuf *e)
+{
+	for (uint8_t proto = 0; proto < 32; proto++)
+		if ((protos & PROTO_BIT(proto)) && parse_item(item, proto, out, e) < 0)
+			return -1;
+	return 0;
+}
+
+int portlist_parse(const char *spec, unsigned default_protos, struct portlist *out,
 		   struct errbuf *e)
 {
 	char buf[4096];
@@ -114,21 +124,23 @@ int portlist_parse(const char *spec, uint8_t default_proto, struct portlist *out
 		return err_set(e, "invalid port list '%.40s...': too long", spec);
 	if (*spec == '\0')
 		return err_set(e, "invalid port list '': empty");
+	if (default_protos == 0)
+		return err_set(e, "invalid port list '%s': no protocol to scan", spec);
 	strcpy(buf, spec);
-	uint8_t proto = default_proto;
+	unsigned protos = default_protos;
 	char *rest = buf, *item;
 	while ((item = strsep(&rest, ",")) != NULL) {
 		char *it = item;
 		while (isspace((unsigned char)*it))
 			it++;
 		if ((it[0] == 'T' || it[0] == 'U' || it[0] == 't' || it[0] == 'u') && it[1] == ':') {
-			proto = (it[0] == 'T' || it[0] == 't') ? PROTO_TCP : PROTO_UDP;
+			protos = PROTO_BIT((it[0] == 'T' || it[0] == 't') ? PROTO_TCP : PROTO_UDP);
 			it += 2;
 			if (*it == '\0')
 				return err_set(e, "invalid port list '%s': no ports after '%.2s'", spec,
 					       item);
 		}
-		if (parse_item(it, proto, out, e) < 0)
+		if (parse_item_for(it, protos, out, e) < 0)
 			return -1;
 	}
 	if (out->n == 0)

@@ -1,9 +1,9 @@
 /* Port lists: which (protocol, port) pairs each address is probed on.
  * Contract: nmap's -p grammar — "80", "1-1024", "22,80,443", "-" (1-65535), open ends
  * ("-1024", "60000-"), and protocol prefixes "T:" / "U:" that apply to what follows
- * until the next prefix ("T:22,80,U:53,161"); unprefixed ports take the scan's default
- * protocol. The result is sorted by (protocol, port) without duplicates; the protocol is
- * part of every entry, so one scan can mix TCP and UDP. --top-ports N takes the N most
+ * until the next prefix ("T:22,80,U:53,161"); unprefixed ports go to every protocol of
+ * the scan (as nmap: with -sS -sU, "-p 53,161" is TCP and UDP 53 and 161). The result is
+ * sorted by (protocol, port) without duplicates; the protocol is part of every entry, so one scan can mix TCP and UDP. --top-ports N takes the N most
  * frequently open ports from the shipped lists (targets/top-ports-*.txt). ICMP probes
  * use a one-entry list {ICMP, 0}. Bad input: -1 and a message naming the bad value. */
 #ifndef ORBIT_TARGETS_PORTS_H
@@ -15,6 +15,8 @@
 #include "core/base/error.h"
 
 enum { PROTO_ICMP = 1, PROTO_TCP = 6, PROTO_UDP = 17 };
+/* A set of protocols: PROTO_BIT(PROTO_TCP) | PROTO_BIT(PROTO_UDP). */
+#define PROTO_BIT(p) (1u << (p))
 
 struct port_entry {
 	uint16_t port;
@@ -26,7 +28,8 @@ struct portlist {
 	size_t n;
 };
 
-int portlist_parse(const char *spec, uint8_t default_proto, struct portlist *out,
+/* default_protos: the PROTO_BIT set unprefixed ports are added for (one entry each). */
+int portlist_parse(const char *spec, unsigned default_protos, struct portlist *out,
 		   struct errbuf *e);
 /* Appends the top n ports for proto (TCP or UDP) to out, then sorts and dedupes. */
 int portlist_add_top(struct portlist *out, unsigned n, uint8_t proto, struct errbuf *e);

@@ -85,10 +85,13 @@ static int build_ports(struct target_space *ts, const struct target_inputs *in, 
 			return err_set(e, "a ping sweep (-sn) takes no ports: drop -p/--top-ports");
 		return portlist_add(&ts->ports, PROTO_ICMP, 0) < 0 ? err_set(e, "out of memory") : 0;
 	}
-	if (in->ports && portlist_parse(in->ports, in->default_proto, &ts->ports, e) < 0)
+	if (in->ports && portlist_parse(in->ports, in->default_protos, &ts->ports, e) < 0)
 		return -1;
-	if (in->top_ports && portlist_add_top(&ts->ports, in->top_ports, in->default_proto, e) < 0)
-		return -1;
+	/* With -sS -sU, --top-ports N is the top N TCP ports and the top N UDP ports (nmap). */
+	for (uint8_t proto = PROTO_TCP; in->top_ports && proto <= PROTO_UDP; proto++)
+		if ((in->default_protos & PROTO_BIT(proto)) &&
+		    portlist_add_top(&ts->ports, in->top_ports, proto, e) < 0)
+			return -1;
 	if (ts->ports.n == 0)
 		return err_set(e, "no ports given: use -p PORTS or --top-ports N");
 	return 0;

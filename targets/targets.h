@@ -24,7 +24,7 @@ struct target_inputs {
 	const char *blocklist_file; /* -b; NULL = embedded default */
 	const char *ports;          /* -p, may be NULL */
 	unsigned top_ports;         /* --top-ports, 0 = none */
-	uint8_t default_proto;      /* for unprefixed ports and --top-ports */
+	unsigned default_protos;    /* PROTO_BIT set for unprefixed ports and --top-ports */
 	int icmp_only;              /* ping sweep: the port list is {ICMP, 0} */
 };
 

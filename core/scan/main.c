@@ -42,7 +42,7 @@ static void build_target_inputs(const struct orbit_config *cfg, struct target_in
 	in->blocklist_file = cfg->blocklist_file;
 	in->ports = cfg->ports;
 	in->top_ports = cfg->top_ports;
-	in->default_proto = config_default_proto(cfg);
+	in->default_protos = config_default_protos(cfg);
 	in->icmp_only = cfg->ping_sweep;
 }
 

@@ -42,6 +42,7 @@ expect_bad "$tmp/empty" --dry-run -p 80 -iL "$tmp/empty"
 head -c 4096 "$orbit" >"$tmp/binary"
 expect_bad "$tmp/binary" --dry-run -p 80 -iL "$tmp/binary"
 expect_bad "--shard 3" --dry-run -p 80 --shard 3 --shards 3 -b "$lab_block" 198.18.0.1
+expect_bad "--shards 4 needs --seed" --dry-run -p 80 --shards 4 --shard 1 -b "$lab_block" 198.18.0.1
 expect_bad "--frobnicate" --dry-run --frobnicate 198.18.0.1
 expect_bad "abc" --dry-run -p 80 --seed abc 198.18.0.1
 expect_bad "no targets left" --dry-run -p 80 198.18.0.0/24   # all in the default blocklist
@@ -67,6 +68,21 @@ if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
 else
 	fail "hostname test needs root and iproute2 (run as root)"
 fi
+
+# nmap's rule: unprefixed ports go to every scan type given (-sS -sU -p 53,161 is four
+# probes), prefixed ones to their protocol only; --top-ports N with both is N of each.
+check
+"$orbit" --dry-run -sS -sU -p 53,161 -b "$lab_block" 198.18.1.10 2>/dev/null | sort >"$tmp/both"
+printf '%s\n' 198.18.1.10,tcp,161 198.18.1.10,tcp,53 198.18.1.10,udp,161 198.18.1.10,udp,53 |
+	sort | cmp -s - "$tmp/both" || fail "-sS -sU -p 53,161 walked: $(tr '\n' ' ' <"$tmp/both")"
+check
+"$orbit" --dry-run -sS -sU -p 22,U:53 -b "$lab_block" 198.18.1.10 2>/dev/null | sort >"$tmp/both"
+printf '%s\n' 198.18.1.10,tcp,22 198.18.1.10,udp,22 198.18.1.10,udp,53 |
+	sort | cmp -s - "$tmp/both" || fail "-sS -sU -p 22,U:53 walked: $(tr '\n' ' ' <"$tmp/both")"
+check
+"$orbit" --dry-run -sS -sU --top-ports 10 -b "$lab_block" 198.18.1.10 2>/dev/null >"$tmp/both"
+[ "$(grep -c ',tcp,' "$tmp/both")" -eq 10 ] && [ "$(grep -c ',udp,' "$tmp/both")" -eq 10 ] ||
+	fail "-sS -sU --top-ports 10 walked $(grep -c ,tcp, "$tmp/both") tcp and $(grep -c ,udp, "$tmp/both") udp ports, want 10 each"
 
 # The acceptance walk: 1,024 addresses x {tcp/80, udp/53}, distinct, reproducible, and
 # equal to the union of four shards.

@@ -112,7 +112,7 @@ static void test_random_coverage(void)
 		const char *bpath = write_file("block", blocks);
 		struct target_inputs in = {.targets = tv, .ntargets = nt, .blocklist_file = bpath,
 					   .ports = ports_choice[seedrng_below(&r, 7)],
-					   .default_proto = 6};
+					   .default_protos = PROTO_BIT(PROTO_TCP)};
 		struct target_space ts;
 		struct errbuf e;
 		if (target_space_build(&ts, &in, NULL, &e) < 0)
@@ -179,7 +179,7 @@ static int make_space(struct target_space *ts, uint32_t first, uint32_t last, co
 	struct errbuf e;
 	ipset_init(&s);
 	ipset_add(&s, first, last);
-	if (portlist_parse(ports, 6, &pl, &e) < 0)
+	if (portlist_parse(ports, PROTO_BIT(PROTO_TCP), &pl, &e) < 0)
 		return -1;
 	return target_space_init(ts, &s, &pl, &e);
 }
