@@ -248,7 +248,11 @@ int output_set_open(struct output_set **out, const struct output_options *opt, s
 	}
 	pthread_mutex_init(&os->producers_lock, NULL);
 	pthread_mutex_init(&os->wake_lock, NULL);
-	pthread_cond_init(&os->wake, NULL);
+	pthread_condattr_t monotonic;
+	pthread_condattr_init(&monotonic);
+	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+	pthread_cond_init(&os->wake, &monotonic);
+	pthread_condattr_destroy(&monotonic);
 	pthread_mutex_init(&os->direct_lock, NULL);
 	os->shared.os = os;
 	os->report_all = opt->report_all;
@@ -482,13 +486,9 @@ static void writer_sleep(struct output_set *os)
 	atomic_store(&os->writer_idle, true);
 	atomic_thread_fence(memory_order_seq_cst);
 	if (all_queues_empty(os) && !atomic_load(&os->stop)) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until); /* pthread_cond_timedwait's clock */
-		until.tv_nsec += 10 * 1000 * 1000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
+		uint64_t deadline = clock_mono_ns() + 10 * 1000 * 1000; /* the cond's clock */
+		struct timespec until = {.tv_sec = (time_t)(deadline / 1000000000u),
+					 .tv_nsec = (long)(deadline % 1000000000u)};
 		pthread_cond_timedwait(&os->wake, &os->wake_lock, &until);
 	}
 	atomic_store(&os->writer_idle, false);
