@@ -8,77 +8,43 @@
 #include <time.h>
 #include <unistd.h>
 
-/* A tiny JSON writer: enough structure to get commas right, no allocation. */
-struct json {
-	FILE *f;
-	bool need_comma;
-};
+#include "output/json.h"
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-static void key(struct json *j, const char *k)
-{
-	if (j->need_comma)
-		fputc(',', j->f);
-	json_string(j->f, k);
-	fputc(':', j->f);
-	j->need_comma = true;
-}
-
+/* Shorthands over the one JSON writer (output/json.h): a key and its value. */
 static void open_obj(struct json *j, const char *k)
 {
 	if (k)
-		key(j, k);
-	else if (j->need_comma)
-		fputc(',', j->f);
-	fputc('{', j->f);
-	j->need_comma = false;
+		json_key(j, k);
+	json_object_begin(j);
 }
 
 static void close_obj(struct json *j)
 {
-	fputc('}', j->f);
-	j->need_comma = true;
+	json_object_end(j);
 }
 
 static void str(struct json *j, const char *k, const char *v)
 {
-	key(j, k);
-	if (v)
-		json_string(j->f, v);
-	else
-		fputs("null", j->f);
+	json_key(j, k);
+	json_cstring(j, v);
 }
 
 static void u64(struct json *j, const char *k, uint64_t v)
 {
-	key(j, k);
-	fprintf(j->f, "%" PRIu64, v);
+	json_key(j, k);
+	json_uint(j, v);
 }
 
 static void dbl(struct json *j, const char *k, double v)
 {
-	key(j, k);
-	fprintf(j->f, "%.6f", v);
+	json_key(j, k);
+	json_double(j, v, 6);
 }
 
 static void boolean(struct json *j, const char *k, bool v)
 {
-	key(j, k);
-	fputs(v ? "true" : "false", j->f);
+	json_key(j, k);
+	json_bool(j, v);
 }
 
 static void time_pair(struct json *j, const char *k, uint64_t ns)
@@ -97,14 +63,11 @@ static void time_pair(struct json *j, const char *k, uint64_t ns)
 
 static void str_list(struct json *j, const char *k, const char *const *v, size_t n)
 {
-	key(j, k);
-	fputc('[', j->f);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			fputc(',', j->f);
-		json_string(j->f, v[i]);
-	}
-	fputc(']', j->f);
+	json_key(j, k);
+	json_array_begin(j);
+	for (size_t i = 0; i < n; i++)
+		json_cstring(j, v[i]);
+	json_array_end(j);
 }
 
 /* Every field of struct orbit_config, under its long option's name (config/options.c), so
@@ -171,9 +134,12 @@ static void write_config(struct json *j, const struct orbit_config *c)
 	close_obj(j);
 }
 
-static void write_object(FILE *f, const struct scan_metadata *m)
+/* Returns -1 when writing to f failed. */
+static int write_object(FILE *f, const struct scan_metadata *m)
 {
-	struct json j = {f, false};
+	char buf[4096];
+	struct json j;
+	json_init_file(&j, buf, sizeof buf, f);
 	open_obj(&j, NULL);
 	str(&j, "orbit_version", ORBIT_VERSION);
 	str(&j, "dpdk_version", m->dpdk_version);
@@ -232,14 +198,15 @@ static void write_object(FILE *f, const struct scan_metadata *m)
 	close_obj(&j);
 	close_obj(&j);
 	close_obj(&j);
-	fputc('\n', f);
+	json_append(&j, "\n", 1);
+	return json_flush(&j);
 }
 
 int metadata_write(const char *path, const struct scan_metadata *m, struct errbuf *e)
 {
 	if (strcmp(path, "-") == 0) {
-		write_object(stdout, m);
-		return fflush(stdout) == 0 ? 0 : err_set(e, "writing --metadata to stdout failed: %s",
+		int rc = write_object(stdout, m);
+		return fflush(stdout) == 0 && rc == 0 ? 0 : err_set(e, "writing --metadata to stdout failed: %s",
 							   strerror(errno));
 	}
 	size_t n = strlen(path) + 16;
@@ -253,8 +220,7 @@ int metadata_write(const char *path, const struct scan_metadata *m, struct errbu
 		free(tmp);
 		return -1;
 	}
-	write_object(f, m);
-	bool ok = !ferror(f);
+	bool ok = write_object(f, m) == 0 && !ferror(f);
 	ok = fclose(f) == 0 && ok;
 	if (!ok || rename(tmp, path) < 0) {
 		err_set(e, "cannot write --metadata '%s': %s", path, strerror(errno ? errno : EIO));

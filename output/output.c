@@ -9,7 +9,10 @@
 
 #include "output/fields.h"
 #include "output/filter.h"
+#include "core/base/clock.h"
+#include "core/base/ring.h"
 #include "output/grab_json.h"
+#include "output/json.h"
 #include "output/ndjson.h"
 #include "output/report.h"
 #include "output/services.h"
@@ -17,7 +20,7 @@
 
 /* A line of any streaming format fits in this (checked: a longer one is counted as
  * dropped, never truncated). */
-enum { LINE_MAX_BYTES = 1024, CHUNK = 32, MAX_STREAMS = 4 };
+enum { LINE_MAX_BYTES = 1024, CHUNK = 32, MAX_STREAMS = 4, WRITER_TAKE = 256 };
 
 struct output_set;
 
@@ -39,6 +42,13 @@ struct stream {
 	const char *path;
 };
 
+/* One producer's queue to the writer thread: a RING_ONE_PRODUCER ring (or, for the set's
+ * shared entry, output_set_write(), a RING_MANY_PRODUCERS one). */
+struct output_producer {
+	struct output_set *os;
+	struct ring ring;
+};
+
 struct output_set {
 	struct stream streams[MAX_STREAMS];
 	size_t nstreams;
@@ -51,16 +61,22 @@ struct output_set {
 	struct field_env env;
 	struct output_scan_info info;
 	const char *main_format;
-	/* The queue from the receive threads to the writer thread (see output.h). */
-	pthread_mutex_t q_lock;
-	pthread_cond_t q_not_empty, q_not_full;
-	struct scan_result *ring;
-	size_t ring_head, ring_count;
-	bool q_stop, q_busy, writer_started;
+	/* The queues to the writer thread (see output.h): lock-free; the lock and condition
+	 * only wake an idle writer (a producer looks at writer_idle, one load per burst). */
+	struct output_producer shared;
+	struct output_producer *producers[OUTPUT_PRODUCERS_MAX];
+	_Atomic size_t nproducers;
+	pthread_mutex_t producers_lock; /* output_producer_open() only */
+	pthread_mutex_t wake_lock;
+	pthread_cond_t wake;
+	atomic_bool writer_idle, stop;
+	bool writer_started;
 	pthread_t writer;
-	/* Grouped formats' results (only the writer thread touches them while it runs). */
-	pthread_mutex_t collect_lock;
-	struct scan_result *collected;
+	/* No writer thread (it could not start): callers write themselves, one at a time. */
+	pthread_mutex_t direct_lock;
+	/* Only the writer thread touches these while it runs (the caller's after it stops). */
+	char *long_line; /* GRAB_JSON_MAX bytes for enriched records, or NULL */
+	struct scan_result *collected; /* grouped formats' results */
 	size_t ncollected, cap;
 	size_t n_answered;     /* collected[0, n_answered): answers, sorted (see write_unanswered) */
 	bool answered_sorted;
@@ -73,52 +89,39 @@ static void *writer_main(void *arg);
 
 /* ---- streaming formats -------------------------------------------------------------- */
 
-/* JSON string escaping for field values (banner-derived strings may hold anything). */
-static void json_escape(const char *in, char *out, size_t cap)
+/* -f with NDJSON: the chosen fields that apply, in the chosen order. */
+static size_t ndjson_selected_line(const struct output_set *os, const struct scan_result *r,
+				   char *buf, size_t cap)
 {
-	size_t o = 0;
-	for (const unsigned char *p = (const unsigned char *)in; *p && o + 7 < cap; p++) {
-		if (*p == '"' || *p == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)*p;
-		} else if (*p < 0x20 || *p == 0x7f) {
-			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", *p);
-		} else {
-			out[o++] = (char)*p;
-		}
-	}
-	out[o] = '\0';
-}
-
-static size_t ndjson_line(const struct output_set *os, const struct scan_result *r, char *buf,
-			  size_t cap)
-{
-	if (os->sel.n == 0)
-		return r->grab ? grab_result_json(r->grab, buf, cap) : ndjson_format_result(r, buf, cap);
-	/* -f with NDJSON: the chosen fields that apply, in the chosen order. */
-	size_t len = 0;
-	bool first = true;
+	struct json j;
+	json_init(&j, buf, cap);
+	json_object_begin(&j);
 	for (size_t i = 0; i < os->sel.n; i++) {
 		const struct result_field *f = os->sel.v[i];
 		struct field_value v;
 		if (!f->get(r, &os->env, &v))
 			continue;
-		char val[256], esc[6 * 256];
+		char val[256];
 		int vl = field_value_format(f, &v, val, sizeof val);
-		bool quoted = f->type == FIELD_STRING || f->type == FIELD_ADDRESS;
-		if (quoted && vl >= 0 && (size_t)vl < sizeof val)
-			json_escape(val, esc, sizeof esc);
-		int n = snprintf(buf + len, cap - len, "%s\"%s\":%s%s%s", first ? "{" : ",", f->name,
-				 quoted ? "\"" : "", quoted ? esc : val, quoted ? "\"" : "");
-		if (vl < 0 || (size_t)vl >= sizeof val || n < 0 || (size_t)n >= cap - len)
+		if (vl < 0 || (size_t)vl >= sizeof val)
 			return 0;
-		len += (size_t)n;
-		first = false;
+		json_key(&j, f->name);
+		if (f->type == FIELD_STRING || f->type == FIELD_ADDRESS)
+			json_string(&j, val, (size_t)vl);
+		else
+			json_raw(&j, val, (size_t)vl);
 	}
-	int n = snprintf(buf + len, cap - len, "%s}\n", first ? "{" : "");
-	if (n < 0 || (size_t)n >= cap - len)
-		return 0;
-	return len + (size_t)n;
+	json_object_end(&j);
+	json_append(&j, "\n", 1);
+	return json_len(&j);
+}
+
+static size_t ndjson_line(const struct output_set *os, const struct scan_result *r, char *buf,
+			  size_t cap)
+{
+	if (os->sel.n)
+		return ndjson_selected_line(os, r, buf, cap);
+	return r->grab ? grab_result_json(r->grab, buf, cap) : ndjson_format_result(r, buf, cap);
 }
 
 static const struct result_field *csv_field(const struct output_set *os, size_t i)
@@ -219,11 +222,17 @@ void output_set_close(struct output_set *os)
 			sink_close(&os->streams[i].sink);
 	output_filter_free(os->filter);
 	service_names_free(os->services);
-	pthread_mutex_destroy(&os->collect_lock);
-	pthread_mutex_destroy(&os->q_lock);
-	pthread_cond_destroy(&os->q_not_empty);
-	pthread_cond_destroy(&os->q_not_full);
-	free(os->ring);
+	size_t np = atomic_load(&os->nproducers);
+	for (size_t i = 0; i < np; i++) {
+		ring_free(&os->producers[i]->ring);
+		free(os->producers[i]);
+	}
+	ring_free(&os->shared.ring);
+	pthread_mutex_destroy(&os->producers_lock);
+	pthread_mutex_destroy(&os->wake_lock);
+	pthread_cond_destroy(&os->wake);
+	pthread_mutex_destroy(&os->direct_lock);
+	free(os->long_line);
 	release_grabs(os->collected, os->ncollected);
 	free(os->collected);
 	free(os);
@@ -237,10 +246,15 @@ int output_set_open(struct output_set **out, const struct output_options *opt, s
 		err_set(e, "out of memory");
 		return 1;
 	}
-	pthread_mutex_init(&os->collect_lock, NULL);
-	pthread_mutex_init(&os->q_lock, NULL);
-	pthread_cond_init(&os->q_not_empty, NULL);
-	pthread_cond_init(&os->q_not_full, NULL);
+	pthread_mutex_init(&os->producers_lock, NULL);
+	pthread_mutex_init(&os->wake_lock, NULL);
+	pthread_condattr_t monotonic;
+	pthread_condattr_init(&monotonic);
+	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+	pthread_cond_init(&os->wake, &monotonic);
+	pthread_condattr_destroy(&monotonic);
+	pthread_mutex_init(&os->direct_lock, NULL);
+	os->shared.os = os;
 	os->report_all = opt->report_all;
 
 	const struct format_ops *main_fmt;
@@ -307,6 +321,12 @@ int output_set_open(struct output_set **out, const struct output_options *opt, s
 		output_set_close(os);
 		return 0;
 	}
+	/* The queue's memory is only touched as far as it fills (ring.h). */
+	if (ring_init(&os->shared.ring, OUTPUT_QUEUE_RESULTS) < 0) {
+		err_set(e, "out of memory");
+		output_set_close(os);
+		return 1;
+	}
 	for (size_t i = 0; i < os->nstreams; i++) {
 		struct stream *s = &os->streams[i];
 		if (sink_open(&s->sink, s->path) < 0) {
@@ -326,18 +346,15 @@ bad_input:
 int output_set_begin(struct output_set *os, const struct output_scan_info *info)
 {
 	os->info = *info;
-	/* The queue's memory is only touched as far as it fills. */
-	os->ring = malloc(OUTPUT_QUEUE_RESULTS * sizeof *os->ring);
-	if (os->ring && pthread_create(&os->writer, NULL, writer_main, os) == 0)
-		os->writer_started = true;
+	/* Headers first: from here on only the writer thread writes to the streams. */
 	for (size_t i = 0; i < os->nstreams; i++) {
 		struct stream *s = &os->streams[i];
-		if (s->fmt->header) {
-			pthread_mutex_lock(&s->sink.lock);
+		if (s->fmt->header)
 			s->fmt->header(os, s->sink.f);
-			pthread_mutex_unlock(&s->sink.lock);
-		}
 	}
+	os->long_line = malloc(GRAB_JSON_MAX);
+	if (pthread_create(&os->writer, NULL, writer_main, os) == 0)
+		os->writer_started = true;
 	return 0;
 }
 
@@ -345,14 +362,12 @@ int output_set_begin(struct output_set *os, const struct output_scan_info *info)
 
 static void collect(struct output_set *os, const struct scan_result *r, size_t n)
 {
-	pthread_mutex_lock(&os->collect_lock);
 	if (os->ncollected + n > os->cap) {
 		size_t cap = os->cap ? os->cap : 1024;
 		while (cap < os->ncollected + n)
 			cap *= 2;
 		struct scan_result *v = realloc(os->collected, cap * sizeof *v);
 		if (!v) {
-			pthread_mutex_unlock(&os->collect_lock);
 			release_grabs((struct scan_result *)(uintptr_t)r, n);
 			atomic_fetch_add_explicit(&os->dropped, n, memory_order_relaxed);
 			return;
@@ -362,16 +377,14 @@ static void collect(struct output_set *os, const struct scan_result *r, size_t n
 	}
 	memcpy(os->collected + os->ncollected, r, n * sizeof *r);
 	os->ncollected += n;
-	pthread_mutex_unlock(&os->collect_lock);
 }
 
 static void write_long_line(struct output_set *os, struct stream *st, const struct scan_result *r)
 {
-	char *big = malloc(GRAB_JSON_MAX);
+	char *big = os->long_line;
 	size_t len = big ? st->fmt->format_line(os, r, big, GRAB_JSON_MAX) : 0;
-	if (len == 0 || !sink_write(&st->sink, big, len, 1))
+	if (len == 0 || !sink_write(&st->sink, big, len))
 		atomic_fetch_add_explicit(&os->dropped, 1, memory_order_relaxed);
-	free(big);
 }
 
 /* The set owns every record's grab result from output_set_write() on: freed once
@@ -413,7 +426,7 @@ static void emit(struct output_set *os, const struct scan_result *in, size_t n, 
 				if (kept[i].grab) {
 					/* An enriched record (banner, protocol fields) may be far longer
 					 * than a plain line: written on its own, in order. */
-					if (!sink_write(&st->sink, buf, used, lines))
+					if (!sink_write(&st->sink, buf, used))
 						atomic_fetch_add_explicit(&os->dropped, lines, memory_order_relaxed);
 					used = 0;
 					lines = 0;
@@ -428,7 +441,7 @@ static void emit(struct output_set *os, const struct scan_result *in, size_t n, 
 				used += len;
 				lines++;
 			}
-			if (!sink_write(&st->sink, buf, used, lines))
+			if (!sink_write(&st->sink, buf, used))
 				atomic_fetch_add_explicit(&os->dropped, lines, memory_order_relaxed);
 		}
 		if (os->any_grouped && to_reports)
@@ -439,56 +452,132 @@ static void emit(struct output_set *os, const struct scan_result *in, size_t n, 
 	}
 }
 
-/* The writer thread: formats and writes everything the receive threads queued, in
- * queue order, so a slow stream costs them nothing until the queue is full. */
+/* ---- the queues to the writer --------------------------------------------------------- */
+
+static bool all_queues_empty(struct output_set *os)
+{
+	size_t np = atomic_load_explicit(&os->nproducers, memory_order_acquire);
+	for (size_t i = 0; i < np; i++)
+		if (!ring_empty(&os->producers[i]->ring))
+			return false;
+	return ring_empty(&os->shared.ring);
+}
+
+/* One pass over every queue, a bounded take from each (none can starve the others).
+ * Returns how many results it wrote. */
+static size_t drain_pass(struct output_set *os, struct scan_result *take)
+{
+	size_t total = 0, np = atomic_load_explicit(&os->nproducers, memory_order_acquire);
+	for (size_t i = 0; i <= np; i++) {
+		struct ring *q = i < np ? &os->producers[i]->ring : &os->shared.ring;
+		size_t m = ring_pop_burst(q, take, WRITER_TAKE);
+		emit(os, take, m, true, true);
+		total += m;
+	}
+	return total;
+}
+
+/* Idle: sleep until a producer wakes us (or a while has passed: a safety net only). The
+ * flag is set before the queues are looked at again, and a producer looks at the flag
+ * after it has pushed (both with a full fence): one of the two sees the other. */
+static void writer_sleep(struct output_set *os)
+{
+	pthread_mutex_lock(&os->wake_lock);
+	atomic_store(&os->writer_idle, true);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (all_queues_empty(os) && !atomic_load(&os->stop)) {
+		uint64_t deadline = clock_mono_ns() + 10 * 1000 * 1000; /* the cond's clock */
+		struct timespec until = {.tv_sec = (time_t)(deadline / 1000000000u),
+					 .tv_nsec = (long)(deadline % 1000000000u)};
+		pthread_cond_timedwait(&os->wake, &os->wake_lock, &until);
+	}
+	atomic_store(&os->writer_idle, false);
+	pthread_mutex_unlock(&os->wake_lock);
+}
+
+static void wake_writer(struct output_set *os)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!atomic_load_explicit(&os->writer_idle, memory_order_relaxed))
+		return;
+	pthread_mutex_lock(&os->wake_lock);
+	pthread_cond_signal(&os->wake);
+	pthread_mutex_unlock(&os->wake_lock);
+}
+
+/* The writer thread: formats and writes everything the producers queued, each queue in
+ * its order, so a slow stream costs them nothing until their queue is full. */
 static void *writer_main(void *arg)
 {
 	struct output_set *os = arg;
-	enum { TAKE = 256 };
-	struct scan_result *local = malloc(TAKE * sizeof *local);
-	pthread_mutex_lock(&os->q_lock);
+	struct scan_result take[WRITER_TAKE];
 	for (;;) {
-		while (os->ring_count == 0 && !os->q_stop)
-			pthread_cond_wait(&os->q_not_empty, &os->q_lock);
-		if (os->ring_count == 0)
+		/* Seen before a pass that finds nothing: every push happened before it. */
+		bool stopping = atomic_load_explicit(&os->stop, memory_order_acquire);
+		if (drain_pass(os, take) > 0)
+			continue;
+		if (stopping)
 			break;
-		size_t m = 0;
-		while (m < TAKE && os->ring_count > 0 && local) {
-			local[m++] = os->ring[os->ring_head];
-			os->ring_head = (os->ring_head + 1) % OUTPUT_QUEUE_RESULTS;
-			os->ring_count--;
-		}
-		os->q_busy = true;
-		pthread_cond_broadcast(&os->q_not_full);
-		pthread_mutex_unlock(&os->q_lock);
-		emit(os, local, m, true, true);
-		pthread_mutex_lock(&os->q_lock);
-		os->q_busy = false;
+		writer_sleep(os);
 	}
-	pthread_mutex_unlock(&os->q_lock);
-	free(local);
 	return NULL;
+}
+
+/* Back-pressure: a full queue blocks the producer here (polling, with a growing pause)
+ * until the writer has made room; nothing is dropped. */
+static void enqueue(struct output_producer *p, const struct scan_result *r, size_t n)
+{
+	struct output_set *os = p->os;
+	if (!os->writer_started) { /* no thread (could not start): write on the caller's */
+		pthread_mutex_lock(&os->direct_lock);
+		emit(os, r, n, true, true);
+		pthread_mutex_unlock(&os->direct_lock);
+		return;
+	}
+	uint64_t pause_ns = 20000;
+	for (;;) {
+		size_t k = ring_push_burst(&p->ring, r, n);
+		r += k;
+		n -= k;
+		wake_writer(os);
+		if (n == 0)
+			return;
+		clock_sleep_ns(pause_ns);
+		if (pause_ns < 1000000)
+			pause_ns *= 2;
+	}
 }
 
 void output_set_write(struct output_set *os, const struct scan_result *r, size_t n)
 {
-	if (!os->writer_started) { /* no thread (could not start): write on the caller's */
-		emit(os, r, n, true, true);
-		return;
+	if (n)
+		enqueue(&os->shared, r, n);
+}
+
+struct output_producer *output_producer_open(struct output_set *os)
+{
+	struct output_producer *p = calloc(1, sizeof *p);
+	if (!p)
+		return &os->shared;
+	p->os = os;
+	pthread_mutex_lock(&os->producers_lock);
+	size_t np = atomic_load_explicit(&os->nproducers, memory_order_relaxed);
+	if (np == OUTPUT_PRODUCERS_MAX ||
+	    ring_init_for(&p->ring, OUTPUT_QUEUE_RESULTS, RING_ONE_PRODUCER) < 0) {
+		pthread_mutex_unlock(&os->producers_lock);
+		free(p);
+		return &os->shared;
 	}
-	pthread_mutex_lock(&os->q_lock);
-	while (n > 0) {
-		/* Back-pressure: a full queue blocks the receive thread here. */
-		while (os->ring_count == OUTPUT_QUEUE_RESULTS)
-			pthread_cond_wait(&os->q_not_full, &os->q_lock);
-		size_t tail = (os->ring_head + os->ring_count) % OUTPUT_QUEUE_RESULTS;
-		os->ring[tail] = *r++;
-		os->ring_count++;
-		n--;
-		if (n == 0 || os->ring_count == OUTPUT_QUEUE_RESULTS)
-			pthread_cond_signal(&os->q_not_empty);
-	}
-	pthread_mutex_unlock(&os->q_lock);
+	os->producers[np] = p;
+	atomic_store_explicit(&os->nproducers, np + 1, memory_order_release);
+	pthread_mutex_unlock(&os->producers_lock);
+	return p;
+}
+
+void output_producer_write(struct output_producer *p, const struct scan_result *r, size_t n)
+{
+	if (n)
+		enqueue(p, r, n);
 }
 
 /* Waits until the writer has written everything queued, then stops it: from here on the
@@ -497,10 +586,8 @@ static void stop_writer(struct output_set *os)
 {
 	if (!os->writer_started)
 		return;
-	pthread_mutex_lock(&os->q_lock);
-	os->q_stop = true;
-	pthread_cond_broadcast(&os->q_not_empty);
-	pthread_mutex_unlock(&os->q_lock);
+	atomic_store_explicit(&os->stop, true, memory_order_release);
+	wake_writer(os);
 	pthread_join(os->writer, NULL);
 	os->writer_started = false;
 }

@@ -7,21 +7,25 @@
  *    opens the files (failure: status 1). Two outputs on stdout are refused unless the
  *    main format was only the default (then -oN - etc. take stdout alone).
  *  - output_set_begin() writes the headers (CSV's header row) and starts the set's one
- *    writer thread. output_set_write() takes a batch of results from any thread into a
- *    bounded FIFO queue (OUTPUT_QUEUE_RESULTS results); the writer takes them out in
- *    order, applies the filter (rejects are counted), formats streaming formats (ndjson,
- *    csv) and appends them to their streams -- one thread writes, so lines are never
- *    interleaved and each receive thread's results keep their order -- and collects
- *    results for grouped formats (text, xml, grepable), which output_set_finish()
- *    renders after draining the queue -- also after Ctrl-C, so every document is
- *    complete and well-formed.
+ *    writer thread. Results reach it through lock-free bounded FIFO queues
+ *    (core/base/ring.h, OUTPUT_QUEUE_RESULTS results each): a thread that writes a lot (a
+ *    receive thread) opens its own with output_producer_open() -- one producer, one
+ *    consumer -- and writes with output_producer_write(); output_set_write() takes a
+ *    batch from any thread into the set's one shared queue (many producers). The writer
+ *    takes them out, each queue in order, applies the filter (rejects are counted),
+ *    formats streaming formats (ndjson, csv) and appends them to their streams -- one
+ *    thread writes, so lines are never interleaved and each producer's results keep
+ *    their order -- and collects results for grouped formats (text, xml, grepable),
+ *    which output_set_finish() renders after draining the queues -- also after Ctrl-C,
+ *    so every document is complete and well-formed. Every write must have returned
+ *    before output_set_write_unanswered() or output_set_finish() is called.
  *  - Back-pressure: a slow consumer (a pipe) first fills the stream's bounded buffer,
- *    then the queue; then output_set_write() blocks the receive thread, whose NIC ring
- *    then overflows: those frames are counted by the NIC (rx-missed), never silently
- *    lost. The queue rides out stalls of seconds at lab rates. Results are dropped only
- *    when they cannot be kept at all (the stream failed, e.g. EPIPE after `| head`;
- *    memory for the grouped formats ran out): output_set_stats() counts them, and the
- *    summary and metadata show the count.
+ *    then the queue; then the write blocks its producer (a receive thread), whose NIC
+ *    ring then overflows: those frames are counted by the NIC (rx-missed), never
+ *    silently lost. A queue rides out stalls of seconds at lab rates. Results are
+ *    dropped only when they cannot be kept at all (the stream failed, e.g. EPIPE after
+ *    `| head`; memory for the grouped formats ran out): output_set_stats() counts them,
+ *    and the summary and metadata show the count.
  *  - Unresponsive targets (the complement of the responders) are offered through
  *    output_set_write_unanswered() once the receive threads are done: they reach
  *    streaming outputs only with --report-all. Grouped reports take them as Nmap's
@@ -44,8 +48,10 @@
 #define OUTPUT_QUEUE_RESULTS (1u << 18)
 #define OUTPUT_SMALL_SCAN 65536
 #define OUTPUT_REPORT_WALK (1u << 24)
+#define OUTPUT_PRODUCERS_MAX 64 /* own queues; more producers share output_set_write's */
 
 struct output_set;
+struct output_producer;
 
 struct output_options {
 	const char *format;        /* -O: ndjson | csv | text | xml | grepable; NULL: default */
@@ -81,6 +87,11 @@ struct output_stats {
 int output_set_open(struct output_set **out, const struct output_options *opt, struct errbuf *e);
 int output_set_begin(struct output_set *os, const struct output_scan_info *info);
 void output_set_write(struct output_set *os, const struct scan_result *r, size_t n);
+/* A queue of the calling thread's own (any time after output_set_open): only one thread
+ * may write through a handle; it lives until output_set_close(). Never fails: without
+ * memory (or past OUTPUT_PRODUCERS_MAX) the handle is the shared queue's. */
+struct output_producer *output_producer_open(struct output_set *os);
+void output_producer_write(struct output_producer *p, const struct scan_result *r, size_t n);
 /* Does the end of the scan need the complement walked? walked: probes sent. */
 bool output_set_wants_unanswered(const struct output_set *os, uint64_t walked);
 void output_set_write_unanswered(struct output_set *os, const struct scan_result *r, size_t n);

@@ -23,36 +23,28 @@ int sink_open(struct sink *s, const char *path)
 		if (s->buffer)
 			setvbuf(s->f, s->buffer, _IOFBF, SINK_BUFFER);
 	}
-	pthread_mutex_init(&s->lock, NULL);
 	return 0;
 }
 
-bool sink_write(struct sink *s, const char *text, size_t len, unsigned lines)
+bool sink_write(struct sink *s, const char *text, size_t len)
 {
 	if (len == 0)
 		return true;
-	pthread_mutex_lock(&s->lock);
-	bool ok = !s->failed;
-	if (ok) {
-		errno = 0;
-		if (fwrite(text, 1, len, s->f) != len) {
-			s->failed = errno ? errno : EIO;
-			ok = false;
-		} else {
-			s->lines += lines;
-		}
+	if (s->failed)
+		return false;
+	errno = 0;
+	if (fwrite(text, 1, len, s->f) != len) {
+		s->failed = errno ? errno : EIO;
+		return false;
 	}
-	pthread_mutex_unlock(&s->lock);
-	return ok;
+	return true;
 }
 
 void sink_flush(struct sink *s)
 {
-	pthread_mutex_lock(&s->lock);
 	errno = 0;
 	if (fflush(s->f) != 0 && !s->failed)
 		s->failed = errno ? errno : EIO;
-	pthread_mutex_unlock(&s->lock);
 }
 
 void sink_close(struct sink *s)
@@ -63,6 +55,5 @@ void sink_close(struct sink *s)
 	if (s->owned)
 		fclose(s->f);
 	free(s->buffer);
-	pthread_mutex_destroy(&s->lock);
 	s->f = NULL;
 }

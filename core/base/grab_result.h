@@ -1,9 +1,10 @@
 /* The follow-up (banner grab) result: what the grab pool (core/followup/) learned about one
  * open TCP port. It carries a copy of the port's scan_result, so the engine can emit one
  * enriched record per open port.
- * Contract: plain struct with fixed-size, NUL-terminated strings (empty = unknown); no heap
- * pointers, so it can be copied into a ring. `banner` holds raw bytes (may contain NUL
- * and binary): formats escape it. Protocol-specific facts are key/value pairs
+ * Contract: plain struct with fixed-size, NUL-terminated strings (empty = unknown) and no
+ * heap pointers of its own (scan.grab stays NULL), so a copy is one assignment: the engine
+ * hands the outputs a heap copy through scan_result.grab. `banner` holds raw bytes (may
+ * contain NUL and binary): formats escape it (output/json.h's policy). Protocol-specific facts are key/value pairs
  * ("http.title", "tls.cipher", "ssh.kex_algorithms", "ftp.anonymous" ...), in the order the
  * module found them; keys are static strings, values live in `arena`.
  * grab_status names follow ZGrab2's, plus "not-grabbed" (the pool was full, or grabs off). */

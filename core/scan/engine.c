@@ -239,6 +239,7 @@ static void *rx_main(void *arg)
 	struct scan *s = r->scan;
 	struct nic_buf bufs[BURST];
 	struct scan_result results[BURST];
+	struct output_producer *out = output_producer_open(s->out);
 	nic_thread_register(s->nic);
 	while (!atomic_load_explicit(&s->stop_rx, memory_order_relaxed)) {
 		unsigned n = nic_rx_burst(s->nic, r->queue, bufs, BURST);
@@ -270,7 +271,7 @@ static void *rx_main(void *arg)
 		nic_rx_release(s->nic, r->queue, bufs, n);
 		/* May block on a slow consumer: back-pressure reaches the NIC's ring, whose
 		 * overflow the NIC counts (rx-missed), rather than results vanishing here. */
-		output_set_write(s->out, results, k);
+		output_producer_write(out, results, k);
 		rx_publish(r);
 	}
 	rx_publish(r);
