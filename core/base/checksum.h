@@ -1,22 +1,98 @@
-/* Internet checksum (RFC 1071) and its incremental update (RFC 1624).
- * Contract: csum_partial() sums 16-bit big-endian words of a buffer into a 32-bit
- * accumulator (odd trailing byte padded with zero); csum_fold() folds and complements
- * to the 16-bit field value, in host order (store with htons). csum_update16/32 adjust
- * an existing field value for one changed 16/32-bit word without touching the rest. */
+/* Internet checksum (RFC 1071, RFC 1624): the one checksum family of the program.
+ * Contract: the fast core keeps sums in MEMORY ORDER -- words are loaded as they lie in
+ * the buffer (native little-endian loads of big-endian fields). The one's-complement sum
+ * is byte-order independent (RFC 1071 2.B), so a memory-order sum, folded and
+ * complemented, is the checksum field exactly as it lies in memory (store it without a
+ * swap), and a header that includes its checksum field sums to 0xffff in either order
+ * (validate it without a swap).
+ *   csum_sum()        64-bit accumulation, 8 bytes per add + adc: the reply path.
+ *   csum_valid()      whether such a sum of a header with its checksum field is right.
+ *   csum_fold16()     a 64-bit sum folded to 16 bits (memory order, not complemented).
+ *   csum_add32() / csum_finish32()  32-bit accumulation of precomputed template sums and
+ *                     a few swapped words: the per-probe build path.
+ * Host-order forms on the same core, for templates and tests: csum_partial() adds a
+ * buffer's big-endian 16-bit words to an unfolded 32-bit sum (odd last byte padded with
+ * zero); csum_fold() folds and complements that to the field value in host order (store
+ * with htons); csum_update16/32 adjust a field for one changed word (RFC 1624 eqn. 3);
+ * csum_memory_order() turns an unfolded big-endian sum into a memory-order one. */
 #ifndef ORBIT_CORE_CHECKSUM_H
 #define ORBIT_CORE_CHECKSUM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+/* acc + v with end-around carry (2^64 is 1 modulo 0xffff). */
+static inline uint64_t csum_add64(uint64_t acc, uint64_t v)
+{
+	acc += v;
+	return acc + (acc < v);
+}
+
+static inline uint64_t csum_sum(const void *buf, size_t len, uint64_t acc)
+{
+	const uint8_t *p = buf;
+	for (; len >= 8; len -= 8, p += 8) {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		acc = csum_add64(acc, v);
+	}
+	if (len >= 4) {
+		uint32_t a;
+		memcpy(&a, p, 4);
+		acc = csum_add64(acc, a);
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		uint16_t a;
+		memcpy(&a, p, 2);
+		acc = csum_add64(acc, a);
+		p += 2;
+		len -= 2;
+	}
+	if (len) {
+		const uint8_t last[2] = {p[0], 0};
+		uint16_t a;
+		memcpy(&a, last, 2);
+		acc = csum_add64(acc, a);
+	}
+	return acc;
+}
+
+/* Folds with end-around carries (2^32 and 2^16 are 1 modulo 0xffff). */
+static inline uint16_t csum_fold16(uint64_t acc)
+{
+	uint32_t hi32 = (uint32_t)(acc >> 32), s32 = (uint32_t)acc + hi32;
+	s32 += s32 < hi32;
+	uint16_t hi16 = (uint16_t)(s32 >> 16), s16 = (uint16_t)((uint16_t)s32 + hi16);
+	return (uint16_t)(s16 + (s16 < hi16));
+}
+
+static inline bool csum_valid(uint64_t acc)
+{
+	return csum_fold16(acc) == 0xffff;
+}
+
+static inline uint32_t csum_add32(uint32_t sum, uint32_t word)
+{
+	uint32_t r;
+	unsigned carry = __builtin_add_overflow(sum, word, &r);
+	return r + carry; /* end-around carry */
+}
+
+/* Folds a 32-bit memory-order sum to the checksum field's 16 bits, ready to store as is. */
+static inline uint16_t csum_finish32(uint32_t sum)
+{
+	uint16_t r;
+	unsigned carry = __builtin_add_overflow((uint16_t)sum, (uint16_t)(sum >> 16), &r);
+	return (uint16_t)~(r + carry);
+}
 
 static inline uint32_t csum_partial(const void *buf, size_t len, uint32_t sum)
 {
-	const uint8_t *p = buf;
-	for (; len >= 2; len -= 2, p += 2)
-		sum += (uint32_t)((p[0] << 8) | p[1]);
-	if (len)
-		sum += (uint32_t)(p[0] << 8);
-	return sum;
+	return sum + __builtin_bswap16(csum_fold16(csum_sum(buf, len, 0)));
 }
 
 static inline uint16_t csum_fold(uint32_t sum)
@@ -24,6 +100,11 @@ static inline uint16_t csum_fold(uint32_t sum)
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)~sum;
+}
+
+static inline uint32_t csum_memory_order(uint32_t be_sum)
+{
+	return __builtin_bswap16((uint16_t)~csum_fold(be_sum));
 }
 
 /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). */

@@ -1,6 +1,7 @@
 /* Wire layouts of the headers orbit sends and parses: Ethernet, 802.1Q, IPv4, TCP, UDP,
  * ICMP, as packed structs whose multi-byte fields are in network byte order, plus the
- * constants that go in them and a few helpers to write headers and sum checksums.
+ * constants that go in them, big-endian loads and stores, and a few helpers to write
+ * headers and fill their checksums (summed with core/base/checksum.h, the only family).
  * Contract: structs overlay frame bytes at any alignment (they are packed); read fields
  * with pkt_be16()/pkt_be32() or ntohs/ntohl, never take a member's address. Builders
  * here are for templates and tests (cold path); the per-probe patching lives in
@@ -21,6 +22,7 @@
 #define PKT_TCP_HLEN 20  /* without options */
 #define PKT_UDP_HLEN 8
 #define PKT_ICMP_HLEN 8  /* type, code, checksum and the 4-byte rest (echo id/seq) */
+#define PKT_ICMP_QUOTED_L4 8 /* RFC 792: an error quotes the datagram's first 64 bits */
 
 #define PKT_ETHERTYPE_IPV4 0x0800
 #define PKT_ETHERTYPE_VLAN 0x8100 /* 802.1Q */
@@ -34,6 +36,7 @@
 #define PKT_IPV4_DF 0x4000
 #define PKT_IPV4_MF 0x2000
 #define PKT_IPV4_OFFSET_MASK 0x1fff
+#define PKT_IPV4_FRAG_MASK 0x3fff /* MF | offset: set on every fragment */
 
 #define PKT_TCP_FIN 0x01
 #define PKT_TCP_SYN 0x02
@@ -163,16 +166,6 @@ static inline void pkt_put_be64(void *p, uint64_t v)
 {
 	v = __builtin_bswap64(v);
 	memcpy(p, &v, 8);
-}
-
-/* Folds a one's-complement sum of 16-, 32- or 64-bit big-endian words (held as host
- * integers) into the 16-bit checksum field value. Summing 32-bit words into 64 bits
- * and folding at the end is RFC 1071's "parallel summation": same result, fewer adds. */
-static inline uint16_t pkt_csum_fold64(uint64_t sum)
-{
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	return csum_fold((uint32_t)(sum & 0xffff) + (uint32_t)(sum >> 16));
 }
 
 /* Unfolded sum of the TCP/UDP pseudo header (RFC 9293 3.1, RFC 768). */

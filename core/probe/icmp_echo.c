@@ -3,6 +3,7 @@
  * big-endian), echoed too, so the reply yields the RTT without per-probe state.
  * No port is on the wire: cookies use port 0. */
 #include "core/probe/probe_internal.h"
+#include "core/probe/reply_internal.h"
 
 #define ECHO_PAYLOAD_LEN 8
 
@@ -17,7 +18,7 @@ static int icmp_echo_init(struct probe_template *t, const struct probe_config *c
 	t->header_len = (uint16_t)(l4 + icmp_len);
 	t->frame_max = t->header_len;
 	/* ICMP: no pseudo header. */
-	t->l4_sum = probe_sum_memory_order(csum_partial(t->frame + l4, icmp_len, 0));
+	t->l4_sum = csum_memory_order(csum_partial(t->frame + l4, icmp_len, 0));
 	return 0;
 }
 
@@ -38,10 +39,10 @@ static PROBE_ALWAYS_INLINE size_t icmp_echo_build_inline(const struct probe_temp
 	probe_store32(icmp + 4, id_seq_mo);
 	memcpy(icmp + PKT_ICMP_HLEN, &time_mo, 8);
 	/* The time first: the same for a whole burst, so summed once outside the loop. */
-	uint32_t sum = probe_csum_add(t->l4_sum, (uint32_t)time_mo);
-	sum = probe_csum_add(sum, (uint32_t)(time_mo >> 32));
-	sum = probe_csum_add(sum, id_seq_mo);
-	probe_store16(icmp + 2, probe_csum_finish(sum));
+	uint32_t sum = csum_add32(t->l4_sum, (uint32_t)time_mo);
+	sum = csum_add32(sum, (uint32_t)(time_mo >> 32));
+	sum = csum_add32(sum, id_seq_mo);
+	probe_store16(icmp + 2, csum_finish32(sum));
 	return lay.header_len;
 }
 
@@ -55,6 +56,47 @@ static size_t icmp_echo_build(const struct probe_template *t, uint8_t *frame, ui
 PROBE_DEFINE_BURST(icmp_echo_build_burst, icmp_echo_build_inline,
 		   ((struct probe_layout){14, 34, 0, 50}))
 
+/* reply.c checked the ICMP header and checksum and took the errors; what is left is ours
+ * only as an echo reply carrying the cookie's id and seq. */
+enum rx_drop icmp_echo_classify(const struct classify_ctx *ctx, const struct reply_ipv4 *ip,
+				struct scan_result *out)
+{
+	const uint8_t *m = ip->l4;
+	if (m[0] != PKT_ICMP_ECHO_REPLY)
+		return RX_DROP_ICMP_TYPE;
+	uint64_t c = cookie_compute(ctx->key, ip->dst, ip->src, 0, PKT_IPPROTO_ICMP);
+	if (pkt_be16(m + 4) != cookie_icmp_id(c) || pkt_be16(m + 6) != cookie_icmp_seq(c))
+		return RX_DROP_BAD_COOKIE;
+	reply_result_from_ip(ip, out);
+	out->state = HOST_UP;
+	out->reason = REASON_ECHO_REPLY;
+	out->icmp_type = m[0];
+	out->icmp_code = m[1];
+	/* Our echo payload starts with the send time (ns, big-endian), echoed back. */
+	if (ip->l4_len >= PKT_ICMP_HLEN + ECHO_PAYLOAD_LEN) {
+		uint64_t sent_ns = pkt_be64(m + PKT_ICMP_HLEN);
+		if (sent_ns <= ip->rx_ns && ip->rx_ns - sent_ns <= (uint64_t)INT64_MAX)
+			out->rtt_ns = (int64_t)(ip->rx_ns - sent_ns);
+	}
+	return RX_OK;
+}
+
+/* An error about an echo request: validated and counted, but no port state. */
+enum rx_drop icmp_echo_classify_error(const struct classify_ctx *ctx,
+				      const struct reply_ipv4 *ip, const struct reply_quote *q,
+				      struct scan_result *out)
+{
+	(void)ip;
+	(void)out;
+	const uint8_t *t = q->l4;
+	if (t[0] != PKT_ICMP_ECHO_REQUEST)
+		return RX_DROP_ICMP_INNER;
+	uint64_t c = cookie_compute(ctx->key, q->us, q->target, 0, PKT_IPPROTO_ICMP);
+	if (pkt_be16(t + 4) != cookie_icmp_id(c) || pkt_be16(t + 6) != cookie_icmp_seq(c))
+		return RX_DROP_BAD_COOKIE;
+	return q->type == PKT_ICMP_TIME_EXCEEDED ? RX_DROP_TIME_EXCEEDED : RX_DROP_ECHO_UNREACHABLE;
+}
+
 const struct probe_kind probe_kind_icmp_echo = {
 	.name = "icmp-echo",
 	.summary = "ICMP echo request: echo reply means the host is up",
@@ -63,4 +105,6 @@ const struct probe_kind probe_kind_icmp_echo = {
 	.init = icmp_echo_init,
 	.build = icmp_echo_build,
 	.build_burst = icmp_echo_build_burst,
+	.classify = icmp_echo_classify,
+	.classify_error = icmp_echo_classify_error,
 };

@@ -4,12 +4,10 @@
 
 #include "core/probe/probe_internal.h"
 
-static const struct probe_kind *const probe_kinds[] = {
-	&probe_kind_tcp_syn,
-	&probe_kind_tcp_ack,
-	&probe_kind_udp,
-	&probe_kind_icmp_echo,
-};
+/* The registry's table (PROBE_KIND_LIST, probe.h). */
+#define PROBE_KIND_ENTRY(name, kind_proto, kind_tcp) &probe_kind_##name,
+static const struct probe_kind *const probe_kinds[] = {PROBE_KIND_LIST(PROBE_KIND_ENTRY)};
+#undef PROBE_KIND_ENTRY
 
 size_t probe_kind_count(void)
 {
@@ -25,6 +23,15 @@ const struct probe_kind *probe_kind_by_name(const char *name)
 {
 	for (size_t i = 0; i < probe_kind_count(); i++)
 		if (strcmp(probe_kinds[i]->name, name) == 0)
+			return probe_kinds[i];
+	return NULL;
+}
+
+const struct probe_kind *probe_kind_for(uint8_t ip_proto, enum tcp_probe_kind tcp_probe)
+{
+	for (size_t i = 0; i < probe_kind_count(); i++)
+		if (probe_kind_matches(probe_kinds[i]->ip_proto, probe_kinds[i]->tcp_probe, ip_proto,
+				       tcp_probe))
 			return probe_kinds[i];
 	return NULL;
 }
@@ -74,7 +81,7 @@ size_t probe_template_ipv4(struct probe_template *t, const struct probe_config *
 	uint8_t *ip = t->frame + l3;
 	pkt_write_ipv4(ip, proto, cfg->saddr, 0, cfg->ttl ? cfg->ttl : 64, 0, total_len);
 	pkt_put_be16(ip + 10, 0);
-	t->ip_sum = probe_sum_memory_order(csum_partial(ip, PKT_IPV4_HLEN, 0));
+	t->ip_sum = csum_memory_order(csum_partial(ip, PKT_IPV4_HLEN, 0));
 	t->l3_off = (uint16_t)l3;
 	t->l4_off = (uint16_t)(l3 + PKT_IPV4_HLEN);
 	t->saddr = cfg->saddr;

@@ -1,6 +1,9 @@
-/* Probe kinds: how one probe frame is built for (daddr, dport, cookie).
+/* Probe kinds: how one probe frame is built for (daddr, dport, cookie), and what its
+ * replies mean.
  * Contract: each kind (tcp-syn, tcp-ack, udp, icmp-echo; one file each) is a const
- * vtable in one const table, found by probe_kind_by_name(). A thread calls
+ * vtable listed once in PROBE_KIND_LIST, the registry: probe_kind_by_name() and
+ * probe_kind_for() find kinds in it, and the reply path (reply.c) dispatches to the
+ * kinds' classifiers from it. A thread calls
  * probe_template_init() once (cold: all validation and header layout happens there),
  * then build() per probe: it copies the template's header bytes into the caller's
  * buffer and patches address, ports, ids, sequence numbers and timestamps, with the
@@ -19,8 +22,33 @@
 #include "core/base/cookie.h"
 #include "core/base/error.h"
 #include "core/base/packet.h"
+#include "core/base/result.h"
+#include "core/probe/reply.h"
 
 struct udp_payload_table;
+struct reply_ipv4;
+struct reply_quote;
+
+/* The registry: X(name, ip_proto, tcp_probe) for every kind, in lookup order. The table
+ * behind probe_kind_at()/probe_kind_by_name()/probe_kind_for() and the reply dispatch are
+ * generated from it (reply.c calls name##_classify() and name##_classify_error() directly:
+ * no indirect call per frame), so adding a kind is its file, its line here and its file
+ * in meson.build; the engine finds it with probe_kind_for(). ip_proto and tcp_probe must
+ * equal the kind's vtable fields (test_probe checks). tcp_probe, the TCP scan a kind is
+ * (Nmap -sS / -sA), only matters for TCP kinds. */
+#define PROBE_KIND_LIST(X)                                    \
+	X(tcp_syn, PKT_IPPROTO_TCP, TCP_PROBE_SYN)            \
+	X(tcp_ack, PKT_IPPROTO_TCP, TCP_PROBE_ACK)            \
+	X(udp, PKT_IPPROTO_UDP, TCP_PROBE_SYN)                \
+	X(icmp_echo, PKT_IPPROTO_ICMP, TCP_PROBE_SYN)
+
+/* Whether a registry entry (proto, tcp) is the kind that answers for ip_proto in a scan
+ * whose TCP probes are scan_tcp. Constant-folded in the reply dispatch. */
+static inline int probe_kind_matches(uint8_t proto, enum tcp_probe_kind tcp, uint8_t ip_proto,
+				     enum tcp_probe_kind scan_tcp)
+{
+	return proto == ip_proto && (proto != PKT_IPPROTO_TCP || tcp == scan_tcp);
+}
 
 /* TCP SYN option layouts, mimicking common stacks (ZMap measured more SYN-ACKs with an
  * MSS option present than with none). */
@@ -37,7 +65,8 @@ const char *tcp_option_profile_name(enum tcp_option_profile p);
 struct probe_config {
 	uint8_t src_mac[PKT_ETH_ALEN];
 	uint8_t dst_mac[PKT_ETH_ALEN]; /* next hop */
-	uint16_t vlan_id;              /* 0: untagged; 1..4094: one 802.1Q tag */
+	uint16_t vlan_id;              /* 0: untagged; 1..4094: one 802.1Q tag (the engine
+					* sends untagged: no option sets it yet) */
 	uint32_t saddr;                /* host byte order */
 	uint16_t sport_base;           /* source ports are [sport_base, sport_base + sport_count) */
 	uint32_t sport_count;          /* 1..65536 */
@@ -73,8 +102,9 @@ struct probe_template {
 struct probe_kind {
 	const char *name; /* as given on the command line: "tcp-syn", ... */
 	const char *summary;
-	uint8_t ip_proto;  /* a cookie input */
+	uint8_t ip_proto;  /* a cookie input; the protocol of the target ports it probes */
 	uint8_t uses_port; /* 0: dport is not on the wire (ICMP echo), cookies use port 0 */
+	enum tcp_probe_kind tcp_probe; /* TCP kinds: which scan they are (Nmap -sS, -sA) */
 	int (*init)(struct probe_template *t, const struct probe_config *cfg, struct errbuf *e);
 	/* Writes one probe; returns the frame length. now_ns: CLOCK_REALTIME nanoseconds. */
 	size_t (*build)(const struct probe_template *t, uint8_t *frame, uint32_t daddr,
@@ -83,9 +113,20 @@ struct probe_kind {
 	void (*build_burst)(const struct probe_template *t, uint8_t *const *frames,
 			    uint16_t *lens, const uint32_t *daddr, const uint16_t *dport,
 			    const uint64_t *cookies, size_t n, uint64_t now_ns);
+	/* A reply to this kind's probe (reply.c peeled link and IPv4: the datagram is to
+	 * us, unfragmented, its IP checksum right): RX_DROP_COUNT with *out filled, or the
+	 * drop cause. */
+	enum rx_drop (*classify)(const struct classify_ctx *ctx, const struct reply_ipv4 *ip,
+				 struct scan_result *out);
+	/* An ICMP unreachable or time-exceeded whose quote reply.c checked (our address,
+	 * transport bytes present): checks the quoted probe's cookie, names the state. */
+	enum rx_drop (*classify_error)(const struct classify_ctx *ctx, const struct reply_ipv4 *ip,
+				       const struct reply_quote *q, struct scan_result *out);
 };
 
 const struct probe_kind *probe_kind_by_name(const char *name);
+/* The kind probing ip_proto ports in a scan whose TCP probes are tcp_probe; NULL: none. */
+const struct probe_kind *probe_kind_for(uint8_t ip_proto, enum tcp_probe_kind tcp_probe);
 size_t probe_kind_count(void);
 const struct probe_kind *probe_kind_at(size_t i);
 
@@ -125,10 +166,9 @@ void probe_build_burst_with(enum cookie_simd simd, const struct probe_template *
 			    const uint32_t *daddr, const uint16_t *dport, size_t n,
 			    uint64_t now_ns);
 
-/* The kinds, defined one per file. */
-extern const struct probe_kind probe_kind_tcp_syn;
-extern const struct probe_kind probe_kind_tcp_ack;
-extern const struct probe_kind probe_kind_udp;
-extern const struct probe_kind probe_kind_icmp_echo;
+/* The kinds, defined one per file: probe_kind_tcp_syn, probe_kind_tcp_ack, ... */
+#define PROBE_KIND_DECLARE(name, kind_proto, kind_tcp) extern const struct probe_kind probe_kind_##name;
+PROBE_KIND_LIST(PROBE_KIND_DECLARE)
+#undef PROBE_KIND_DECLARE
 
 #endif

@@ -24,33 +24,10 @@ static inline void probe_copy_template(const struct probe_template *t, uint8_t *
 	memcpy(frame, t->frame, PROBE_COPY_LEN);
 }
 
-/* Checksums on the hot path are summed in memory order: 32-bit words loaded
- * little-endian from big-endian fields. The one's-complement sum is byte-order
- * independent (RFC 1071 2.B), so the sum of the byte-swapped words is the byte-swapped
- * sum: values already swapped for storing are added as they are (add + adc), and the
+/* Checksums on the hot path are summed in memory order (core/base/checksum.h): values
+ * already swapped for storing are added as they are (csum_add32: add + adc), and the
  * result is stored without swapping back. Template sums (ip_sum, l4_sum) are kept in
- * this order too (probe_sum_memory_order). */
-static inline uint32_t probe_csum_add(uint32_t sum, uint32_t word)
-{
-	uint32_t r;
-	unsigned carry = __builtin_add_overflow(sum, word, &r);
-	return r + carry; /* end-around carry */
-}
-
-/* Folds a memory-order sum to the checksum field's 16 bits, ready to store as is. */
-static inline uint16_t probe_csum_finish(uint32_t sum)
-{
-	uint16_t r;
-	unsigned carry = __builtin_add_overflow((uint16_t)sum, (uint16_t)(sum >> 16), &r);
-	return (uint16_t)~(r + carry);
-}
-
-/* A big-endian unfolded sum (csum_partial's) converted to memory order. */
-static inline uint32_t probe_sum_memory_order(uint32_t be_sum)
-{
-	return __builtin_bswap16((uint16_t)~csum_fold(be_sum));
-}
-
+ * this order too. */
 static inline void probe_store16(uint8_t *p, uint16_t memory_order_value)
 {
 	memcpy(p, &memory_order_value, 2);
@@ -68,8 +45,8 @@ static inline void probe_patch_ipv4(const struct probe_template *t, uint8_t *ip,
 {
 	probe_store16(ip + 4, id_mo);
 	probe_store32(ip + 16, daddr_mo);
-	uint32_t sum = probe_csum_add(probe_csum_add(t->ip_sum, daddr_mo), id_mo + extra_mo);
-	probe_store16(ip + 10, probe_csum_finish(sum));
+	uint32_t sum = csum_add32(csum_add32(t->ip_sum, daddr_mo), id_mo + extra_mo);
+	probe_store16(ip + 10, csum_finish32(sum));
 }
 
 /* The source-port + destination-port word as it lies in memory. */

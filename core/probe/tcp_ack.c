@@ -3,6 +3,7 @@
  * number (RFC 9293 3.10.7.1), so ack = cookie bits 0..31 validates it; seq takes
  * other cookie bits (32..63) so the segment looks unremarkable. */
 #include "core/probe/probe_internal.h"
+#include "core/probe/reply_internal.h"
 
 #define ACK_PROBE_WINDOW 1024
 
@@ -17,7 +18,7 @@ static int tcp_ack_init(struct probe_template *t, const struct probe_config *cfg
 	pkt_put_be16(tcp + 14, ACK_PROBE_WINDOW);
 	t->header_len = (uint16_t)(l4 + PKT_TCP_HLEN);
 	t->frame_max = t->header_len;
-	t->l4_sum = probe_sum_memory_order(csum_partial(
+	t->l4_sum = csum_memory_order(csum_partial(
 		tcp, PKT_TCP_HLEN, pkt_pseudo_sum(cfg->saddr, 0, PKT_IPPROTO_TCP, PKT_TCP_HLEN)));
 	return 0;
 }
@@ -40,11 +41,11 @@ static PROBE_ALWAYS_INLINE size_t tcp_ack_build_inline(const struct probe_templa
 	probe_store32(tcp, ports_mo);
 	probe_store32(tcp + 4, seq_mo);
 	probe_store32(tcp + 8, ack_mo);
-	uint32_t sum = probe_csum_add(t->l4_sum, daddr_mo);
-	sum = probe_csum_add(sum, ports_mo);
-	sum = probe_csum_add(sum, seq_mo);
-	sum = probe_csum_add(sum, ack_mo);
-	probe_store16(tcp + 16, probe_csum_finish(sum));
+	uint32_t sum = csum_add32(t->l4_sum, daddr_mo);
+	sum = csum_add32(sum, ports_mo);
+	sum = csum_add32(sum, seq_mo);
+	sum = csum_add32(sum, ack_mo);
+	probe_store16(tcp + 16, csum_finish32(sum));
 	return lay.header_len;
 }
 
@@ -58,12 +59,50 @@ static size_t tcp_ack_build(const struct probe_template *t, uint8_t *frame, uint
 PROBE_DEFINE_BURST(tcp_ack_build_burst, tcp_ack_build_inline,
 		   ((struct probe_layout){14, 34, 0, 54}))
 
+enum rx_drop tcp_ack_classify(const struct classify_ctx *ctx, const struct reply_ipv4 *ip,
+			      struct scan_result *out)
+{
+	size_t doff;
+	enum rx_drop why = reply_tcp_header(ctx, ip, &doff);
+	if (why != RX_OK)
+		return why;
+	const uint8_t *t = ip->l4;
+	uint64_t c;
+	why = reply_port_cookie(ctx, ip, pkt_be16(t), pkt_be16(t + 2), &c);
+	if (why != RX_OK)
+		return why;
+	/* RFC 793: a RST to an ACK takes its seq from the ACK's ack field. */
+	if (pkt_be32(t + 4) != cookie_tcp_seq(c))
+		return RX_DROP_BAD_COOKIE;
+	if ((t[13] & (PKT_TCP_SYN | PKT_TCP_RST)) != PKT_TCP_RST)
+		return RX_DROP_TCP_FLAGS;
+	reply_tcp_result(ip, doff, PORT_UNFILTERED, REASON_RESET, out);
+	return RX_OK;
+}
+
+enum rx_drop tcp_ack_classify_error(const struct classify_ctx *ctx, const struct reply_ipv4 *ip,
+				    const struct reply_quote *q, struct scan_result *out)
+{
+	uint64_t c;
+	enum rx_drop why = reply_quote_cookie(ctx, q, &c);
+	if (why != RX_OK)
+		return why;
+	/* The cookie is in the ACK's ack field, beyond RFC 792's 8 bytes; most routers quote
+	 * more, then we check it. */
+	if (q->l4_len >= 12 && pkt_be32(q->l4 + 8) != cookie_tcp_seq(c))
+		return RX_DROP_BAD_COOKIE;
+	return reply_port_error(ip, q, PORT_FILTERED, out);
+}
+
 const struct probe_kind probe_kind_tcp_ack = {
 	.name = "tcp-ack",
 	.summary = "TCP ACK: RST unfiltered, ICMP/none filtered",
 	.ip_proto = PKT_IPPROTO_TCP,
 	.uses_port = 1,
+	.tcp_probe = TCP_PROBE_ACK,
 	.init = tcp_ack_init,
 	.build = tcp_ack_build,
 	.build_burst = tcp_ack_build_burst,
+	.classify = tcp_ack_classify,
+	.classify_error = tcp_ack_classify_error,
 };

@@ -1,8 +1,9 @@
-/* TCP SYN probe: SYN-ACK means open, RST closed (classified on the reply side).
+/* TCP SYN probe: SYN-ACK means open, RST closed, an ICMP unreachable filtered.
  * seq = cookie bits 0..31, so a SYN-ACK's or RST's ack number minus one validates it;
  * the source port carries cookie bits 32..47. With the timestamp option, TSval is the
  * send time in microseconds: the SYN-ACK's TSecr echoes it, giving the RTT statelessly. */
 #include "core/probe/probe_internal.h"
+#include "core/probe/reply_internal.h"
 
 #define MSS_DEFAULT 1460
 
@@ -69,7 +70,7 @@ static int tcp_syn_init(struct probe_template *t, const struct probe_config *cfg
 	t->header_len = (uint16_t)(l4 + tcp_len);
 	t->frame_max = t->header_len;
 	t->tsval_off = tsval_at ? (uint16_t)(l4 + PKT_TCP_HLEN + tsval_at) : 0;
-	t->l4_sum = probe_sum_memory_order(
+	t->l4_sum = csum_memory_order(
 		csum_partial(tcp, tcp_len, pkt_pseudo_sum(cfg->saddr, 0, PKT_IPPROTO_TCP, tcp_len)));
 	return 0;
 }
@@ -95,12 +96,12 @@ static PROBE_ALWAYS_INLINE size_t tcp_syn_build_inline(const struct probe_templa
 		 * (a multiply) and this sum are computed once, outside the loop. */
 		uint32_t tsval_mo = __builtin_bswap32((uint32_t)(now_ns / 1000));
 		probe_store32(frame + lay.tsval_off, tsval_mo);
-		sum = probe_csum_add(sum, tsval_mo);
+		sum = csum_add32(sum, tsval_mo);
 	}
-	sum = probe_csum_add(sum, daddr_mo);
-	sum = probe_csum_add(sum, ports_mo);
-	sum = probe_csum_add(sum, seq_mo);
-	probe_store16(tcp + 16, probe_csum_finish(sum));
+	sum = csum_add32(sum, daddr_mo);
+	sum = csum_add32(sum, ports_mo);
+	sum = csum_add32(sum, seq_mo);
+	probe_store16(tcp + 16, csum_finish32(sum));
 	return lay.header_len;
 }
 
@@ -114,12 +115,68 @@ static size_t tcp_syn_build(const struct probe_template *t, uint8_t *frame, uint
 PROBE_DEFINE_BURST(tcp_syn_build_burst, tcp_syn_build_inline,
 		   ((struct probe_layout){14, 34, 62, 74}))
 
+/* Our SYN carried TSval = send time in microseconds; the SYN-ACK echoes it as TSecr. An
+ * echo "from the future" (> 2^31 us away) is not a measurement. */
+static int64_t rtt_from_tsecr(uint64_t rx_ns, uint32_t tsecr)
+{
+	if (tsecr == 0)
+		return -1;
+	uint32_t elapsed_us = (uint32_t)(rx_ns / 1000) - tsecr; /* constant: a multiply */
+	if (elapsed_us > INT32_MAX)
+		return -1;
+	return (int64_t)elapsed_us * 1000;
+}
+
+enum rx_drop tcp_syn_classify(const struct classify_ctx *ctx, const struct reply_ipv4 *ip,
+			      struct scan_result *out)
+{
+	size_t doff;
+	enum rx_drop why = reply_tcp_header(ctx, ip, &doff);
+	if (why != RX_OK)
+		return why;
+	const uint8_t *t = ip->l4;
+	uint64_t c;
+	why = reply_port_cookie(ctx, ip, pkt_be16(t), pkt_be16(t + 2), &c);
+	if (why != RX_OK)
+		return why;
+	/* SYN-ACK and RST both acknowledge our SYN: ack = seq + 1. */
+	if (pkt_be32(t + 8) != cookie_tcp_seq(c) + 1)
+		return RX_DROP_BAD_COOKIE;
+	uint8_t flags = t[13];
+	if ((flags & (PKT_TCP_SYN | PKT_TCP_ACK | PKT_TCP_RST)) == (PKT_TCP_SYN | PKT_TCP_ACK)) {
+		uint32_t tsecr = reply_tcp_result(ip, doff, PORT_OPEN, REASON_SYN_ACK, out);
+		out->rtt_ns = rtt_from_tsecr(ip->rx_ns, tsecr);
+		return RX_OK;
+	}
+	if ((flags & (PKT_TCP_SYN | PKT_TCP_RST)) == PKT_TCP_RST) {
+		reply_tcp_result(ip, doff, PORT_CLOSED, REASON_RESET, out);
+		return RX_OK;
+	}
+	return RX_DROP_TCP_FLAGS;
+}
+
+/* The quoted SYN's seq is the cookie (within RFC 792's 8 bytes). */
+enum rx_drop tcp_syn_classify_error(const struct classify_ctx *ctx, const struct reply_ipv4 *ip,
+				    const struct reply_quote *q, struct scan_result *out)
+{
+	uint64_t c;
+	enum rx_drop why = reply_quote_cookie(ctx, q, &c);
+	if (why != RX_OK)
+		return why;
+	if (pkt_be32(q->l4 + 4) != cookie_tcp_seq(c))
+		return RX_DROP_BAD_COOKIE;
+	return reply_port_error(ip, q, PORT_FILTERED, out);
+}
+
 const struct probe_kind probe_kind_tcp_syn = {
 	.name = "tcp-syn",
 	.summary = "TCP SYN (half-open): SYN-ACK open, RST closed, ICMP/none filtered",
 	.ip_proto = PKT_IPPROTO_TCP,
 	.uses_port = 1,
+	.tcp_probe = TCP_PROBE_SYN,
 	.init = tcp_syn_init,
 	.build = tcp_syn_build,
 	.build_burst = tcp_syn_build_burst,
+	.classify = tcp_syn_classify,
+	.classify_error = tcp_syn_classify_error,
 };

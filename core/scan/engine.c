@@ -360,9 +360,12 @@ static int init_templates(struct scan *s, const struct nic_addrs *a, struct errb
 	bool present[KIND_COUNT] = {false};
 	for (size_t i = 0; i < s->ts->ports.n; i++)
 		present[kind_of_proto(s->ts->ports.v[i].proto)] = true;
-	const struct probe_kind *kinds[KIND_COUNT] = {
-		cfg->scan_ack ? &probe_kind_tcp_ack : &probe_kind_tcp_syn, &probe_kind_udp,
-		&probe_kind_icmp_echo};
+	/* The registry's kind per slot (ports.h's PROTO_* are the IP protocol numbers). */
+	static const uint8_t slot_proto[KIND_COUNT] = {PROTO_TCP, PROTO_UDP, PROTO_ICMP};
+	enum tcp_probe_kind tcp_probe = cfg->scan_ack ? TCP_PROBE_ACK : TCP_PROBE_SYN;
+	const struct probe_kind *kinds[KIND_COUNT];
+	for (int k = 0; k < KIND_COUNT; k++)
+		kinds[k] = probe_kind_for(slot_proto[k], tcp_probe);
 	for (unsigned t = 0; t < s->ntx; t++)
 		for (int k = 0; k < KIND_COUNT; k++) {
 			s->tx[t].has_kind[k] = present[k];
@@ -375,7 +378,7 @@ static int init_templates(struct scan *s, const struct nic_addrs *a, struct errb
 	s->classify.n_our_addrs = 1;
 	s->classify.sport_base = pc.sport_base;
 	s->classify.sport_count = pc.sport_count;
-	s->classify.tcp_probe = cfg->scan_ack ? TCP_PROBE_ACK : TCP_PROBE_SYN;
+	s->classify.tcp_probe = tcp_probe;
 	s->classify.link = REPLY_LINK_ETHERNET;
 	s->classify.udp_check = udp_payload_check_reply;
 	s->classify.udp_table = s->udp_table;

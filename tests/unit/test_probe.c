@@ -527,8 +527,23 @@ static void test_reply_ids(void)
 	udp_payload_table_free(t);
 }
 
+/* The registry (PROBE_KIND_LIST) agrees with each kind's vtable, and lookups find them. */
+static void test_registry(void)
+{
+	for (size_t i = 0; i < probe_kind_count(); i++) {
+		const struct probe_kind *k = probe_kind_at(i);
+		CHECK(probe_kind_for(k->ip_proto, k->tcp_probe) == k);
+		CHECK(probe_kind_by_name(k->name) == k);
+		CHECK(k->classify != NULL && k->classify_error != NULL);
+	}
+	CHECK(probe_kind_for(PKT_IPPROTO_TCP, TCP_PROBE_ACK) == &probe_kind_tcp_ack);
+	CHECK(probe_kind_for(PKT_IPPROTO_UDP, TCP_PROBE_ACK) == &probe_kind_udp);
+	CHECK(probe_kind_for(47, TCP_PROBE_SYN) == NULL);
+}
+
 int main(void)
 {
+	test_registry();
 	test_config_errors();
 	test_payload_option_parser();
 	test_reply_ids();

@@ -1,0 +1,227 @@
+/* Shared pieces of reply classification (core/probe/ files only): the views reply.c hands
+ * to a kind's classifiers, and the inline checks and result fillers the kinds share.
+ * Return convention of every step: RX_OK or the one drop cause found. Everything here is
+ * inline: it runs per received frame. */
+#ifndef ORBIT_CORE_PROBE_REPLY_INTERNAL_H
+#define ORBIT_CORE_PROBE_REPLY_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "core/base/checksum.h"
+#include "core/base/packet.h"
+#include "core/probe/probe.h"
+#include "core/probe/reply.h"
+
+#define RX_OK RX_DROP_COUNT /* "no drop": never a counter index */
+
+/* The peeled outer IPv4 header: all a kind's classifier needs. */
+struct reply_ipv4 {
+	const uint8_t *hdr;
+	const uint8_t *l4;
+	uint64_t rx_ns; /* receive time, CLOCK_REALTIME ns */
+	uint32_t src, dst;
+	uint16_t total_len;
+	uint16_t l4_len;
+	uint16_t ip_id;
+	uint8_t ttl;
+	uint8_t proto;
+};
+
+/* Our probe as an ICMP error quotes it: its IP header passed reply.c's checks, and at
+ * least PKT_ICMP_QUOTED_L4 transport bytes follow. */
+struct reply_quote {
+	const uint8_t *l4;
+	size_t l4_len;
+	uint32_t us, target; /* the probe's source (ours) and destination */
+	uint8_t proto;       /* the probe's IP protocol */
+	uint8_t type, code;  /* of the ICMP error */
+};
+
+/* The kinds' classifiers, defined in their files (probe.h documents the contract).
+ * Hidden: not interposable under -fPIC, so reply.c can inline them (meson.build). */
+#define REPLY_HIDDEN __attribute__((visibility("hidden")))
+#define REPLY_KIND_DECLARE(name, kind_proto, kind_tcp)                                      \
+	REPLY_HIDDEN enum rx_drop name##_classify(const struct classify_ctx *ctx,           \
+						  const struct reply_ipv4 *ip,               \
+						  struct scan_result *out);                  \
+	REPLY_HIDDEN enum rx_drop name##_classify_error(                                    \
+		const struct classify_ctx *ctx, const struct reply_ipv4 *ip,                \
+		const struct reply_quote *q, struct scan_result *out);
+PROBE_KIND_LIST(REPLY_KIND_DECLARE)
+#undef REPLY_KIND_DECLARE
+
+static inline bool reply_is_our_addr(const struct classify_ctx *ctx, uint32_t addr)
+{
+	unsigned n = ctx->n_our_addrs < REPLY_MAX_OUR_ADDRS ? ctx->n_our_addrs
+							    : REPLY_MAX_OUR_ADDRS;
+	for (unsigned i = 0; i < n; i++)
+		if (ctx->our_addrs[i] == addr)
+			return true;
+	return false;
+}
+
+/* Whether a TCP/UDP segment of l4_len bytes (checksum field included) sums right with
+ * its pseudo header (addresses straight from the IP header, then 0|proto|length). */
+static inline bool reply_l4_sum_valid(const struct reply_ipv4 *ip, const uint8_t *l4,
+				      uint16_t l4_len)
+{
+	uint64_t pseudo = csum_add64(csum_sum(ip->hdr + 12, 8, 0),
+				     __builtin_bswap32(((uint32_t)ip->proto << 16) | l4_len));
+	return csum_valid(csum_sum(l4, l4_len, pseudo));
+}
+
+/* Every field of the result from the outer headers; the kinds add the rest. */
+static inline void reply_result_from_ip(const struct reply_ipv4 *ip, struct scan_result *out)
+{
+	*out = (struct scan_result){
+		.addr = ip->src,
+		.responder = ip->src,
+		.proto = ip->proto,
+		.ttl = ip->ttl,
+		.ip_id = ip->ip_id,
+		.reply_len = ip->total_len,
+		.timestamp_ns = ip->rx_ns,
+		.rtt_ns = -1,
+	};
+}
+
+/* TCP/UDP replies: the cookie recomputed from the reply's own addresses and ports, and
+ * the check that our port is its source port. */
+static inline enum rx_drop reply_port_cookie(const struct classify_ctx *ctx,
+					     const struct reply_ipv4 *ip, uint16_t sport,
+					     uint16_t dport, uint64_t *cookie)
+{
+	*cookie = cookie_compute(ctx->key, ip->dst, ip->src, sport, ip->proto);
+	if (dport != cookie_source_port(*cookie, ctx->sport_base, ctx->sport_count))
+		return RX_DROP_WRONG_PORT;
+	return RX_OK;
+}
+
+/* The same for a quoted TCP/UDP probe: our port first, then the target's. */
+static inline enum rx_drop reply_quote_cookie(const struct classify_ctx *ctx,
+					      const struct reply_quote *q, uint64_t *cookie)
+{
+	uint16_t our_port = pkt_be16(q->l4), target_port = pkt_be16(q->l4 + 2);
+	*cookie = cookie_compute(ctx->key, q->us, q->target, target_port, q->proto);
+	if (our_port != cookie_source_port(*cookie, ctx->sport_base, ctx->sport_count))
+		return RX_DROP_WRONG_PORT;
+	return RX_OK;
+}
+
+static inline enum result_reason reply_unreach_reason(uint8_t code)
+{
+	switch (code) {
+	case PKT_ICMP_UNREACH_NET: return REASON_NET_UNREACH;
+	case PKT_ICMP_UNREACH_HOST: return REASON_HOST_UNREACH;
+	case PKT_ICMP_UNREACH_PROTO: return REASON_PROTO_UNREACH;
+	case PKT_ICMP_UNREACH_PORT: return REASON_PORT_UNREACH;
+	case PKT_ICMP_UNREACH_NET_PROHIB: return REASON_NET_PROHIBITED;
+	case PKT_ICMP_UNREACH_HOST_PROHIB: return REASON_HOST_PROHIBITED;
+	case PKT_ICMP_UNREACH_ADMIN_PROHIB: return REASON_ADMIN_PROHIBITED;
+	default: return REASON_NONE; /* 4 frag-needed, 5 source-route, 6-8, 11-12, 14-15 */
+	}
+}
+
+/* An ICMP error about a validated TCP/UDP probe: time exceeded is counted, not a port
+ * state; an unreachable code names one -- port_unreach_state for port-unreachable (Nmap:
+ * closed for UDP), filtered for every other listed code. */
+static inline enum rx_drop reply_port_error(const struct reply_ipv4 *ip,
+					    const struct reply_quote *q,
+					    enum port_state port_unreach_state,
+					    struct scan_result *out)
+{
+	if (q->type == PKT_ICMP_TIME_EXCEEDED)
+		return RX_DROP_TIME_EXCEEDED;
+	enum result_reason reason = reply_unreach_reason(q->code);
+	if (reason == REASON_NONE)
+		return RX_DROP_ICMP_CODE;
+	reply_result_from_ip(ip, out);
+	out->addr = q->target;
+	out->port = pkt_be16(q->l4 + 2);
+	out->proto = q->proto;
+	out->state = (uint8_t)(reason == REASON_PORT_UNREACH ? port_unreach_state : PORT_FILTERED);
+	out->reason = (uint8_t)reason;
+	out->icmp_type = q->type;
+	out->icmp_code = q->code;
+	return RX_OK;
+}
+
+/* TCP replies (both TCP kinds): header length and checksum. */
+static inline enum rx_drop reply_tcp_header(const struct classify_ctx *ctx,
+					    const struct reply_ipv4 *ip, size_t *doff)
+{
+	const uint8_t *t = ip->l4;
+	size_t n = ip->l4_len;
+	if (n < PKT_TCP_HLEN)
+		return RX_DROP_BAD_L4_HEADER;
+	*doff = (size_t)(t[12] >> 4) * 4;
+	if (*doff < PKT_TCP_HLEN || *doff > n)
+		return RX_DROP_BAD_L4_HEADER;
+	if (!ctx->checksums_verified && !reply_l4_sum_valid(ip, t, (uint16_t)n))
+		return RX_DROP_BAD_L4_CHECKSUM;
+	return RX_OK;
+}
+
+/* Options are informational: a malformed list ends the walk, it does not drop the reply
+ * (the cookie already proved it ours). Returns the timestamp echo reply, 0 if none. */
+static inline uint32_t reply_tcp_options(const uint8_t *p, size_t n, struct scan_result *out)
+{
+	/* Linux's SYN-ACK layout -- MSS, SACK-permitted, timestamps, NOP, window scale -- is
+	 * most of the Internet's: read it at fixed offsets; anything else walks the list. */
+	if (n == 20 && pkt_be16(p) == 0x0204 && pkt_be32(p + 4) == 0x0402080a &&
+	    (pkt_be32(p + 16) & 0xffffff00u) == 0x01030300u) {
+		out->tcp_opts = TCPOPT_HAS_MSS | TCPOPT_HAS_SACK_OK | TCPOPT_HAS_TIMESTAMP |
+				TCPOPT_HAS_WSCALE;
+		out->tcp_mss = pkt_be16(p + 2);
+		out->tcp_tsval = pkt_be32(p + 8);
+		out->tcp_wscale = p[19];
+		return pkt_be32(p + 12);
+	}
+	uint32_t tsecr = 0;
+	while (n > 0) {
+		uint8_t kind = p[0];
+		if (kind == PKT_TCPOPT_EOL)
+			break;
+		if (kind == PKT_TCPOPT_NOP) {
+			p++;
+			n--;
+			continue;
+		}
+		if (n < 2 || p[1] < 2 || p[1] > n)
+			break;
+		uint8_t olen = p[1];
+		if (kind == PKT_TCPOPT_MSS && olen == PKT_TCPOLEN_MSS) {
+			out->tcp_opts |= TCPOPT_HAS_MSS;
+			out->tcp_mss = pkt_be16(p + 2);
+		} else if (kind == PKT_TCPOPT_WSCALE && olen == PKT_TCPOLEN_WSCALE) {
+			out->tcp_opts |= TCPOPT_HAS_WSCALE;
+			out->tcp_wscale = p[2];
+		} else if (kind == PKT_TCPOPT_SACK_OK && olen == PKT_TCPOLEN_SACK_OK) {
+			out->tcp_opts |= TCPOPT_HAS_SACK_OK;
+		} else if (kind == PKT_TCPOPT_TIMESTAMP && olen == PKT_TCPOLEN_TIMESTAMP) {
+			out->tcp_opts |= TCPOPT_HAS_TIMESTAMP;
+			out->tcp_tsval = pkt_be32(p + 2);
+			tsecr = pkt_be32(p + 6);
+		}
+		p += olen;
+		n -= olen;
+	}
+	return tsecr;
+}
+
+/* A validated TCP reply's result: state and reason from the kind, window and options
+ * from the segment. Returns the options' timestamp echo reply (0: none). */
+static inline uint32_t reply_tcp_result(const struct reply_ipv4 *ip, size_t doff,
+					enum port_state state, enum result_reason reason,
+					struct scan_result *out)
+{
+	const uint8_t *t = ip->l4;
+	reply_result_from_ip(ip, out);
+	out->port = pkt_be16(t);
+	out->state = (uint8_t)state;
+	out->reason = (uint8_t)reason;
+	out->tcp_window = pkt_be16(t + 14);
+	return reply_tcp_options(t + PKT_TCP_HLEN, doff - PKT_TCP_HLEN, out);
+}
+
+#endif
