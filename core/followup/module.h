@@ -136,7 +136,7 @@ const struct grab_module *grab_module_detect(const uint8_t *p, size_t n);
 /* By name ("http"), for drivers and tests; NULL if unknown. */
 const struct grab_module *grab_module_by_name(const char *name);
 
-/* TLS facts into r (version, cipher, certificate): core/grab/tls.c. */
+/* TLS facts into r (version, cipher, certificate): core/followup/tls.c. */
 void grab_tls_finish(void *ssl, struct grab_result *r);
 
 #endif
