@@ -5,6 +5,8 @@
  *  - grab_pool_start() creates `threads` grab threads, each with its own epoll loop, its
  *    own share of `concurrency` connection slots and its own bounded submission ring.
  *    It raises RLIMIT_NOFILE (soft, up to the hard limit) to fit the connections.
+ *    A port goes to the thread a hash of its address picks (no counter shared by the
+ *    submitting threads); the threads' loops are core/followup/loop.h.
  *  - grab_pool_submit() may be called from any number of threads at once (the RX threads):
  *    it copies the scan_result into a lock-free bounded MPSC ring and never blocks or
  *    allocates; the only syscall is a rare eventfd write when the grab thread sleeps. It

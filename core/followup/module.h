@@ -99,6 +99,21 @@ void grab_line(char *dst, size_t cap, const uint8_t *p, size_t n);
 /* memmem, case-insensitive for ASCII. */
 const uint8_t *grab_memcasemem(const uint8_t *h, size_t hn, const char *needle);
 
+/* Line reader: the complete line at *p in [*p, end), moving *p past it; NULL when no
+ * complete line is left. */
+const uint8_t *grab_next_line(const uint8_t **p, const uint8_t *end);
+
+/* The mail modules' dialog (POP3, IMAP): a greeting line, then one command, then reply
+ * lines until one ends it. grab_mail_step() is such a module's on_data. */
+struct grab_mail_dialog {
+	bool (*greeting_may_be)(const uint8_t *p, size_t n); /* false: not this protocol */
+	const char *mismatch; /* s->why then */
+	const char *refusal;  /* greeting prefix of a server that says no more ("-", "* BYE") */
+	const char *command;  /* sent after any other greeting */
+	bool (*reply_ends)(const uint8_t *line, size_t len, bool first);
+};
+enum grab_verdict grab_mail_step(struct grab_session *s, const struct grab_mail_dialog *d);
+
 /* Mail greetings → product ("Dovecot pop3d" ...), suffix "pop3d" / "imapd". */
 void grab_mail_product(const char *greeting, struct grab_result *r, const char *suffix);
 /* Joins the lines of [p, p+n) (each with its first `skip` bytes cut, stopping at a line
@@ -121,7 +136,7 @@ const struct grab_module *grab_module_detect(const uint8_t *p, size_t n);
 /* By name ("http"), for drivers and tests; NULL if unknown. */
 const struct grab_module *grab_module_by_name(const char *name);
 
-/* TLS facts into r (version, cipher, certificate): core/grab/tls.c. */
+/* TLS facts into r (version, cipher, certificate): core/followup/tls.c. */
 void grab_tls_finish(void *ssl, struct grab_result *r);
 
 #endif

@@ -2,9 +2,11 @@
  *
  * Contract: probe_db_load() parses the file (Probe, match, softmatch, ports, sslports,
  * rarity, totalwaitms, tcpwrappedms, fallback, Exclude; unknown directives are errors
- * with the line number). Regexes compile lazily, on first use, once (safe from several
- * threads). The db is read-only after load and shared by all grab threads; each thread
- * passes its own scratch (probe_scratch_new/free) to probe_db_match().
+ * with the line number). Regexes compile lazily, on first use: threads that race on one
+ * may each compile it, one compare-and-swap keeps a single copy (the others are freed).
+ * Those compiled-code pointers are the only thing written after load; the db is shared by
+ * all grab threads, and each passes its own scratch (probe_scratch_new/free) to
+ * probe_db_match().
  *
  * probe_db_match(): tries the TCP probe named "NULL" on `greeting` (bytes the server sent
  * before we wrote anything), then each probe named in `probes` (and their fallbacks) on

@@ -1,14 +1,88 @@
-/* TLS facts for a grab result: protocol version, cipher, and the server certificate's
- * subject, issuer, validity, serial and DNS names (OpenSSL libssl / libcrypto). */
+/* TLS for the grab pool (tls.h): the client context, non-blocking steps on a socket, and
+ * the facts of a result: protocol version, cipher, and the server certificate's subject,
+ * issuer, validity, serial and DNS names (OpenSSL libssl / libcrypto). */
+#include "core/followup/tls.h"
+
+#include <limits.h>
 #include <string.h>
 #include <time.h>
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "core/followup/module.h"
+
+SSL_CTX *tls_client_ctx_new(void)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	if (!ctx)
+		return NULL;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_security_level(ctx, 0); /* see old servers as they are */
+	SSL_CTX_set_min_proto_version(ctx, 0);
+	SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0");
+	return ctx;
+}
+
+void tls_client_ctx_free(SSL_CTX *ctx)
+{
+	if (ctx)
+		SSL_CTX_free(ctx);
+}
+
+SSL *tls_session_new(SSL_CTX *ctx, int fd)
+{
+	SSL *ssl = SSL_new(ctx);
+	if (ssl && SSL_set_fd(ssl, fd) != 1) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	return ssl;
+}
+
+void tls_session_free(SSL *ssl)
+{
+	if (ssl)
+		SSL_free(ssl);
+}
+
+/* Why an SSL_* call returned k <= 0. */
+static enum tls_step step_of(SSL *ssl, int k)
+{
+	switch (SSL_get_error(ssl, k)) {
+	case SSL_ERROR_WANT_READ: return TLS_WANT_READ;
+	case SSL_ERROR_WANT_WRITE: return TLS_WANT_WRITE;
+	case SSL_ERROR_SYSCALL:
+	case SSL_ERROR_ZERO_RETURN: return TLS_CLOSED;
+	default: return TLS_FAILED;
+	}
+}
+
+enum tls_step tls_handshake(SSL *ssl)
+{
+	ERR_clear_error();
+	int k = SSL_connect(ssl);
+	return k == 1 ? TLS_OK : step_of(ssl, k);
+}
+
+enum tls_step tls_read(SSL *ssl, void *buf, size_t cap, size_t *n)
+{
+	ERR_clear_error();
+	int k = SSL_read(ssl, buf, (int)(cap > INT_MAX ? INT_MAX : cap));
+	*n = k > 0 ? (size_t)k : 0;
+	return k > 0 ? TLS_OK : step_of(ssl, k);
+}
+
+enum tls_step tls_write(SSL *ssl, const void *buf, size_t len, size_t *n)
+{
+	ERR_clear_error();
+	int k = SSL_write(ssl, buf, (int)(len > INT_MAX ? INT_MAX : len));
+	*n = k > 0 ? (size_t)k : 0;
+	return k > 0 ? TLS_OK : step_of(ssl, k);
+}
 
 static void name_field(struct grab_result *r, const char *key, const X509_NAME *name)
 {

@@ -191,6 +191,47 @@ void grab_line(char *dst, size_t cap, const uint8_t *p, size_t n)
 
 /* ---- mail protocols (POP3, IMAP) ---- */
 
+const uint8_t *grab_next_line(const uint8_t **p, const uint8_t *end)
+{
+	const uint8_t *line = *p;
+	const uint8_t *e = grab_line_end(line, (size_t)(end - line));
+	if (!e)
+		return NULL;
+	*p = e;
+	return line;
+}
+
+static bool starts_with(const uint8_t *p, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix);
+	return n >= k && memcmp(p, prefix, k) == 0;
+}
+
+enum grab_verdict grab_mail_step(struct grab_session *s, const struct grab_mail_dialog *d)
+{
+	if (s->phase == 0) {
+		if (!d->greeting_may_be(s->rx, s->rx_len)) {
+			s->why = d->mismatch;
+			return GRAB_MISMATCH;
+		}
+		const uint8_t *e = grab_line_end(s->rx, s->rx_len);
+		if (!e)
+			return GRAB_MORE;
+		if (starts_with(s->rx, s->rx_len, d->refusal))
+			return GRAB_DONE;
+		s->mark = (size_t)(e - s->rx);
+		grab_send_str(s, d->command);
+		s->phase = 1;
+		return GRAB_MORE;
+	}
+	const uint8_t *next = s->rx + s->mark, *end = s->rx + s->rx_len;
+	bool first = true;
+	for (const uint8_t *line; (line = grab_next_line(&next, end)) != NULL; first = false)
+		if (d->reply_ends(line, (size_t)(next - line), first))
+			return GRAB_DONE;
+	return s->eof ? GRAB_DONE : GRAB_MORE;
+}
+
 void grab_mail_product(const char *g, struct grab_result *r, const char *suffix)
 {
 	const char *p;

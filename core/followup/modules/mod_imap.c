@@ -16,31 +16,31 @@ static bool imap_greeting(const uint8_t *p, size_t n)
 	       (n >= 5 && memcmp(p, "* BYE", 5) == 0);
 }
 
+/* Could the first bytes be an IMAP greeting (also while fewer than 4 have come)? */
+static bool imap_greeting_may_be(const uint8_t *p, size_t n)
+{
+	size_t k = n < 4 ? n : 4;
+	return memcmp(p, "* OK", k) == 0 || imap_greeting(p, n) || (n < 4 && p[0] == '*');
+}
+
+/* CAPABILITY's answer ends with the tagged line. */
+static bool imap_reply_ends(const uint8_t *line, size_t len, bool first)
+{
+	(void)first;
+	return len >= 3 && memcmp(line, "a1 ", 3) == 0;
+}
+
+static const struct grab_mail_dialog imap_dialog = {
+	.greeting_may_be = imap_greeting_may_be,
+	.mismatch = "not imap",
+	.refusal = "* BYE",
+	.command = "a1 CAPABILITY\r\n",
+	.reply_ends = imap_reply_ends,
+};
+
 static enum grab_verdict imap_data(struct grab_session *s)
 {
-	if (s->phase == 0) {
-		size_t k = s->rx_len < 4 ? s->rx_len : 4;
-		if (memcmp(s->rx, "* OK", k) != 0 && !imap_greeting(s->rx, s->rx_len) &&
-		    (s->rx_len >= 4 || s->rx[0] != '*')) {
-			s->why = "not imap";
-			return GRAB_MISMATCH;
-		}
-		const uint8_t *e = grab_line_end(s->rx, s->rx_len);
-		if (!e)
-			return GRAB_MORE;
-		if (memcmp(s->rx, "* BYE", 5) == 0)
-			return GRAB_DONE;
-		s->mark = (size_t)(e - s->rx);
-		grab_send_str(s, "a1 CAPABILITY\r\n");
-		s->phase = 1;
-		return GRAB_MORE;
-	}
-	const uint8_t *p = s->rx + s->mark;
-	size_t n = s->rx_len - s->mark;
-	for (const uint8_t *e; n && (e = grab_line_end(p, n)); n -= (size_t)(e - p), p = e)
-		if ((size_t)(e - p) >= 3 && memcmp(p, "a1 ", 3) == 0)
-			return GRAB_DONE;
-	return s->eof ? GRAB_DONE : GRAB_MORE;
+	return grab_mail_step(s, &imap_dialog);
 }
 
 static void imap_finish(const struct grab_session *s, struct grab_result *r)

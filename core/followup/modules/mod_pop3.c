@@ -10,31 +10,30 @@ static enum grab_verdict wait_greeting(struct grab_session *s)
 	return GRAB_MORE;
 }
 
+/* Could the first bytes be a POP3 greeting ("+OK ..." or "-ERR ...")? */
+static bool pop3_greeting_may_be(const uint8_t *p, size_t n)
+{
+	return n < 3 || memcmp(p, "+OK", 3) == 0 || (n >= 4 && memcmp(p, "-ERR", 4) == 0);
+}
+
+/* CAPA's answer: one "-ERR" line, or lines up to a lone ".". */
+static bool pop3_reply_ends(const uint8_t *line, size_t len, bool first)
+{
+	return (first && len >= 4 && memcmp(line, "-ERR", 4) == 0) ||
+	       (len == 3 && memcmp(line, ".\r\n", 3) == 0);
+}
+
+static const struct grab_mail_dialog pop3_dialog = {
+	.greeting_may_be = pop3_greeting_may_be,
+	.mismatch = "not pop3",
+	.refusal = "-",
+	.command = "CAPA\r\n",
+	.reply_ends = pop3_reply_ends,
+};
+
 static enum grab_verdict pop3_data(struct grab_session *s)
 {
-	if (s->phase == 0) {
-		const uint8_t *e = grab_line_end(s->rx, s->rx_len);
-		if (s->rx_len >= 3 && memcmp(s->rx, "+OK", 3) != 0 &&
-		    (s->rx_len < 4 || memcmp(s->rx, "-ERR", 4) != 0)) {
-			s->why = "not pop3";
-			return GRAB_MISMATCH;
-		}
-		if (!e)
-			return GRAB_MORE;
-		if (s->rx[0] == '-')
-			return GRAB_DONE;
-		s->mark = (size_t)(e - s->rx);
-		grab_send_str(s, "CAPA\r\n");
-		s->phase = 1;
-		return GRAB_MORE;
-	}
-	const uint8_t *p = s->rx + s->mark;
-	size_t n = s->rx_len - s->mark;
-	if (n >= 4 && memcmp(p, "-ERR", 4) == 0 && grab_line_end(p, n))
-		return GRAB_DONE;
-	if (n >= 5 && (memcmp(p + n - 5, "\r\n.\r\n", 5) == 0 || memcmp(p, ".\r\n", 3) == 0))
-		return GRAB_DONE;
-	return s->eof ? GRAB_DONE : GRAB_MORE;
+	return grab_mail_step(s, &pop3_dialog);
 }
 
 static void pop3_finish(const struct grab_session *s, struct grab_result *r)

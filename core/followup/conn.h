@@ -1,0 +1,74 @@
+/* Inside the grab pool: a connection slot and the worker (one thread, one loop) it lives
+ * on. conn.c runs the per-connection state machine on the worker's loop (connect, TLS
+ * handshake, write, read, idle and overall deadline, byte limit, module dispatch); pool.c
+ * owns the workers (threads, rings, slots, lifecycle) and turns a finished connection
+ * into the one result its port gets (worker_deliver*). Everything here runs on the
+ * worker's thread, except the counters, which grab_pool_stats() reads from any thread. */
+#ifndef ORBIT_CORE_FOLLOWUP_CONN_H
+#define ORBIT_CORE_FOLLOWUP_CONN_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/base/ring.h"
+#include "core/followup/grab.h"
+#include "core/followup/module.h"
+
+enum conn_state { CONN_FREE = 0, CONN_CONNECTING, CONN_TLS, CONN_ACTIVE };
+
+struct conn {
+	struct grab_worker *w;
+	int fd;
+	uint8_t state;    /* enum conn_state */
+	uint8_t switches; /* module changes after a mismatch */
+	bool tls;
+	bool reset;       /* ECONNRESET seen */
+	bool truncated;
+	bool sent_any;
+	uint64_t start_ns, deadline_ns;
+	uint64_t deadline_timer, idle_timer; /* loop timer ids, 0: none */
+	const struct grab_module *mod;
+	struct ssl_st *ssl;
+	uint8_t *rx;
+	size_t rx_cap;
+	size_t tx_off;   /* bytes of s.tx already written */
+	size_t greeting; /* rx_len at our first write */
+	uint64_t tx_bytes;
+	unsigned next_free;
+	struct scan_result scan;
+	struct grab_session s;
+};
+
+struct grab_worker {
+	const struct grab_params *p;
+	struct ssl_ctx_st *tls_ctx;
+	struct loop *loop;
+	pthread_t tid;
+	bool started;
+	struct ring ring;
+	struct conn *conns;
+	unsigned nconns, free_head, active;
+	struct grab_result res; /* scratch, filled at delivery */
+	struct probe_scratch *psc;
+	atomic_uint_fast64_t submitted, overflow, started_n, completed, by_status[8];
+	atomic_uint_fast64_t rx_bytes, tx_bytes;
+	atomic_uint active_pub, peak;
+};
+
+/* conn.c */
+void conn_start(struct grab_worker *w, const struct scan_result *scan);
+/* Ends an open connection as it is (the pool stops). */
+void conn_stop(struct conn *c);
+
+/* pool.c */
+struct conn *worker_take_slot(struct grab_worker *w); /* NULL when none is free */
+void worker_put_slot(struct grab_worker *w, struct conn *c);
+/* The result of a connection that got a socket; of a port that never did. */
+void worker_deliver(struct grab_worker *w, const struct conn *c, enum grab_status st,
+		    const char *why);
+void worker_deliver_early(struct grab_worker *w, const struct scan_result *scan,
+			  enum grab_status st, const char *why, uint64_t start_ns);
+
+#endif

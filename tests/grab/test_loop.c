@@ -1,0 +1,164 @@
+/* The grab pool's event loop (core/followup/loop.h): timers fire in deadline order and
+ * once, deleted and stale ids are no-ops, file callbacks see readiness and may delete
+ * their fd, loop_wake() and loop_stop() work from another thread; and a pool of several
+ * workers delivers one result per port. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/base/clock.h"
+#include "core/followup/grab.h"
+#include "core/followup/loop.h"
+#include "tests/unit/check.h"
+
+struct fired {
+	int order[8];
+	int n;
+};
+
+static void note(struct loop *l, uint64_t id, void *data)
+{
+	(void)l;
+	(void)id;
+	struct fired *f = data;
+	if (f->n < 8)
+		f->order[f->n] = f->n;
+	f->n++;
+}
+
+static int fire_seq[4], nseq;
+static void seq(struct loop *l, uint64_t id, void *data)
+{
+	(void)l;
+	(void)id;
+	fire_seq[nseq++] = (int)(intptr_t)data;
+}
+
+static void test_timers(void)
+{
+	struct loop *l = loop_new(2); /* grows past it */
+	CHECK(l != NULL);
+	uint64_t now = clock_mono_ns();
+	nseq = 0;
+	uint64_t a = loop_add_timer(l, now + 30000000u, seq, (void *)(intptr_t)3);
+	uint64_t b = loop_add_timer(l, now + 10000000u, seq, (void *)(intptr_t)1);
+	uint64_t c = loop_add_timer(l, now + 20000000u, seq, (void *)(intptr_t)2);
+	uint64_t d = loop_add_timer(l, now + 15000000u, seq, (void *)(intptr_t)9);
+	CHECK(a && b && c && d && a != b);
+	loop_del_timer(l, d);
+	loop_del_timer(l, d); /* stale: no-op */
+	loop_del_timer(l, 0);
+	while (nseq < 3)
+		loop_run_once(l, 100000000u);
+	CHECK_EQ_U64(nseq, 3);
+	CHECK(fire_seq[0] == 1 && fire_seq[1] == 2 && fire_seq[2] == 3);
+	CHECK(clock_mono_ns() >= now + 30000000u); /* never early */
+	loop_del_timer(l, a); /* fired: no-op, and the slot's new owner is safe */
+	struct fired f = {{0}, 0};
+	uint64_t e = loop_add_timer(l, 0, note, &f);
+	loop_del_timer(l, a);
+	loop_run_once(l, 0);
+	CHECK(e != 0 && f.n == 1);
+	loop_free(l);
+}
+
+struct pipe_seen {
+	int fd[2];
+	unsigned fired;
+	int calls;
+};
+
+static void on_readable(struct loop *l, int fd, unsigned fired, void *data)
+{
+	struct pipe_seen *p = data;
+	p->fired = fired;
+	p->calls++;
+	char buf[16];
+	ssize_t r = read(fd, buf, sizeof(buf));
+	(void)r;
+	loop_del_fd(l, fd);
+}
+
+static void *waker(void *arg)
+{
+	clock_sleep_ns(50000000u);
+	loop_wake(arg);
+	clock_sleep_ns(50000000u);
+	loop_stop(arg);
+	return NULL;
+}
+
+static void test_files_and_wake(void)
+{
+	struct loop *l = loop_new(16);
+	struct pipe_seen p = {{-1, -1}, 0, 0};
+	CHECK(pipe(p.fd) == 0);
+	CHECK(loop_add_fd(l, p.fd[0], LOOP_READABLE, on_readable, &p) == 0);
+	CHECK(loop_add_fd(l, p.fd[0], LOOP_READABLE, on_readable, &p) < 0); /* twice */
+	CHECK(loop_run_once(l, 0) == 0);
+	CHECK(write(p.fd[1], "x", 1) == 1);
+	CHECK(loop_run_once(l, 1000000000u) == 1);
+	CHECK(p.calls == 1 && (p.fired & LOOP_READABLE) && !(p.fired & LOOP_WRITABLE));
+	CHECK(write(p.fd[1], "y", 1) == 1);
+	CHECK(loop_run_once(l, 0) == 0); /* deleted by its callback */
+	/* a wake from another thread ends a wait with no timer; then stop ends loop_run() */
+	pthread_t th;
+	pthread_create(&th, NULL, waker, l);
+	uint64_t t0 = clock_mono_ns();
+	loop_run_once(l, LOOP_FOREVER);
+	CHECK(clock_mono_ns() - t0 < 1000000000u);
+	loop_run(l);
+	CHECK(loop_stopped(l));
+	pthread_join(th, NULL);
+	close(p.fd[0]);
+	close(p.fd[1]);
+	loop_free(l);
+}
+
+static atomic_uint results;
+static void count_result(const struct grab_result *r, void *user)
+{
+	(void)user;
+	if (r->status == GRAB_STATUS_CONNECTION_REFUSED)
+		atomic_fetch_add(&results, 1);
+}
+
+/* Several workers: ports on 127.0.0.1-64 with no listener are refused, one result each. */
+static void test_pool_threads(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	bind(s, (struct sockaddr *)&a, sizeof(a));
+	socklen_t len = sizeof(a);
+	getsockname(s, (struct sockaddr *)&a, &len);
+	close(s);
+	struct grab_params p = {.threads = 3, .concurrency = 6, .timeout_ms = 2000,
+				.on_result = count_result};
+	struct errbuf e = {{0}};
+	struct grab_pool *pool = grab_pool_start(&p, &e);
+	CHECK(pool != NULL);
+	if (!pool)
+		return;
+	for (uint32_t i = 1; i <= 64; i++)
+		CHECK(grab_pool_submit_addr(pool, 0x7f000000u + i, ntohs(a.sin_port)));
+	CHECK(grab_pool_drain(pool, 5000));
+	struct grab_stats st;
+	grab_pool_stats(pool, &st);
+	grab_pool_stop(pool);
+	CHECK_EQ_U64(st.completed, 64);
+	CHECK_EQ_U64(st.refused, 64);
+	CHECK_EQ_U64(atomic_load(&results), 64);
+}
+
+int main(void)
+{
+	test_timers();
+	test_files_and_wake();
+	test_pool_threads();
+	return check_done("loop");
+}
