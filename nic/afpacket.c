@@ -25,8 +25,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "core/base/clock.h"
 
 #ifndef PACKET_FANOUT_FLAG_UNIQUEID
 #define PACKET_FANOUT_FLAG_UNIQUEID 0x2000
@@ -55,7 +56,7 @@ struct afp_rxq {
 	uint32_t frames_left;
 	unsigned blocks_done;    /* blocks fully lent by the last burst, returned on release */
 	unsigned release_block;  /* first of them */
-	uint64_t missed_total, freeze_total; /* stats thread only */
+	uint64_t missed_total;   /* stats thread only */
 	struct nic_queue_counters c;
 };
 
@@ -231,7 +232,7 @@ static void drain_tx_ring(struct afp_txq *q)
 		}
 		if (!busy)
 			return;
-		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+		clock_sleep_ns(1000000);
 	}
 }
 
@@ -464,10 +465,8 @@ static void afp_get_stats(struct nic *nic, struct nic_stats *st)
 		struct tpacket_stats_v3 ks;
 		socklen_t len = sizeof ks;
 		/* Reading resets the kernel's counters: keep the running sums here. */
-		if (getsockopt(r->fd, SOL_PACKET, PACKET_STATISTICS, &ks, &len) == 0) {
+		if (getsockopt(r->fd, SOL_PACKET, PACKET_STATISTICS, &ks, &len) == 0)
 			r->missed_total += ks.tp_drops;
-			r->freeze_total += ks.tp_freeze_q_cnt;
-		}
 		st->rx_packets += nic_counter_get(&r->c.packets);
 		st->rx_bytes += nic_counter_get(&r->c.bytes);
 		st->rx_missed += r->missed_total;
@@ -481,16 +480,6 @@ static void afp_get_stats(struct nic *nic, struct nic_stats *st)
 	}
 }
 
-static void afp_print_stats(struct nic *nic, FILE *out)
-{
-	struct afp *afp = nic->backend;
-	uint64_t freeze = 0;
-	for (unsigned q = 0; q < nic->rx_queues; q++)
-		freeze += afp->rx[q].freeze_total;
-	fprintf(out, "afpacket: tx %s, rx queues %u, ring freezes %llu\n",
-		afp->tx_ring ? "ring" : "sendmmsg", nic->rx_queues, (unsigned long long)freeze);
-}
-
 const struct nic_ops nic_afpacket_ops = {
 	.name = "afpacket",
 	.open = afp_open,
@@ -500,5 +489,4 @@ const struct nic_ops nic_afpacket_ops = {
 	.rx_burst = afp_rx_burst,
 	.rx_release = afp_rx_release,
 	.get_stats = afp_get_stats,
-	.print_stats = afp_print_stats,
 };

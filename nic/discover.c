@@ -14,10 +14,13 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "core/base/clock.h"
 
 #define RESOLVE_WAIT_MS 1500
 #define RESOLVE_POLL_MS 20
@@ -294,7 +297,7 @@ static int discover_with(int fd, uint32_t dst, struct nic_addrs *a, struct errbu
 		provoke_arp(nq.addr, link.name);
 		for (int waited = 0; !found && waited < RESOLVE_WAIT_MS;
 		     waited += RESOLVE_POLL_MS) {
-			nanosleep(&(struct timespec){.tv_nsec = RESOLVE_POLL_MS * 1000000L}, NULL);
+			clock_sleep_ns(RESOLVE_POLL_MS * 1000000ull);
 			found = find_neigh(fd, &nq);
 		}
 	}

@@ -18,7 +18,7 @@
  *    back to back in one chunk (see pool_create); its fill ring holds AF_XDP_FILL mbufs
  *    whatever the rx ring size.
  *  - Threads that are not EAL lcores get no mempool cache (allocs go to the ring):
- *    nic_thread_register() makes the calling thread an EAL thread. */
+ *    its thread_register op (nic_thread_register) makes the calling thread an EAL thread. */
 #include "nic/nic_internal.h"
 
 #include <rte_eal.h>
@@ -31,8 +31,11 @@
 #include <rte_version.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/base/clock.h"
 
 #define RX_RING_SIZE 1024
 #define TX_RING_SIZE 1024
@@ -52,7 +55,6 @@ struct dpdk_be {
 	bool eal_up, port_started;
 	struct rte_mempool *pool;
 	char port_name[RTE_ETH_NAME_MAX_LEN];
-	bool rss;
 	struct dpdk_q tx[NIC_MAX_QUEUES];
 	struct dpdk_q rx[NIC_MAX_QUEUES];
 };
@@ -182,7 +184,6 @@ static int port_up(struct nic *nic, struct dpdk_be *d, const struct nic_config *
 			nrx = info.max_rx_queues;
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = rss_hf;
-		d->rss = true;
 	} else {
 		nrx = 1;
 	}
@@ -332,7 +333,7 @@ static unsigned dpdk_rx_burst(struct nic *nic, unsigned qi, struct nic_buf *bufs
 	uint16_t got = rte_eth_rx_burst(d->port, (uint16_t)qi, m, (uint16_t)n);
 	if (got == 0)
 		return 0;
-	uint64_t now = nic_realtime_ns(), bytes = 0;
+	uint64_t now = clock_wall_ns(), bytes = 0;
 	for (unsigned i = 0; i < got; i++) {
 		/* Scatter is off: a frame is one segment. */
 		bufs[i] = (struct nic_buf){.data = rte_pktmbuf_mtod(m[i], uint8_t *),
@@ -378,31 +379,17 @@ static void dpdk_get_stats(struct nic *nic, struct nic_stats *st)
 	}
 }
 
-static void dpdk_print_stats(struct nic *nic, FILE *out)
+static int dpdk_thread_register(struct nic *nic)
 {
-	struct dpdk_be *d = nic->backend;
-	fprintf(out, "dpdk: port %s, %u rx queue(s)%s, %u tx queue(s)\n", d->port_name,
-		nic->rx_queues, d->rss ? " (RSS)" : "", nic->tx_queues);
-	int n = rte_eth_xstats_get(d->port, NULL, 0);
-	if (n <= 0)
-		return;
-	struct rte_eth_xstat *xs = calloc((size_t)n, sizeof *xs);
-	struct rte_eth_xstat_name *names = calloc((size_t)n, sizeof *names);
-	if (xs && names && rte_eth_xstats_get(d->port, xs, (unsigned)n) == n &&
-	    rte_eth_xstats_get_names(d->port, names, (unsigned)n) == n)
-		for (int i = 0; i < n; i++)
-			if (xs[i].value)
-				fprintf(out, "  %s %llu\n", names[xs[i].id].name,
-					(unsigned long long)xs[i].value);
-	free(xs);
-	free(names);
+	(void)nic;
+	if (rte_lcore_id() != LCORE_ID_ANY)
+		return 0; /* already an EAL thread (the main lcore, or registered before) */
+	return rte_thread_register() == 0 ? 0 : -1;
 }
 
-int nic_thread_register(struct nic *nic)
+static const char *dpdk_version(void)
 {
-	if (strcmp(nic->ops->name, "dpdk") != 0 || rte_lcore_id() != LCORE_ID_ANY)
-		return 0;
-	return rte_thread_register() == 0 ? 0 : -1;
+	return rte_version();
 }
 
 const struct nic_ops nic_dpdk_ops = {
@@ -414,10 +401,6 @@ const struct nic_ops nic_dpdk_ops = {
 	.rx_burst = dpdk_rx_burst,
 	.rx_release = dpdk_rx_release,
 	.get_stats = dpdk_get_stats,
-	.print_stats = dpdk_print_stats,
+	.thread_register = dpdk_thread_register,
+	.version = dpdk_version,
 };
-
-const char *nic_dpdk_runtime_version(void)
-{
-	return rte_version();
-}

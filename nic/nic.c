@@ -1,6 +1,7 @@
-/* nic: checks the configuration, picks the backend's ops and dispatches every call
- * through them. Bursts larger than NIC_BURST_MAX are split here so backends can keep
- * fixed-size per-queue arrays. */
+/* nic: the lowest tier of nic/ (see nic_internal.h). Checks the configuration, dispatches
+ * every call through nic->ops and holds the helpers backends share; it names no backend
+ * (backends.c picks the ops). Bursts larger than NIC_BURST_MAX are split here so backends
+ * can keep fixed-size per-queue arrays. */
 #include "nic/nic_internal.h"
 
 #include <errno.h>
@@ -9,21 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
-
-static const struct nic_ops *const nic_backends[] = {
-	&nic_dpdk_ops,
-	&nic_afpacket_ops,
-	&nic_pcap_ops,
-};
-
-uint64_t nic_realtime_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 int nic_ifmac(const char *ifname, uint8_t mac[6], struct errbuf *e)
 {
@@ -44,17 +31,10 @@ int nic_ifmac(const char *ifname, uint8_t mac[6], struct errbuf *e)
 	return 0;
 }
 
-int nic_open(struct nic **out, const struct nic_config *cfg, struct errbuf *e)
+int nic_open_ops(struct nic **out, const struct nic_ops *ops, const struct nic_config *cfg,
+		 struct errbuf *e)
 {
 	*out = NULL;
-	if (!cfg->backend)
-		return err_set(e, "no nic backend given (dpdk, afpacket, pcap)");
-	const struct nic_ops *ops = NULL;
-	for (size_t i = 0; i < sizeof nic_backends / sizeof nic_backends[0]; i++)
-		if (strcmp(nic_backends[i]->name, cfg->backend) == 0)
-			ops = nic_backends[i];
-	if (!ops)
-		return err_set(e, "unknown nic backend '%s' (dpdk, afpacket, pcap)", cfg->backend);
 	if (cfg->tx_queues < 1 || cfg->tx_queues > NIC_MAX_QUEUES)
 		return err_set(e, "tx queues %u out of range 1..%d", cfg->tx_queues,
 			       NIC_MAX_QUEUES);
@@ -86,14 +66,14 @@ const char *nic_backend_name(const struct nic *nic)
 	return nic->ops->name;
 }
 
-const char *nic_dpdk_version(const struct nic *nic)
+const char *nic_runtime_version(const struct nic *nic)
 {
-	return nic->ops == &nic_dpdk_ops ? nic_dpdk_runtime_version() : NULL;
+	return nic->ops->version ? nic->ops->version() : NULL;
 }
 
-unsigned nic_tx_queue_count(const struct nic *nic)
+int nic_thread_register(struct nic *nic)
 {
-	return nic->tx_queues;
+	return nic->ops->thread_register ? nic->ops->thread_register(nic) : 0;
 }
 
 unsigned nic_rx_queue_count(const struct nic *nic)
@@ -146,10 +126,4 @@ void nic_get_stats(struct nic *nic, struct nic_stats *st)
 {
 	memset(st, 0, sizeof *st);
 	nic->ops->get_stats(nic, st);
-}
-
-void nic_print_stats(struct nic *nic, FILE *out)
-{
-	if (nic->ops->print_stats)
-		nic->ops->print_stats(nic, out);
 }

@@ -19,8 +19,10 @@
  *  - DPDK's EAL is process-global: one nic per process may use the dpdk backend, once
  *    (EAL cannot be initialised again after nic_close). rte_eal_init pins the calling
  *    thread to the main lcore; threads created afterwards inherit that affinity.
- *  - nic_get_stats/nic_print_stats may run on a monitor thread while queues are busy,
- *    but only one thread at a time may call them.
+ *  - What differs between backends is behind their ops (nic_internal.h): callers never
+ *    compare backend names; nic_thread_register and nic_runtime_version work on any nic.
+ *  - nic_get_stats may run on a monitor thread while queues are busy, but only one thread
+ *    at a time may call it.
  *  - Errors: -1 and a one-line message in errbuf naming the bad value (interface,
  *    EAL argument, file), never an exit. */
 #ifndef ORBIT_NIC_NIC_H
@@ -28,8 +30,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-
-#include <stdio.h>
 
 #include "core/base/error.h"
 
@@ -46,7 +46,8 @@ struct nic_config {
 	const char *rx_file;    /* pcap backend: receive from this .pcap file */
 	unsigned tx_queues;     /* 1..NIC_MAX_QUEUES */
 	unsigned rx_queues;     /* 1..NIC_MAX_QUEUES */
-	const char *rx_filter;  /* optional BPF filter for afpacket/pcap ("not tcp port 22") */
+	/* Optional BPF filter for afpacket/pcap ("not tcp port 22"); the scan sets none. */
+	const char *rx_filter;
 };
 
 struct nic_buf {
@@ -68,17 +69,24 @@ struct nic_stats {
 int nic_open(struct nic **out, const struct nic_config *cfg, struct errbuf *e);
 void nic_close(struct nic *nic);
 const char *nic_backend_name(const struct nic *nic);
-/* DPDK's version string (rte_version()) when the dpdk backend is open, else NULL. */
-const char *nic_dpdk_version(const struct nic *nic);
-/* The queue counts really set up. tx equals what was asked; rx may be fewer (pcap: always
- * 1; dpdk: 1 when the PMD has no RSS): run that many rx threads. */
-unsigned nic_tx_queue_count(const struct nic *nic);
+/* The backend's runtime library version when it has one to report (dpdk: rte_version()),
+ * else NULL (afpacket, pcap). */
+const char *nic_runtime_version(const struct nic *nic);
+/* Old name of nic_runtime_version, kept while core/scan/engine.c is being split; remove it
+ * once that call site uses the new name. */
+static inline const char *nic_dpdk_version(const struct nic *nic)
+{
+	return nic_runtime_version(nic);
+}
+/* The rx queue count really set up, possibly fewer than asked (pcap: always 1; dpdk: 1
+ * when the PMD has no RSS): run that many rx threads. tx is always what was asked. */
 unsigned nic_rx_queue_count(const struct nic *nic);
 /* The device's MAC address (for the probe template's source MAC when not overridden). */
 int nic_mac(const struct nic *nic, uint8_t mac[6]);
 
 /* Call once on each thread that uses a queue, before using it: for dpdk it registers a
- * non-EAL thread with EAL so mbuf allocation uses a per-thread cache; a no-op elsewhere.
+ * non-EAL thread with EAL so mbuf allocation uses a per-thread cache; a no-op for afpacket
+ * and pcap.
  * -1 if EAL has no lcore slot left (the thread still works, without a cache). */
 int nic_thread_register(struct nic *nic);
 
@@ -88,9 +96,6 @@ unsigned nic_rx_burst(struct nic *nic, unsigned q, struct nic_buf *bufs, unsigne
 void nic_rx_release(struct nic *nic, unsigned q, struct nic_buf *bufs, unsigned n);
 bool nic_rx_exhausted(const struct nic *nic);
 void nic_get_stats(struct nic *nic, struct nic_stats *st);
-/* Extra, backend-specific counters (DPDK xstats names, TPACKET freeze count ...), for the
- * summary; may print nothing. */
-void nic_print_stats(struct nic *nic, FILE *out);
 
 /* Address discovery for -i / -S / --source-mac / -G defaults, via netlink (routes,
  * addresses, neighbours). nic_discover fills what it can find for reaching dst; any

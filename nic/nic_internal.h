@@ -1,9 +1,11 @@
-/* nic internals shared by nic.c and the backends: the ops vtable each backend fills, the
- * struct nic every call passes (no globals: all state hangs off it), and a single-writer
- * counter type.
+/* nic internals, in three tiers so no file calls back into one above it:
+ *   nic.c      (below)  dispatch through nic->ops, cfg checks, helpers the backends share;
+ *   afpacket.c, pcap.c, dpdk.c   each fills one struct nic_ops;
+ *   backends.c (above)  the registry: names -> ops, and nic_open().
  * Contract: a backend's open() sets nic->backend, nic->tx_queues/rx_queues (the counts it
  * really set up, possibly fewer rx queues than asked) and, when it knows one, nic->mac.
- * nic.c has already checked cfg (queue ranges, names) and zeroed the struct. */
+ * nic_open_ops() has already checked cfg (queue ranges) and zeroed the struct. Optional ops
+ * (NULL) mean: rx_exhausted never, thread_register nothing to do, version none. */
 #ifndef ORBIT_NIC_NIC_INTERNAL_H
 #define ORBIT_NIC_NIC_INTERNAL_H
 
@@ -24,7 +26,10 @@ struct nic_ops {
 	void (*rx_release)(struct nic *nic, unsigned q, struct nic_buf *bufs, unsigned n);
 	bool (*rx_exhausted)(const struct nic *nic);
 	void (*get_stats)(struct nic *nic, struct nic_stats *st);
-	void (*print_stats)(struct nic *nic, FILE *out);
+	/* Once on each thread that uses a queue (dpdk: make it an EAL thread). */
+	int (*thread_register)(struct nic *nic);
+	/* The runtime library's version string (dpdk: rte_version()). */
+	const char *(*version)(void);
 };
 
 struct nic {
@@ -35,11 +40,10 @@ struct nic {
 	bool have_mac;
 };
 
+/* Each backend's ops, defined in its own file; only the registry (backends.c) names them. */
 extern const struct nic_ops nic_afpacket_ops;
 extern const struct nic_ops nic_pcap_ops;
 extern const struct nic_ops nic_dpdk_ops;
-/* rte_version() of the DPDK linked in (dpdk.c keeps DPDK's headers to itself). */
-const char *nic_dpdk_runtime_version(void);
 
 /* A counter written by one thread (the queue's owner) and read by another (the monitor):
  * relaxed atomic load and store compile to plain moves, without a locked add. */
@@ -62,7 +66,9 @@ struct nic_queue_counters {
 } __attribute__((aligned(64)));
 
 /* Shared helpers (nic.c). */
-uint64_t nic_realtime_ns(void);
+/* Checks cfg's queue counts and opens a nic with ops (the registry has picked them). */
+int nic_open_ops(struct nic **out, const struct nic_ops *ops, const struct nic_config *cfg,
+		 struct errbuf *e);
 /* The kernel interface's MAC via SIOCGIFHWADDR; -1 with a message naming ifname. */
 int nic_ifmac(const char *ifname, uint8_t mac[6], struct errbuf *e);
 
