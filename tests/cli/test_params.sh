@@ -39,7 +39,10 @@ expect_bad() {
 	if [ -s stdout ]; then fail "orbit $*: printed to stdout"; fi
 	local f
 	for f in "${outputs[@]}"; do
-		cmp -s "$f" "$f.orig" || fail "orbit $*: $f was changed"
+		if ! cmp -s "$f" "$f.orig"; then
+			fail "orbit $*: $f was changed"
+			cp "$f.orig" "$f" # so the next check starts from yesterday's bytes again
+		fi
 	done
 }
 
@@ -64,7 +67,7 @@ expect_bad "53:zz" -- --dry-run --udp-payload 53:zz -b "$lab_block" -p U:53 198.
 [ -e meta.json ] && fail "-m meta.json was written"
 
 if [ "$fails" -ne 0 ]; then
-	echo "$fails of $checks checks failed"
+	echo "$fails failures in $checks checks"
 	exit 1
 fi
 echo "all $checks parameter checks passed"
