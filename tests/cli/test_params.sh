@@ -8,7 +8,7 @@
 # (--rx-pcap: nothing is sent); run it under the lab lock all the same (suite cli).
 #   test_params.sh ORBIT_BINARY SOURCE_ROOT
 set -uo pipefail
-orbit=$1
+orbit=$(realpath "$1") # the script works in its own directory
 src=$2
 lab_block=$src/tests/lab/lab-blocklist.conf
 tmp=$(mktemp -d /tmp/orbit-cli-params.XXXXXX)
