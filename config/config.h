@@ -96,8 +96,8 @@ struct orbit_config {
 };
 
 void config_init(struct orbit_config *cfg);
-/* The command line over the -c file when one is named (read first, whatever its place
- * in argv): a value given on the command line replaces the file's, a list option or
+/* config/load.c: the command line over the -c file when one is named (read first,
+ * whatever its place in argv): a value given on the command line replaces the file's, a list option or
  * positional targets given there replace the file's list, and --no-FLAG clears a flag
  * the file set. Ends with config_check(). */
 int config_parse_args(struct orbit_config *cfg, int argc, char **argv, struct errbuf *e);

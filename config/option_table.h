@@ -68,6 +68,10 @@ const char *option_section_starting_at(const struct option_spec *o);
  * message ("--rate" on the command line, "rate" in a file). value must outlive cfg. */
 int option_apply(struct orbit_config *cfg, const struct option_spec *o, const char *value,
 		 const char *label, struct errbuf *e);
+/* One getopt_long pass over argv (nmap aliases rewritten, --no-FLAG, a second different
+ * value of one option an error), applied over what cfg holds; positional targets replace
+ * cfg's. Does not read the -c file: config/load.c orders the passes. */
+int option_apply_argv(struct orbit_config *cfg, int argc, char **argv, struct errbuf *e);
 /* Sets o's field (and its "given" marker) back to what config_init() gives. */
 void option_reset(struct orbit_config *cfg, const struct option_spec *o);
 

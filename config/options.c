@@ -1,5 +1,5 @@
-/* The option table, the command-line parser built from it, and the checks that span
- * several options (see config/config.h and config/option_table.h for the contracts). */
+/* The option table, the one-pass command-line parser built from it (config/load.c
+ * orders it with the -c file), and the checks that span several options (see config/config.h and config/option_table.h for the contracts). */
 #include "config/config.h"
 
 #include <ctype.h>
@@ -607,8 +607,7 @@ static int rewritten_index(char *const *rewritten, int argc, const char *s)
 	return -1;
 }
 
-/* One pass of getopt_long over argv, applied over what cfg holds. */
-static int parse_argv(struct orbit_config *cfg, int argc, char **argv, struct errbuf *e)
+int option_apply_argv(struct orbit_config *cfg, int argc, char **argv, struct errbuf *e)
 {
 	enum { LONG_BASE = 1000, NEGATED_BASE = 3000 };
 	struct option longopts[2 * NOPTIONS + 1];
@@ -756,32 +755,4 @@ void config_error_one_line(struct errbuf *e)
 	}
 	out[n] = '\0';
 	memcpy(e->msg, out, n + 1);
-}
-
-static int parse_args(struct orbit_config *cfg, int argc, char **argv, struct errbuf *e);
-
-int config_parse_args(struct orbit_config *cfg, int argc, char **argv, struct errbuf *e)
-{
-	if (parse_args(cfg, argc, argv, e) == 0)
-		return 0;
-	config_error_one_line(e);
-	return -1;
-}
-
-static int parse_args(struct orbit_config *cfg, int argc, char **argv, struct errbuf *e)
-{
-	/* A first pass finds -c however it was written (-cFILE, --conf=FILE, -qc FILE), with
-	 * getopt's own rules; the file is then loaded and the command line applied over it. */
-	struct orbit_config first;
-	config_init(&first);
-	int rc = parse_argv(&first, argc, argv, e);
-	const char *config_file = first.config_file;
-	config_free(&first);
-	if (rc < 0)
-		return -1;
-	if (config_file && config_load_yaml_file(cfg, config_file, e) < 0)
-		return -1;
-	if (parse_argv(cfg, argc, argv, e) < 0)
-		return -1;
-	return config_check(cfg, e);
 }

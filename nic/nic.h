@@ -72,12 +72,6 @@ const char *nic_backend_name(const struct nic *nic);
 /* The backend's runtime library version when it has one to report (dpdk: rte_version()),
  * else NULL (afpacket, pcap). */
 const char *nic_runtime_version(const struct nic *nic);
-/* Old name of nic_runtime_version, kept while core/scan/engine.c is being split; remove it
- * once that call site uses the new name. */
-static inline const char *nic_dpdk_version(const struct nic *nic)
-{
-	return nic_runtime_version(nic);
-}
 /* The rx queue count really set up, possibly fewer than asked (pcap: always 1; dpdk: 1
  * when the PMD has no RSS): run that many rx threads. tx is always what was asked. */
 unsigned nic_rx_queue_count(const struct nic *nic);

@@ -1,5 +1,8 @@
-/* orbit: the command-line entry point. Exit status: 0 success, 1 runtime failure,
- * 2 bad input (always reported in one line naming the bad value, before any packet). */
+/* orbit: the command-line entry point. Exit status (core/scan/params.h): 0 success,
+ * 1 runtime failure, 2 bad input (always reported in one line naming the bad value,
+ * before any output file is opened or packet sent). The order: the options, then the
+ * typed scan parameters (scan_params_from_config), the output options' check, the
+ * targets and the walk, and only then the engine (or the dry run). */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -10,11 +13,10 @@
 #include "config/config.h"
 #include "core/scan/dryrun.h"
 #include "core/scan/engine.h"
+#include "core/scan/params.h"
 #include "output/output.h"
 #include "targets/plan.h"
 #include "targets/targets.h"
-
-enum { EXIT_RUNTIME = 1, EXIT_BAD_INPUT = 2 };
 
 /* Ctrl-C count: the one piece of state a signal handler may touch. */
 static volatile sig_atomic_t stop_requests;
@@ -29,7 +31,7 @@ static void on_signal(int sig)
 static int bad_input(const char *msg)
 {
 	fprintf(stderr, "orbit: %s\n", msg);
-	return EXIT_BAD_INPUT;
+	return ORBIT_EXIT_BAD_INPUT;
 }
 
 static void build_target_inputs(const struct orbit_config *cfg, struct target_inputs *in)
@@ -75,7 +77,8 @@ static char *command_line_of(int argc, char **argv)
 	return line;
 }
 
-static int run(struct orbit_config *cfg, const char *command_line)
+static int run(struct orbit_config *cfg, const struct scan_params *params,
+	       const char *command_line)
 {
 	struct errbuf e;
 	struct target_inputs in;
@@ -104,20 +107,34 @@ static int run(struct orbit_config *cfg, const char *command_line)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	if (!cfg->dry_run) {
-		status = engine_run(cfg, &ts, &plan, &stop_requests, command_line);
+		status = engine_run(params, &ts, &plan, &stop_requests, command_line);
 	} else {
 		/* A closed pipe (orbit --dry-run ... | head) is a normal way to stop. */
 		if (dryrun_print(&plan, &ts, stdout, &stop_requests) < 0 && errno != EPIPE) {
 			fprintf(stderr, "orbit: writing the walk failed: %s\n", strerror(errno));
-			status = EXIT_RUNTIME;
+			status = ORBIT_EXIT_RUNTIME;
 		}
 		if (cfg->checkpoint_file && walk_plan_save(&plan, cfg->checkpoint_file, &e) < 0) {
 			fprintf(stderr, "orbit: %s\n", e.msg);
-			status = EXIT_RUNTIME;
+			status = ORBIT_EXIT_RUNTIME;
 		}
 	}
 	walk_plan_free(&plan);
 	target_space_free(&ts);
+	return status;
+}
+
+/* Every string of the configuration typed and checked before anything is opened. */
+static int parse_and_run(struct orbit_config *cfg, int argc, char **argv)
+{
+	struct scan_params params;
+	struct errbuf e;
+	if (scan_params_from_config(cfg, &params, &e) < 0)
+		return bad_input(e.msg);
+	char *command_line = command_line_of(argc, argv);
+	int status = run(cfg, &params, command_line ? command_line : "orbit");
+	free(command_line);
+	scan_params_free(&params);
 	return status;
 }
 
@@ -140,15 +157,13 @@ int main(int argc, char **argv)
 		status = config_print_yaml(&cfg, stdout, &e) < 0 ? bad_input(e.msg) : 0;
 		if (status == 0 && fflush(stdout) != 0) {
 			fprintf(stderr, "orbit: writing the config failed: %s\n", strerror(errno));
-			status = EXIT_RUNTIME;
+			status = ORBIT_EXIT_RUNTIME;
 		}
 	} else if (cfg.list_fields) {
 		output_list_fields(stdout);
 		status = 0;
 	} else {
-		char *command_line = command_line_of(argc, argv);
-		status = run(&cfg, command_line ? command_line : "orbit");
-		free(command_line);
+		status = parse_and_run(&cfg, argc, argv);
 	}
 	config_free(&cfg);
 	return status;

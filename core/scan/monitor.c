@@ -3,7 +3,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
-#include <time.h>
+
+#include "core/base/clock.h"
 
 int monitor_open(struct monitor *m, bool human, const char *status_path, uint64_t start_ns,
 		 struct errbuf *e)
@@ -52,73 +53,88 @@ static void si_text(double v, char *out, size_t cap)
 		snprintf(out, cap, "%.0f", v);
 }
 
-void monitor_tick(struct monitor *m, const struct monitor_sample *s)
+/* What one line shows, derived from a sample and the previous one. */
+struct monitor_view {
+	double elapsed, send_rate, recv_rate, avg_rate, done, eta, hit_rate;
+};
+
+static struct monitor_view view_of(const struct monitor *m, const struct monitor_sample *s)
 {
-	double elapsed = (double)(s->now_ns - m->start_ns) / 1e9;
-	double dt = m->have_prev ? (double)(s->now_ns - m->prev.now_ns) / 1e9 : elapsed;
+	struct monitor_view v;
+	v.elapsed = (double)(s->now_ns - m->start_ns) / 1e9;
+	double dt = m->have_prev ? (double)(s->now_ns - m->prev.now_ns) / 1e9 : v.elapsed;
 	uint64_t prev_sent = m->have_prev ? m->prev.sent : 0;
 	uint64_t prev_recv = m->have_prev ? m->prev.received : 0;
-	double send_rate = dt > 0 ? (double)(s->sent - prev_sent) / dt : 0;
-	double recv_rate = dt > 0 ? (double)(s->received - prev_recv) / dt : 0;
-	double avg_rate = elapsed > 0 ? (double)s->sent / elapsed : 0;
-	double done = s->cooling_down ? 1.0
-		      : s->expected ? (double)s->sent / (double)s->expected : 0.0;
-	if (done > 1)
-		done = 1;
+	v.send_rate = dt > 0 ? (double)(s->sent - prev_sent) / dt : 0;
+	v.recv_rate = dt > 0 ? (double)(s->received - prev_recv) / dt : 0;
+	v.avg_rate = v.elapsed > 0 ? (double)s->sent / v.elapsed : 0;
+	v.done = s->cooling_down ? 1.0 : s->expected ? (double)s->sent / (double)s->expected : 0.0;
+	if (v.done > 1)
+		v.done = 1;
 	/* ETA: the rest of the probes at the average rate, then the cooldown. */
-	double eta = -1;
+	v.eta = -1;
 	if (s->cooling_down)
-		eta = s->cooldown_left_s;
-	else if (s->expected && avg_rate > 0)
-		eta = (double)(s->expected - (s->sent < s->expected ? s->sent : s->expected)) / avg_rate;
-	double hit_rate = s->sent ? 100.0 * (double)s->hits / (double)s->sent : 0;
+		v.eta = s->cooldown_left_s;
+	else if (s->expected && v.avg_rate > 0)
+		v.eta = (double)(s->expected - (s->sent < s->expected ? s->sent : s->expected)) /
+			v.avg_rate;
+	v.hit_rate = s->sent ? 100.0 * (double)s->hits / (double)s->sent : 0;
+	return v;
+}
 
-	if (m->human) {
-		char el[32], et[32], sent[32], rate[32], recv[32], res[32], hits[32], drops[32];
-		duration_text(elapsed, el, sizeof el);
-		if (eta >= 0)
-			duration_text(eta, et, sizeof et);
-		else
-			snprintf(et, sizeof et, "?");
-		si_text((double)s->sent, sent, sizeof sent);
-		si_text(send_rate, rate, sizeof rate);
-		si_text((double)s->received, recv, sizeof recv);
-		si_text((double)s->results, res, sizeof res);
-		si_text((double)s->hits, hits, sizeof hits);
-		si_text((double)s->drops, drops, sizeof drops);
-		char fq[32];
-		if (s->followup_queue >= 0)
-			snprintf(fq, sizeof fq, "%" PRId64, s->followup_queue);
-		else
-			snprintf(fq, sizeof fq, "-");
-		fprintf(m->human, "orbit: %s %3.0f%% %s %s; sent %s (%s p/s); recv %s; results %s; "
-				  "hits %s (%.3f%%); drops %s; follow-up %s\n",
-			el, 100 * done, s->cooling_down ? "cooldown" : "ETA", et, sent, rate, recv, res,
-			hits, hit_rate, drops, fq);
-	}
-	if (m->machine) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		char eta_json[32];
-		if (eta >= 0)
-			snprintf(eta_json, sizeof eta_json, "%.1f", eta);
-		else
-			snprintf(eta_json, sizeof eta_json, "null");
-		fprintf(m->machine,
-			"{\"time\":%.3f,\"elapsed_s\":%.3f,\"percent_done\":%.2f,\"eta_s\":%s,"
-			"\"phase\":\"%s\",\"sent\":%" PRIu64 ",\"send_rate\":%.1f,\"avg_send_rate\":%.1f,"
-			"\"received\":%" PRIu64 ",\"recv_rate\":%.1f,\"results\":%" PRIu64
-			",\"hits\":%" PRIu64 ",\"hit_rate\":%.6f,\"drops\":%" PRIu64 ",\"followup_queue\":",
-			(double)ts.tv_sec + (double)ts.tv_nsec / 1e9, elapsed, 100 * done,
-			eta_json, s->cooling_down ? "cooldown" : "sending", s->sent,
-			send_rate, avg_rate, s->received, recv_rate, s->results, s->hits, hit_rate / 100,
-			s->drops);
-		if (s->followup_queue >= 0)
-			fprintf(m->machine, "%" PRId64 "}\n", s->followup_queue);
-		else
-			fputs("null}\n", m->machine);
-		fflush(m->machine);
-	}
+static void print_human(FILE *out, const struct monitor_sample *s, const struct monitor_view *v)
+{
+	char el[32], et[32], sent[32], rate[32], recv[32], res[32], hits[32], drops[32], fq[32];
+	duration_text(v->elapsed, el, sizeof el);
+	if (v->eta >= 0)
+		duration_text(v->eta, et, sizeof et);
+	else
+		snprintf(et, sizeof et, "?");
+	si_text((double)s->sent, sent, sizeof sent);
+	si_text(v->send_rate, rate, sizeof rate);
+	si_text((double)s->received, recv, sizeof recv);
+	si_text((double)s->results, res, sizeof res);
+	si_text((double)s->hits, hits, sizeof hits);
+	si_text((double)s->drops, drops, sizeof drops);
+	if (s->followup_queue >= 0)
+		snprintf(fq, sizeof fq, "%" PRId64, s->followup_queue);
+	else
+		snprintf(fq, sizeof fq, "-");
+	fprintf(out, "orbit: %s %3.0f%% %s %s; sent %s (%s p/s); recv %s; results %s; "
+		     "hits %s (%.3f%%); drops %s; follow-up %s\n",
+		el, 100 * v->done, s->cooling_down ? "cooldown" : "ETA", et, sent, rate, recv, res,
+		hits, v->hit_rate, drops, fq);
+}
+
+static void print_machine(FILE *out, const struct monitor_sample *s, const struct monitor_view *v)
+{
+	char eta_json[32];
+	if (v->eta >= 0)
+		snprintf(eta_json, sizeof eta_json, "%.1f", v->eta);
+	else
+		snprintf(eta_json, sizeof eta_json, "null");
+	fprintf(out,
+		"{\"time\":%.3f,\"elapsed_s\":%.3f,\"percent_done\":%.2f,\"eta_s\":%s,"
+		"\"phase\":\"%s\",\"sent\":%" PRIu64 ",\"send_rate\":%.1f,\"avg_send_rate\":%.1f,"
+		"\"received\":%" PRIu64 ",\"recv_rate\":%.1f,\"results\":%" PRIu64
+		",\"hits\":%" PRIu64 ",\"hit_rate\":%.6f,\"drops\":%" PRIu64 ",\"followup_queue\":",
+		(double)clock_wall_ns() / 1e9, v->elapsed, 100 * v->done, eta_json,
+		s->cooling_down ? "cooldown" : "sending", s->sent, v->send_rate, v->avg_rate,
+		s->received, v->recv_rate, s->results, s->hits, v->hit_rate / 100, s->drops);
+	if (s->followup_queue >= 0)
+		fprintf(out, "%" PRId64 "}\n", s->followup_queue);
+	else
+		fputs("null}\n", out);
+	fflush(out);
+}
+
+void monitor_tick(struct monitor *m, const struct monitor_sample *s)
+{
+	struct monitor_view v = view_of(m, s);
+	if (m->human)
+		print_human(m->human, s, &v);
+	if (m->machine)
+		print_machine(m->machine, s, &v);
 	m->prev = *s;
 	m->have_prev = true;
 	while (m->next_ns <= s->now_ns)

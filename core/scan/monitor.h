@@ -1,6 +1,7 @@
 /* Live status, once a second: elapsed, % done, ETA, probes sent and the current send
  * rate, frames received, results, open ports ("hits") and the hit rate, drops, and the
- * follow-up queue (banner grabs; "-" until that stage exists).
+ * follow-up queue (-sV: open ports the grab pool accepted and has not reported yet;
+ * "-" without -sV).
  * Contract: the engine's supervisor calls monitor_tick() as often as it likes with a
  * snapshot of counters it read with relaxed atomic loads (the threads that own them
  * never take a lock for it); at most once per interval the monitor prints one line on

@@ -1,0 +1,132 @@
+#include "core/scan/params.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/followup/probes.h"
+#include "core/probe/udp_payloads.h"
+#include "targets/addrspec.h"
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char tail;
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		if (v[i] > 255)
+			return -1;
+		mac[i] = (uint8_t)v[i];
+	}
+	return 0;
+}
+
+/* "A-B" or "A" within 1-65535. */
+static int parse_port_range(const char *s, uint16_t *base, uint32_t *count)
+{
+	unsigned lo, hi;
+	char tail;
+	int n = sscanf(s, "%u-%u%c", &lo, &hi, &tail);
+	if (n == 1)
+		hi = lo;
+	else if (n != 2)
+		return -1;
+	if (lo < 1 || hi > 65535 || hi < lo)
+		return -1;
+	*base = (uint16_t)lo;
+	*count = hi - lo + 1;
+	return 0;
+}
+
+/* The addresses the user named; the engine discovers what is missing. */
+static int parse_given_addresses(const struct orbit_config *cfg, struct nic_addrs *a,
+				 struct errbuf *e)
+{
+	memset(a, 0, sizeof *a);
+	if (cfg->interface) {
+		if (strlen(cfg->interface) >= sizeof a->ifname)
+			return err_set(e, "invalid interface '%s': name too long", cfg->interface);
+		strcpy(a->ifname, cfg->interface);
+	}
+	if (cfg->source_ip) {
+		if (addrspec_parse_ipv4(cfg->source_ip, &a->src_addr) < 0)
+			return err_set(e, "invalid --source-ip '%s'", cfg->source_ip);
+		a->have_src_addr = true;
+	}
+	if (cfg->source_mac) {
+		if (parse_mac(cfg->source_mac, a->src_mac) < 0)
+			return err_set(e, "invalid --source-mac '%s'", cfg->source_mac);
+		a->have_src_mac = true;
+	}
+	if (cfg->gateway_mac) {
+		if (parse_mac(cfg->gateway_mac, a->gw_mac) < 0)
+			return err_set(e, "invalid --gateway-mac '%s'", cfg->gateway_mac);
+		a->have_gw_mac = true;
+	}
+	return 0;
+}
+
+static const char *backend_of(const struct orbit_config *cfg)
+{
+	return cfg->backend ? cfg->backend
+	       : cfg->rx_pcap ? "pcap"
+	       : cfg->dpdk_args ? "dpdk" : "afpacket";
+}
+
+static int parse_udp_payloads(const struct orbit_config *cfg, struct scan_params *p,
+			      struct errbuf *e)
+{
+	p->udp_table = udp_payload_table_new(true);
+	if (!p->udp_table)
+		return err_set(e, "out of memory");
+	for (size_t i = 0; i < cfg->udp_payloads.n; i++)
+		if (udp_payload_parse_option(p->udp_table, cfg->udp_payloads.v[i], e) < 0)
+			return -1;
+	return 0;
+}
+
+static int parse_followup(const struct orbit_config *cfg, struct scan_params *p,
+			  struct errbuf *e)
+{
+	if (cfg->grab_source_ip && addrspec_parse_ipv4(cfg->grab_source_ip, &p->grab_source_ip) < 0)
+		return err_set(e, "invalid --grab-source-ip '%s'", cfg->grab_source_ip);
+	if (cfg->grab && cfg->service_probes) {
+		p->probe_db = probe_db_load(cfg->service_probes, e);
+		if (!p->probe_db)
+			return -1;
+	}
+	return 0;
+}
+
+int scan_params_from_config(const struct orbit_config *cfg, struct scan_params *p,
+			    struct errbuf *e)
+{
+	memset(p, 0, sizeof *p);
+	p->cfg = cfg;
+	p->backend = backend_of(cfg);
+	p->ttl = (uint8_t)cfg->probe_ttl;
+	p->tcp_probe = cfg->scan_ack ? TCP_PROBE_ACK : TCP_PROBE_SYN;
+	int rc = parse_given_addresses(cfg, &p->given, e);
+	if (rc == 0 && parse_port_range(cfg->source_ports, &p->sport_base, &p->sport_count) < 0)
+		rc = err_set(e, "invalid --source-port '%s': expected A-B within 1-65535",
+			     cfg->source_ports);
+	if (rc == 0)
+		rc = tcp_option_profile_parse(cfg->tcp_options, &p->tcp_options, e);
+	if (rc == 0)
+		rc = parse_udp_payloads(cfg, p, e);
+	if (rc == 0)
+		rc = parse_followup(cfg, p, e);
+	if (rc < 0) {
+		scan_params_free(p);
+		return -1;
+	}
+	return 0;
+}
+
+void scan_params_free(struct scan_params *p)
+{
+	udp_payload_table_free(p->udp_table);
+	probe_db_free(p->probe_db);
+	p->udp_table = NULL;
+	p->probe_db = NULL;
+}

@@ -1,0 +1,118 @@
+/* The receive loop: one thread per NIC receive queue classifies replies, drops
+ * duplicates, hands open TCP ports to the follow-up pool (-sV) and the rest to the
+ * outputs, and publishes its counters for the monitor after each burst. */
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "core/base/clock.h"
+#include "core/followup/grab.h"
+#include "core/probe/udp_payloads.h"
+#include "core/scan/scan_internal.h"
+
+void rx_init_classify(struct scan *s)
+{
+	const struct scan_params *p = s->params;
+	s->classify.key = &s->key;
+	s->classify.our_addrs[0] = s->addrs.src_addr;
+	s->classify.n_our_addrs = 1;
+	s->classify.sport_base = p->sport_base;
+	s->classify.sport_count = p->sport_count;
+	s->classify.tcp_probe = p->tcp_probe;
+	s->classify.link = REPLY_LINK_ETHERNET;
+	s->classify.udp_check = udp_payload_check_reply;
+	s->classify.udp_table = p->udp_table;
+}
+
+static void rx_publish(struct rx_thread *r)
+{
+	atomic_store_explicit(&r->pub.frames, r->counters.frames, memory_order_relaxed);
+	atomic_store_explicit(&r->pub.results, r->dedupe.unique, memory_order_relaxed);
+	atomic_store_explicit(&r->pub.duplicates, r->dedupe.duplicates, memory_order_relaxed);
+	for (int d = 0; d < RX_DROP_COUNT; d++)
+		atomic_store_explicit(&r->pub.drops[d], r->counters.drops[d], memory_order_relaxed);
+	for (int k = 0; k <= PORT_STATE_MAX; k++)
+		atomic_store_explicit(&r->pub.by_state[k], r->by_state[k], memory_order_relaxed);
+}
+
+/* Hands an enriched open port to the outputs, which own the copy from then on. */
+static void emit_grab(struct scan *s, const struct grab_result *g)
+{
+	struct grab_result *copy = malloc(sizeof *copy);
+	struct scan_result res = g->scan;
+	if (copy) {
+		*copy = *g;
+		copy->scan.grab = NULL;
+	}
+	res.grab = copy; /* out of memory: the port is still reported, without its banner */
+	output_set_write(s->out, &res, 1);
+}
+
+void rx_on_grab_result(const struct grab_result *g, void *user)
+{
+	emit_grab(user, g);
+}
+
+/* The pool refused the port (its queue is full): report it open, marked not grabbed.
+ * Returns true: the record has been written. */
+static bool report_not_grabbed(struct scan *s, const struct scan_result *res)
+{
+	struct grab_result g;
+	grab_result_not_grabbed(&g, res);
+	emit_grab(s, &g);
+	return true;
+}
+
+/* Classifies a burst into results[], new ones only; returns how many go to the outputs. */
+static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, unsigned n,
+			     struct scan_result *results)
+{
+	struct scan *s = r->scan;
+	size_t k = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct scan_result *res = &results[k];
+		if (!reply_classify(&s->classify, bufs[i].data, bufs[i].len, bufs[i].rx_ns, res,
+				    &r->counters))
+			continue;
+		/* -1 (Judy out of memory): report it anyway; a possible duplicate beats a lost
+		 * result. */
+		if (dedupe_insert(&r->dedupe, res->addr, res->proto, res->port) == 0)
+			continue;
+		r->by_state[res->state <= PORT_STATE_MAX ? res->state : 0]++;
+		res->grab = NULL;
+		/* -sV: an open TCP port goes to the follow-up pool, which reports it enriched;
+		 * a full pool reports it open and not grabbed. */
+		if (s->grab && res->proto == PROTO_TCP && res->state == PORT_OPEN &&
+		    (grab_pool_submit(s->grab, res) || report_not_grabbed(s, res)))
+			continue;
+		k++;
+	}
+	return k;
+}
+
+void *rx_main(void *arg)
+{
+	struct rx_thread *r = arg;
+	struct scan *s = r->scan;
+	struct nic_buf bufs[SCAN_BURST];
+	struct scan_result results[SCAN_BURST];
+	/* This thread's own ring to the writer (one producer, one consumer). */
+	struct output_producer *out = output_producer_open(s->out);
+	nic_thread_register(s->nic);
+	while (!atomic_load_explicit(&s->stop_rx, memory_order_relaxed)) {
+		unsigned n = nic_rx_burst(s->nic, r->queue, bufs, SCAN_BURST);
+		if (n == 0) {
+			if (s->replay && nic_rx_exhausted(s->nic))
+				break;
+			clock_sleep_ns(20000); /* two cores: leave the CPU to the sender while idle */
+			continue;
+		}
+		size_t k = classify_burst(r, bufs, n, results);
+		nic_rx_release(s->nic, r->queue, bufs, n);
+		/* May block on a slow consumer: back-pressure reaches the NIC's ring, whose
+		 * overflow the NIC counts (rx-missed), rather than results vanishing here. */
+		output_producer_write(out, results, k);
+		rx_publish(r);
+	}
+	rx_publish(r);
+	return NULL;
+}

@@ -1,0 +1,119 @@
+/* The scan's shared state, for the engine's own files (not a public header): the
+ * lifecycle (engine.c) sets it up and owns it, the transmit loop (tx.c) and the receive
+ * loop (rx.c) run on it in their threads, totals.c reads every counter from it in one
+ * place, unanswered.c reports the complement of what was received. */
+#ifndef ORBIT_SCAN_SCAN_INTERNAL_H
+#define ORBIT_SCAN_SCAN_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/base/cookie.h"
+#include "core/probe/probe.h"
+#include "core/probe/reply.h"
+#include "core/scan/dedupe.h"
+#include "core/scan/monitor.h"
+#include "core/scan/params.h"
+#include "nic/nic.h"
+#include "output/output.h"
+#include "targets/plan.h"
+#include "targets/targets.h"
+
+enum { SCAN_BURST = 32 };
+
+/* Indices into a transmit thread's templates: one per protocol the port list holds. */
+enum { KIND_TCP, KIND_UDP, KIND_ICMP, KIND_COUNT };
+
+struct scan;
+
+struct tx_thread {
+	struct scan *scan;
+	unsigned queue;
+	struct walk_arc *arc;
+	struct probe_template tmpl[KIND_COUNT];
+	bool has_kind[KIND_COUNT];
+	pthread_t tid;
+	_Atomic uint64_t sent;      /* probes handed to the NIC */
+	_Atomic uint64_t progress;  /* arc position all sent probes are behind (checkpoints) */
+	_Atomic unsigned round;     /* probe round being sent (retries walk the arc again) */
+	_Atomic bool done;
+	uint64_t start_pos, start_budget; /* where this run began: the walked space's start */
+};
+
+/* What a receive thread publishes after each burst for the monitor: single writer,
+ * relaxed stores, so the hot path never takes a lock for the status line. */
+struct rx_published {
+	_Atomic uint64_t frames, results, duplicates;
+	_Atomic uint64_t drops[RX_DROP_COUNT];
+	_Atomic uint64_t by_state[PORT_STATE_MAX + 1];
+};
+
+struct rx_thread {
+	struct scan *scan;
+	unsigned queue;
+	struct dedupe dedupe;
+	struct rx_counters counters; /* owned by the thread; read through pub */
+	uint64_t by_state[PORT_STATE_MAX + 1];
+	struct rx_published pub;
+	pthread_t tid;
+};
+
+struct scan {
+	const struct scan_params *params;
+	const struct orbit_config *cfg; /* params->cfg */
+	const struct target_space *ts;
+	struct walk_plan *plan;
+	struct nic_addrs addrs;        /* given, then discovered */
+	struct nic *nic;
+	struct cookie_key key;
+	struct classify_ctx classify;
+	struct output_set *out;
+	struct grab_pool *grab;        /* -sV: the follow-up pool, or NULL */
+	struct monitor monitor;
+	uint64_t expected_probes; /* this run's probes, estimated, for % done and ETA */
+	struct tx_thread tx[NIC_MAX_QUEUES];
+	struct rx_thread rx[NIC_MAX_QUEUES];
+	unsigned ntx, nrx;
+	double pps_per_thread;
+	atomic_bool stop_tx;
+	atomic_bool stop_rx;
+	bool replay; /* --rx-pcap: nothing is sent */
+};
+
+/* tx.c: the templates of every transmit thread (and the pacing that depends on their
+ * size), then the thread body. */
+int tx_init_templates(struct scan *s, struct errbuf *e);
+double tx_probes_per_second(const struct scan *s);
+void *tx_main(void *arg);
+
+/* rx.c: what the classifier needs to know of this scan, then the thread body. */
+void rx_init_classify(struct scan *s);
+void *rx_main(void *arg);
+/* The follow-up pool's result callback (user: the scan). */
+void rx_on_grab_result(const struct grab_result *g, void *user);
+
+/* totals.c: every counter, summed once, for the monitor, the summary and -m. */
+struct scan_totals {
+	uint64_t sent, frames, results, duplicates;
+	uint64_t drops[RX_DROP_COUNT]; /* receive drops by cause */
+	uint64_t rx_drops;             /* their sum */
+	uint64_t by_state[PORT_STATE_MAX + 1];
+	uint64_t hits;                 /* open ports and up hosts */
+	int64_t followup_queue;        /* accepted by the pool, not yet reported; -1: no pool */
+	struct nic_stats nic;
+	struct output_stats out;
+};
+uint64_t scan_total_sent(const struct scan *s);
+uint64_t scan_expected_probes(const struct scan *s);
+void scan_gather_totals(const struct scan *s, struct scan_totals *t);
+void scan_monitor_update(struct scan *s, uint64_t now, bool cooling, double cooldown_left);
+void scan_print_summary(const struct scan *s, double seconds, double send_seconds);
+void scan_write_metadata(const struct scan *s, const char *command_line, uint64_t start_real,
+			 uint64_t end_real, double send_seconds, bool interrupted);
+
+/* unanswered.c: --report-all and small Nmap-style reports. */
+void scan_report_unanswered(struct scan *s);
+
+#endif

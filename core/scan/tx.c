@@ -1,0 +1,157 @@
+/* The transmit loop: one thread per arc of the plan, paced by its share of the rate,
+ * building bursts of probes straight into buffers the NIC lends. */
+#include <stdatomic.h>
+#include <string.h>
+
+#include "core/base/clock.h"
+#include "core/scan/rate.h"
+#include "core/scan/scan_internal.h"
+
+static int kind_of_proto(uint8_t proto)
+{
+	return proto == PROTO_TCP ? KIND_TCP : proto == PROTO_UDP ? KIND_UDP : KIND_ICMP;
+}
+
+/* The probe kind behind each template slot: the one place the scan picks its kinds. */
+static void choose_probe_kinds(const struct scan_params *p,
+			       const struct probe_kind *kinds[KIND_COUNT])
+{
+	/* The registry's kind per slot (ports.h's PROTO_* are the IP protocol numbers). */
+	static const uint8_t slot_proto[KIND_COUNT] = {PROTO_TCP, PROTO_UDP, PROTO_ICMP};
+	for (int k = 0; k < KIND_COUNT; k++)
+		kinds[k] = probe_kind_for(slot_proto[k], p->tcp_probe);
+}
+
+int tx_init_templates(struct scan *s, struct errbuf *e)
+{
+	const struct scan_params *p = s->params;
+	struct probe_config pc = {0};
+	memcpy(pc.src_mac, s->addrs.src_mac, 6);
+	memcpy(pc.dst_mac, s->addrs.gw_mac, 6);
+	pc.saddr = s->addrs.src_addr;
+	pc.sport_base = p->sport_base;
+	pc.sport_count = p->sport_count;
+	pc.ttl = p->ttl;
+	pc.tcp_options = p->tcp_options;
+	pc.udp_payloads = p->udp_table;
+
+	bool present[KIND_COUNT] = {false};
+	for (size_t i = 0; i < s->ts->ports.n; i++)
+		present[kind_of_proto(s->ts->ports.v[i].proto)] = true;
+	const struct probe_kind *kinds[KIND_COUNT];
+	choose_probe_kinds(p, kinds);
+	for (unsigned t = 0; t < s->ntx; t++)
+		for (int k = 0; k < KIND_COUNT; k++) {
+			s->tx[t].has_kind[k] = present[k];
+			if (present[k] && probe_template_init(&s->tx[t].tmpl[k], kinds[k], &pc, e) < 0)
+				return -1;
+		}
+	return 0;
+}
+
+double tx_probes_per_second(const struct scan *s)
+{
+	const struct orbit_config *cfg = s->cfg;
+	if (!cfg->bandwidth)
+		return (double)cfg->rate;
+	/* Bits on the wire per probe: the frame (at least 60 bytes) + FCS, preamble, gap. */
+	const struct tx_thread *t = &s->tx[0];
+	int kind = t->has_kind[KIND_TCP] ? KIND_TCP : t->has_kind[KIND_UDP] ? KIND_UDP : KIND_ICMP;
+	size_t len = t->tmpl[kind].header_len;
+	if (len < 60)
+		len = 60;
+	return (double)cfg->bandwidth / ((double)(len + 4 + 8 + 12) * 8);
+}
+
+/* Groups a burst by probe kind so each kind builds its frames (and SIMD cookies) in one
+ * call; the frames land in the NIC's own buffers. */
+static void build_burst(struct tx_thread *t, const uint64_t *idx, size_t k, struct nic_buf *bufs)
+{
+	const struct target_space *ts = t->scan->ts;
+	uint32_t daddr[KIND_COUNT][SCAN_BURST];
+	uint16_t dport[KIND_COUNT][SCAN_BURST];
+	uint8_t *frames[KIND_COUNT][SCAN_BURST];
+	uint16_t lens[KIND_COUNT][SCAN_BURST];
+	size_t slot[KIND_COUNT][SCAN_BURST];
+	size_t count[KIND_COUNT] = {0};
+	for (size_t i = 0; i < k; i++) {
+		uint32_t addr;
+		struct port_entry pe;
+		target_space_decode(ts, idx[i], &addr, &pe);
+		int kind = kind_of_proto(pe.proto);
+		size_t c = count[kind]++;
+		daddr[kind][c] = addr;
+		dport[kind][c] = pe.port;
+		frames[kind][c] = bufs[i].data;
+		slot[kind][c] = i;
+	}
+	uint64_t now = clock_wall_ns();
+	for (int kind = 0; kind < KIND_COUNT; kind++) {
+		if (!count[kind])
+			continue;
+		probe_build_burst(&t->tmpl[kind], &t->scan->key, frames[kind], lens[kind],
+				  daddr[kind], dport[kind], count[kind], now);
+		for (size_t c = 0; c < count[kind]; c++)
+			bufs[slot[kind][c]].len = lens[kind][c];
+	}
+}
+
+/* Waits for the next token: sleeps when it is far, spins when it is near (sleeping
+ * costs ~60 us of jitter, more than a token at high rates). */
+static void wait_for_token(const struct rate_limiter *rl)
+{
+	uint64_t wait = rate_wait_ns(rl);
+	if (wait > 200000)
+		clock_sleep_ns(wait - 100000);
+}
+
+/* One pass over the arc: as many probes as the tokens and the NIC's buffers allow, per
+ * burst, until the arc is walked or a stop. */
+static void send_arc(struct tx_thread *t, struct rate_limiter *rl)
+{
+	struct scan *s = t->scan;
+	const struct cyclic_group *cg = &s->plan->cg;
+	struct walk_arc *arc = t->arc;
+	uint64_t idx[SCAN_BURST];
+	struct nic_buf bufs[SCAN_BURST];
+	while (!walk_arc_done(arc) && !atomic_load_explicit(&s->stop_tx, memory_order_relaxed)) {
+		unsigned want = rate_take(rl, clock_mono_ns(), SCAN_BURST);
+		if (want == 0) {
+			wait_for_token(rl);
+			continue;
+		}
+		unsigned m = nic_tx_alloc(s->nic, t->queue, bufs, want);
+		if (m < want)
+			rl->tokens += want - m; /* give back what could not be used */
+		if (m == 0)
+			continue;
+		size_t k = walk_next(arc, cg, idx, m);
+		build_burst(t, idx, k, bufs);
+		for (size_t i = k; i < m; i++)
+			bufs[i].len = 0; /* lent but unused: returned unsent */
+		nic_tx_submit(s->nic, t->queue, bufs, m);
+		atomic_fetch_add_explicit(&t->sent, k, memory_order_relaxed);
+		atomic_store_explicit(&t->progress, arc->pos, memory_order_relaxed);
+	}
+}
+
+void *tx_main(void *arg)
+{
+	struct tx_thread *t = arg;
+	struct scan *s = t->scan;
+	struct walk_arc *arc = t->arc;
+	const uint64_t begin = arc->begin, budget = arc->budget;
+	struct rate_limiter rl;
+	nic_thread_register(s->nic);
+	rate_init(&rl, s->pps_per_thread, clock_mono_ns());
+	for (unsigned round = 0; round < s->cfg->probes && !atomic_load(&s->stop_tx); round++) {
+		/* Later rounds walk the arc again: retries spread over the scan, not back to back.
+		 * A resumed arc's first round starts where it stopped. */
+		if (round > 0)
+			walk_arc_init(arc, &s->plan->cg, begin, arc->end, begin, budget);
+		atomic_store_explicit(&t->round, round, memory_order_relaxed);
+		send_arc(t, &rl);
+	}
+	atomic_store(&t->done, true);
+	return NULL;
+}

@@ -1,0 +1,70 @@
+/* --report-all and small Nmap-style reports: every index of the walked space that got no
+ * result at all is reported as unanswered (filtered, open|filtered, down). The walked
+ * space is re-walked from where this run began to where each arc stopped -- O(walked),
+ * once, at the end; no per-target state is kept during the scan. */
+#include <string.h>
+
+#include "core/scan/scan_internal.h"
+
+/* The part of tx's arc this run walked. */
+static void walked_arc(const struct scan *s, const struct tx_thread *tx, struct walk_arc *arc)
+{
+	const struct cyclic_group *cg = &s->plan->cg;
+	if (atomic_load(&tx->round) == 0)
+		walk_arc_init(arc, cg, tx->start_pos, atomic_load(&tx->progress), tx->start_pos,
+			      WALK_UNLIMITED);
+	else /* a later round began: the whole arc was walked */
+		walk_arc_init(arc, cg, tx->arc->begin, tx->arc->end, tx->arc->begin,
+			      tx->start_budget);
+}
+
+static bool answered(const struct scan *s, uint32_t addr, const struct port_entry *pe)
+{
+	for (unsigned r = 0; r < s->nrx; r++)
+		if (dedupe_contains(&s->rx[r].dedupe, addr, pe->proto, pe->port))
+			return true;
+	return false;
+}
+
+static void unanswered_result(struct scan_result *res, uint32_t addr, const struct port_entry *pe)
+{
+	memset(res, 0, sizeof *res);
+	res->addr = addr;
+	res->port = pe->port;
+	res->proto = pe->proto;
+	/* SYN and ACK scans alike: no answer is filtered. */
+	res->state = pe->proto == PROTO_TCP ? PORT_FILTERED
+		     : pe->proto == PROTO_UDP ? PORT_OPEN_FILTERED : HOST_DOWN;
+	res->reason = REASON_NO_RESPONSE;
+	res->rtt_ns = -1;
+}
+
+void scan_report_unanswered(struct scan *s)
+{
+	if (s->replay || !output_set_wants_unanswered(s->out, scan_total_sent(s)))
+		return;
+	const struct cyclic_group *cg = &s->plan->cg;
+	struct scan_result batch[SCAN_BURST];
+	size_t k = 0;
+	for (unsigned t = 0; t < s->ntx; t++) {
+		struct walk_arc arc;
+		walked_arc(s, &s->tx[t], &arc);
+		uint64_t idx[SCAN_BURST];
+		size_t m;
+		while ((m = walk_next(&arc, cg, idx, SCAN_BURST)) > 0) {
+			for (size_t i = 0; i < m; i++) {
+				uint32_t addr;
+				struct port_entry pe;
+				target_space_decode(s->ts, idx[i], &addr, &pe);
+				if (answered(s, addr, &pe))
+					continue;
+				unanswered_result(&batch[k++], addr, &pe);
+				if (k == SCAN_BURST) {
+					output_set_write_unanswered(s->out, batch, k);
+					k = 0;
+				}
+			}
+		}
+	}
+	output_set_write_unanswered(s->out, batch, k);
+}
