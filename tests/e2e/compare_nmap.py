@@ -5,41 +5,29 @@ Every (host, proto, port) nmap scanned (its scaninfo lists them) is looked up in
 outputs. nmap names every port, explicitly or through extraports/extrareasons; orbit
 reports responders only, so a port orbit has no record of is what silence means for
 the probe: filtered for TCP, open|filtered for UDP (Nmap's own reading of no reply).
-Exit 0 only when every state agrees; mismatches are printed one per line."""
+Exit 0 only when every state agrees; mismatches are printed one per line.
+
+Agreement alone has no lower bound (nmap and orbit agree on a lab where nothing answers),
+so both sides must also reach the lab's floor (lab_floor.py): every port expected.txt
+says the targets --hosts/--ports answer on, in the state it says (--ack: an ACK scan).
+
+  compare_nmap.py NMAP_XML ORBIT_NDJSON --hosts H --ports P [--ack] [--expected FILE]"""
+import argparse
 import json
+import os
 import sys
 import xml.etree.ElementTree as ET
 
-
-def expand(ports):
-    out = []
-    for part in ports.split(','):
-        if '-' in part:
-            a, b = part.split('-')
-            out.extend(range(int(a), int(b) + 1))
-        elif part:
-            out.append(int(part))
-    return out
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lab_floor  # noqa: E402
 
 
 def nmap_states(path):
     root = ET.parse(path).getroot()
     scanned = {}
     for info in root.findall('scaninfo'):
-        scanned[info.get('protocol')] = expand(info.get('services'))
-    states = {}
-    for host in root.findall('host'):
-        addr = host.find("address[@addrtype='ipv4']").get('addr')
-        ports = host.find('ports')
-        if ports is None:
-            continue
-        for p in ports.findall('port'):
-            states[(addr, p.get('protocol'), int(p.get('portid')))] = p.find('state').get('state')
-        for extra in ports.findall('extraports'):
-            for why in extra.findall('extrareasons'):
-                for port in expand(why.get('ports', '')):
-                    states[(addr, why.get('proto'), port)] = extra.get('state')
-    return scanned, states
+        scanned[info.get('protocol')] = lab_floor.expand(info.get('services'))
+    return scanned, lab_floor.xml_states(path)
 
 
 def orbit_states(path):
@@ -55,9 +43,21 @@ def orbit_states(path):
     return states
 
 
+def arguments():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('nmap_xml')
+    ap.add_argument('orbit_ndjson')
+    ap.add_argument('--hosts', required=True, help="the scan's targets, e.g. 198.18.1.10-15")
+    ap.add_argument('--ports', required=True, help="the scan's -p, e.g. T:1-1024,U:53")
+    ap.add_argument('--ack', action='store_true', help='an ACK scan (-sA)')
+    ap.add_argument('--expected', default=lab_floor.EXPECTED)
+    return ap.parse_args()
+
+
 def main():
-    scanned, nmap = nmap_states(sys.argv[1])
-    orbit = orbit_states(sys.argv[2])
+    a = arguments()
+    scanned, nmap = nmap_states(a.nmap_xml)
+    orbit = orbit_states(a.orbit_ndjson)
     hosts = sorted({k[0] for k in nmap})
     silent = {'tcp': 'filtered', 'udp': 'open|filtered'}
     compared = mismatches = 0
@@ -76,7 +76,11 @@ def main():
         print(f'EXTRA orbit reported {k} that nmap did not scan')
     print(f'compared {compared} (host, port) pairs on {len(hosts)} hosts: '
           f'{compared - mismatches} agree, {mismatches} differ')
-    sys.exit(1 if mismatches or not compared else 0)
+    required = lab_floor.floor(lab_floor.parse_hosts(a.hosts), lab_floor.parse_ports(a.ports),
+                               a.ack, a.expected)
+    floor_nmap = lab_floor.report('nmap', required, lab_floor.below(required, nmap))
+    floor_orbit = lab_floor.report('orbit', required, lab_floor.below(required, orbit, silent))
+    sys.exit(1 if mismatches or not compared or not floor_nmap or not floor_orbit else 0)
 
 
 main()

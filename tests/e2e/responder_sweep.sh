@@ -24,7 +24,9 @@ responder=$(realpath "$2")
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 rate=${RESP_RATE:-50000}
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
+# shellcheck source=skip.sh
+. "$here/skip.sh"
+[ "$(id -u)" = 0 ] || skip_or_fail "responder_sweep: needs root (network namespaces)"
 tmp=$(mktemp -d /tmp/orbit-resp-ci.XXXXXX)
 # shellcheck source=../lab/responder/netns.sh
 source "$root/tests/lab/responder/netns.sh"

@@ -10,7 +10,9 @@ set -uo pipefail
 tool=$(realpath "$1")
 farm=$(realpath "$2")
 here=$(cd "$(dirname "$0")" && pwd)
-[ "$(id -u)" -eq 0 ] || { echo "needs root: skipped"; exit 77; }
+# shellcheck source=../e2e/skip.sh
+. "$here/../e2e/skip.sh"
+[ "$(id -u)" -eq 0 ] || skip_or_fail "grab_hostile: needs root"
 P=orbit-grabh
 tmp=$(mktemp -d /tmp/orbit-grab-hostile.XXXXXX)
 cleanup() {

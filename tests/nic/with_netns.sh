@@ -7,12 +7,11 @@
 # (a resolvable next hop) and 198.18.252.0/24 via 198.18.250.99 (nobody answers).
 # IPv6 is off on both ends so the kernel adds no traffic of its own. Nothing is created
 # or changed in the namespace this script runs in. The command gets NS_A and NS_B.
-# Exit 77 (skip) without root.
+# Without root: exit 77 (skip), or 1 in CI (CI=true), where a skip is a failure.
 set -eu
-if [ "$(id -u)" != 0 ]; then
-	echo "with_netns.sh: needs root (ip netns): skipped"
-	exit 77
-fi
+# shellcheck source=../e2e/skip.sh
+. "$(dirname "$0")/../e2e/skip.sh"
+[ "$(id -u)" = 0 ] || skip_or_fail "with_netns.sh: needs root (ip netns)"
 prefix=$1
 shift
 case $prefix in orbit-nictest*) ;; *) echo "prefix must start with orbit-nictest" >&2; exit 2 ;; esac
