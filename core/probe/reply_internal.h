@@ -6,6 +6,8 @@
 #define ORBIT_CORE_PROBE_REPLY_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
 
 #include "core/base/checksum.h"
 #include "core/base/packet.h"
@@ -86,11 +88,9 @@ static inline void reply_result_from_ip(const struct reply_ipv4 *ip, struct scan
 	out->icmp_code = 0;
 	out->ip_id = ip->ip_id;
 	out->reply_len = ip->total_len;
-	out->tcp_window = 0;
-	out->tcp_mss = 0;
-	out->tcp_wscale = 0;
-	out->tcp_opts = 0;
-	out->tcp_tsval = 0;
+	/* tcp_window .. tcp_tsval, the padding before tcp_tsval included */
+	memset((char *)out + offsetof(struct scan_result, tcp_window), 0,
+	       offsetof(struct scan_result, timestamp_ns) - offsetof(struct scan_result, tcp_window));
 	out->timestamp_ns = ip->rx_ns;
 	out->rtt_ns = -1;
 	out->grab = NULL;
