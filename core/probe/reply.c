@@ -137,6 +137,20 @@ static enum rx_drop classify_icmp(const struct classify_ctx *ctx, const struct r
 	return dispatch_reply(ctx, PKT_IPPROTO_ICMP, ip, out);
 }
 
+/* The outer protocol's kind, in registry order (TCP first: most replies); an ICMP message
+ * passes classify_icmp's header, checksum and error checks before its kind sees it. */
+static inline enum rx_drop dispatch_frame(const struct classify_ctx *ctx,
+					  const struct reply_ipv4 *ip, struct scan_result *out)
+{
+#define DISPATCH_FRAME(name, kind_proto, kind_tcp)                                   \
+	if (probe_kind_matches(kind_proto, kind_tcp, ip->proto, ctx->tcp_probe))     \
+		return kind_proto == PKT_IPPROTO_ICMP ? classify_icmp(ctx, ip, out)  \
+						      : name##_classify(ctx, ip, out);
+	PROBE_KIND_LIST(DISPATCH_FRAME)
+#undef DISPATCH_FRAME
+	return RX_DROP_OTHER_PROTOCOL;
+}
+
 /* flatten: the kinds' classifiers are in this unit (meson.build) and inlined here. */
 static __attribute__((flatten)) enum rx_drop classify_frame(const struct classify_ctx *ctx,
 							    const uint8_t *frame, size_t len,
@@ -151,9 +165,7 @@ static __attribute__((flatten)) enum rx_drop classify_frame(const struct classif
 	why = parse_ipv4(ctx, frame + ip_off, len - ip_off, &ip);
 	if (why != RX_OK)
 		return why;
-	if (ip.proto == PKT_IPPROTO_ICMP)
-		return classify_icmp(ctx, &ip, out);
-	return dispatch_reply(ctx, ip.proto, &ip, out);
+	return dispatch_frame(ctx, &ip, out);
 }
 
 int reply_classify(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,

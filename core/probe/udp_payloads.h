@@ -59,10 +59,9 @@ size_t udp_payload_write(const struct udp_payload_table *t, uint16_t port, uint6
 
 /* Whether a UDP reply from port carries this cookie's id, for protocols that echo one;
  * true for payloads without an id (SSDP, TFTP, user bytes, empty). payload/len: the
- * reply's UDP payload. The reply classifier calls it through this pointer type. */
+ * reply's UDP payload. The reply classifier calls it through its udp_reply_check_fn
+ * (core/probe/reply.h). */
 bool udp_payload_check_reply(const struct udp_payload_table *t, uint16_t port,
 			     const uint8_t *payload, size_t len, uint64_t cookie);
-typedef bool (*udp_reply_check_fn)(const struct udp_payload_table *t, uint16_t port,
-				   const uint8_t *payload, size_t len, uint64_t cookie);
 
 #endif
