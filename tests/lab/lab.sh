@@ -109,12 +109,12 @@ load_kernel_defaults() {
         ip link add name orbit-kd0 type veth peer name orbit-kd1
         ip link add name orbit-kdbr type bridge
         for kd in veth:orbit-kd0 bridge:orbit-kdbr; do
-            ethtool -k "${kd#*:}" | sed -n "s/^tx-checksumming: \(on\|off\).*/${kd%%:*}:tx /p
-                s/^tcp-segmentation-offload: \(on\|off\).*/${kd%%:*}:tso /p
-                s/^generic-segmentation-offload: \(on\|off\).*/${kd%%:*}:gso /p
-                s/^generic-receive-offload: \(on\|off\).*/${kd%%:*}:gro /p"
+            ethtool -k "${kd#*:}" | sed -n "s/^tx-checksumming: \(on\|off\).*/${kd%%:*}:tx \1/p
+                s/^tcp-segmentation-offload: \(on\|off\).*/${kd%%:*}:tso \1/p
+                s/^generic-segmentation-offload: \(on\|off\).*/${kd%%:*}:gso \1/p
+                s/^generic-receive-offload: \(on\|off\).*/${kd%%:*}:gro \1/p"
         done' - "${ICMP_SYSCTLS[@]}")
-    for k in "${ICMP_SYSCTLS[@]}" veth:tx veth:gro bridge:tx bridge:gro; do
+    for k in "${ICMP_SYSCTLS[@]/#/sysctl:}" veth:tx veth:tso veth:gso veth:gro bridge:tx bridge:tso bridge:gso bridge:gro; do
         [[ -n ${KDEF[$k]:-} ]] || die "could not read the kernel's default of $k (unshare --net)"
     done
 }
