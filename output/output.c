@@ -55,6 +55,9 @@ struct output_set {
 	bool any_grouped, any_streaming;
 	bool report_all;
 	bool unanswered_to_reports;
+	bool unanswered_every_host; /* -Pn small scan: hosts that never answered listed too */
+	bool unanswered_walked;     /* the complement reached the set (for the report's notes) */
+	uint64_t unanswered_unlisted; /* -Pn, larger scans: probes of silent hosts not listed */
 	struct output_filter *filter;
 	struct field_selection sel; /* n == 0: the format's own default */
 	struct service_names *services;
@@ -594,11 +597,17 @@ static void stop_writer(struct output_set *os)
 
 bool output_set_wants_unanswered(const struct output_set *os, uint64_t walked)
 {
-	/* Decided once, when the scan is over: the set is no longer shared then. */
+	/* Decided once, when the scan is over: the set is no longer shared then. The
+	 * reports always take the complement of the hosts that answered (memory: their
+	 * ports), up to OUTPUT_REPORT_WALK probes walked; with -Pn the hosts that never
+	 * answered too, but only in small scans (memory: every probe). */
 	struct output_set *w = (struct output_set *)os;
-	uint64_t limit = os->info.all_hosts_up ? OUTPUT_SMALL_SCAN : OUTPUT_REPORT_WALK;
-	w->unanswered_to_reports = os->any_grouped && (os->report_all || walked <= limit);
-	return (os->report_all && os->any_streaming) || w->unanswered_to_reports;
+	w->unanswered_to_reports = os->any_grouped && (os->report_all || walked <= OUTPUT_REPORT_WALK);
+	w->unanswered_every_host = os->report_all ||
+				   (os->info.all_hosts_up && walked <= OUTPUT_SMALL_SCAN);
+	bool wanted = (os->report_all && os->any_streaming) || w->unanswered_to_reports;
+	w->unanswered_walked = wanted;
+	return wanted;
 }
 
 static bool host_answered(const struct output_set *os, uint32_t addr)
@@ -623,7 +632,7 @@ void output_set_write_unanswered(struct output_set *os, const struct scan_result
 {
 	stop_writer(os);
 	uint64_t before = atomic_load(&os->written);
-	if (os->report_all || os->info.all_hosts_up || !os->unanswered_to_reports) {
+	if (os->unanswered_every_host || !os->unanswered_to_reports) {
 		emit(os, r, n, os->report_all, os->unanswered_to_reports);
 	} else {
 		/* Reports only, and only for hosts that answered: the collected results are all
@@ -639,6 +648,8 @@ void output_set_write_unanswered(struct output_set *os, const struct scan_result
 			for (size_t i = 0; i < take; i++)
 				if (host_answered(os, r[i].addr))
 					kept[k++] = r[i];
+			if (os->info.all_hosts_up)
+				os->unanswered_unlisted += take - k;
 			emit(os, kept, k, false, true);
 			r += take;
 			n -= take;
@@ -665,6 +676,11 @@ int output_set_finish(struct output_set *os, uint64_t end_ns, bool interrupted, 
 			.nports = os->info.nports,
 			.addresses = os->info.addresses,
 			.services = os->services,
+			.complement = !os->unanswered_walked || !os->unanswered_to_reports
+					      ? REPORT_COMPLEMENT_NONE
+				      : os->unanswered_every_host ? REPORT_COMPLEMENT_EVERY_HOST
+								  : REPORT_COMPLEMENT_ANSWERED_HOSTS,
+			.silent_probes_unlisted = os->unanswered_unlisted,
 		};
 		for (size_t i = 0; i < os->nstreams; i++) {
 			struct stream *s = &os->streams[i];

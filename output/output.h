@@ -30,9 +30,11 @@
  *    output_set_write_unanswered() once the receive threads are done: they reach
  *    streaming outputs only with --report-all. Grouped reports take them as Nmap's
  *    reports list filtered ports: for hosts that answered something, when the walked
- *    space is at most OUTPUT_REPORT_WALK probes (the walk at the end stays ~1 s); for
- *    every host with -Pn (memory for each unanswered port: OUTPUT_SMALL_SCAN probes at
- *    most) or --report-all (asked for: no limit). */
+ *    space is at most OUTPUT_REPORT_WALK probes (the walk at the end stays ~1 s; memory:
+ *    the answering hosts' ports), -Pn or not; for every host also with -Pn in scans of at
+ *    most OUTPUT_SMALL_SCAN probes (memory: every probe), or --report-all (asked for: no
+ *    limit). What a report leaves out it says (report_scan.complement and
+ *    silent_probes_unlisted), so its "Not shown" counts are never short silently. */
 #ifndef ORBIT_OUTPUT_OUTPUT_H
 #define ORBIT_OUTPUT_OUTPUT_H
 

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/base/grab_result.h"
+#include "output/output.h"
 #include "output/services.h"
 
 /* Nmap summarises a state (other than open) when more than this many ports have it. */
@@ -339,6 +340,22 @@ static void header_line(FILE *f, const struct report_scan *scan, const char *pre
 		scan->command_line ? scan->command_line : "orbit", suffix);
 }
 
+/* What the port tables above could not count: said once, so no "Not shown" is read as
+ * covering probes it never saw. */
+static void text_complement_note(FILE *f, const struct report_scan *scan)
+{
+	if (scan->ping_sweep || scan->nports == 0)
+		return;
+	if (scan->complement == REPORT_COMPLEMENT_NONE)
+		fprintf(f, "# ports that did not answer are not listed or counted (more than %u "
+			"probes, or the scan stopped early; --report-all lists them)\n",
+			OUTPUT_REPORT_WALK);
+	if (scan->silent_probes_unlisted)
+		fprintf(f, "# Not shown: %" PRIu64 " unanswered probes of hosts that never answered "
+			"(-Pn lists those hosts in scans of at most %u probes; --report-all lists "
+			"them)\n", scan->silent_probes_unlisted, OUTPUT_SMALL_SCAN);
+}
+
 int report_write_text(FILE *f, const struct report_scan *scan, const struct scan_result *v,
 		      size_t n)
 {
@@ -348,6 +365,7 @@ int report_write_text(FILE *f, const struct report_scan *scan, const struct scan
 		return -1;
 	if (scan->interrupted)
 		fprintf(f, "# interrupted: this report covers the probes sent before the stop\n");
+	text_complement_note(f, scan);
 	char sum[256];
 	footer_summary(sum, sizeof sum, scan, t.up, " --");
 	fprintf(f, "# %s\n", sum);

@@ -25,6 +25,14 @@
 
 struct service_names;
 
+/* Which unanswered probes (no-response) the results hold, so that "Not shown" counts only
+ * what was counted and the report says what it left out. */
+enum report_complement {
+	REPORT_COMPLEMENT_NONE,           /* none: the scan was too large, or stopped early */
+	REPORT_COMPLEMENT_ANSWERED_HOSTS, /* every probe of the hosts that answered */
+	REPORT_COMPLEMENT_EVERY_HOST,     /* every probe */
+};
+
 /* What the reports say about the scan as a whole. */
 struct report_scan {
 	const char *command_line;
@@ -37,6 +45,8 @@ struct report_scan {
 	size_t nports;
 	uint64_t addresses;              /* addresses in the target space */
 	const struct service_names *services;
+	enum report_complement complement;
+	uint64_t silent_probes_unlisted; /* -Pn: probes of hosts that never answered, not listed */
 };
 
 void report_sort(struct scan_result *v, size_t *n);

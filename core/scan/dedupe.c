@@ -1,5 +1,7 @@
 #include "core/scan/dedupe.h"
 
+#include <stdlib.h>
+
 #include <Judy.h>
 
 _Static_assert(sizeof(Word_t) == sizeof(uint64_t), "dedupe keys need a 64-bit Judy Word_t");
@@ -40,4 +42,64 @@ void dedupe_free(struct dedupe *d)
 	Pvoid_t set = d->judy;
 	Judy1FreeArray(&set, PJE0);
 	d->judy = NULL;
+}
+
+void dedupe_deferred_init(struct dedupe_deferred *q)
+{
+	*q = (struct dedupe_deferred){0};
+}
+
+int dedupe_defer(struct dedupe_deferred *q, const struct scan_result *r)
+{
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 256;
+		struct scan_result *v = realloc(q->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		q->v = v;
+		q->cap = cap;
+	}
+	int rc = dedupe_insert(&q->seen, r->addr, r->proto, r->port);
+	if (rc == 1)
+		q->v[q->n++] = *r;
+	return rc;
+}
+
+static bool in_any(const struct dedupe *sets, unsigned n, const struct scan_result *r)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (dedupe_contains(&sets[i], r->addr, r->proto, r->port))
+			return true;
+	return false;
+}
+
+size_t dedupe_resolve(struct dedupe *sets, struct dedupe_deferred *deferred, unsigned n,
+		      dedupe_keep_fn keep, void *arg)
+{
+	size_t kept = 0;
+	for (unsigned q = 0; q < n; q++) {
+		sets[q].duplicates += deferred[q].seen.duplicates;
+		deferred[q].seen.duplicates = 0;
+		for (size_t i = 0; i < deferred[q].n; i++) {
+			const struct scan_result *r = &deferred[q].v[i];
+			if (in_any(sets, n, r)) {
+				sets[q].duplicates++;
+				continue;
+			}
+			/* Out of memory here: report it anyway, as rx does. */
+			if (dedupe_insert(&sets[q], r->addr, r->proto, r->port) < 0)
+				sets[q].unique++;
+			keep(q, r, arg);
+			kept++;
+		}
+		deferred[q].n = 0;
+	}
+	return kept;
+}
+
+void dedupe_deferred_free(struct dedupe_deferred *q)
+{
+	dedupe_free(&q->seen);
+	free(q->v);
+	*q = (struct dedupe_deferred){0};
 }

@@ -288,6 +288,7 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 	}
 	bool interrupted = *stops > 0;
 	stop_threads(s, &st);
+	rx_resolve_deferred(s, st.rx);
 	finish_grabs(s, stops);
 	if (st.tx == s->ntx || s->replay)
 		scan_report_unanswered(s);

@@ -62,6 +62,21 @@ static bool report_not_grabbed(struct scan *s, const struct scan_result *res)
 	return true;
 }
 
+/* 1 when the result is new and goes out now. With several queues a router's ICMP error
+ * waits for rx_resolve_deferred (its key may be another queue's); out of memory there, it
+ * is deduplicated on this queue alone rather than lost. */
+static int admit(struct rx_thread *r, const struct scan_result *res)
+{
+	if (r->scan->nrx > 1 && dedupe_from_other_host(res)) {
+		int rc = dedupe_defer(&r->deferred, res);
+		if (rc >= 0)
+			return 0;
+	}
+	/* -1 (Judy out of memory): report it anyway; a possible duplicate beats a lost
+	 * result. */
+	return dedupe_insert(&r->dedupe, res->addr, res->proto, res->port) != 0;
+}
+
 /* Classifies a burst into results[], new ones only; returns how many go to the outputs. */
 static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, unsigned n,
 			     struct scan_result *results)
@@ -73,9 +88,7 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 		if (!reply_classify(&s->classify, bufs[i].data, bufs[i].len, bufs[i].rx_ns, res,
 				    &r->counters))
 			continue;
-		/* -1 (Judy out of memory): report it anyway; a possible duplicate beats a lost
-		 * result. */
-		if (dedupe_insert(&r->dedupe, res->addr, res->proto, res->port) == 0)
+		if (!admit(r, res))
 			continue;
 		r->by_state[res->state <= PORT_STATE_MAX ? res->state : 0]++;
 		res->grab = NULL;
@@ -97,6 +110,7 @@ void *rx_main(void *arg)
 	struct scan_result results[SCAN_BURST];
 	/* This thread's own ring to the writer (one producer, one consumer). */
 	struct output_producer *out = output_producer_open(s->out);
+	dedupe_deferred_init(&r->deferred);
 	nic_thread_register(s->nic);
 	while (!atomic_load_explicit(&s->stop_rx, memory_order_relaxed)) {
 		unsigned n = nic_rx_burst(s->nic, r->queue, bufs, SCAN_BURST);
@@ -115,4 +129,43 @@ void *rx_main(void *arg)
 	}
 	rx_publish(r);
 	return NULL;
+}
+
+struct resolved {
+	struct scan *s;
+	struct scan_result batch[SCAN_BURST];
+	size_t n;
+};
+
+static void keep_resolved(unsigned queue, const struct scan_result *res, void *arg)
+{
+	struct resolved *out = arg;
+	struct rx_thread *r = &out->s->rx[queue];
+	r->by_state[res->state <= PORT_STATE_MAX ? res->state : 0]++;
+	out->batch[out->n++] = *res;
+	if (out->n == SCAN_BURST) {
+		output_set_write(out->s->out, out->batch, out->n);
+		out->n = 0;
+	}
+}
+
+void rx_resolve_deferred(struct scan *s, unsigned started)
+{
+	if (started == 0)
+		return;
+	struct dedupe sets[NIC_MAX_QUEUES];
+	struct dedupe_deferred deferred[NIC_MAX_QUEUES];
+	for (unsigned q = 0; q < started; q++) {
+		sets[q] = s->rx[q].dedupe;
+		deferred[q] = s->rx[q].deferred;
+	}
+	struct resolved out = {.s = s, .n = 0};
+	dedupe_resolve(sets, deferred, started, keep_resolved, &out);
+	output_set_write(s->out, out.batch, out.n);
+	for (unsigned q = 0; q < started; q++) {
+		s->rx[q].dedupe = sets[q];
+		dedupe_deferred_free(&deferred[q]);
+		s->rx[q].deferred = deferred[q];
+		rx_publish(&s->rx[q]);
+	}
 }

@@ -54,6 +54,7 @@ struct rx_thread {
 	struct scan *scan;
 	unsigned queue;
 	struct dedupe dedupe;
+	struct dedupe_deferred deferred; /* router ICMP errors, several queues only */
 	struct rx_counters counters; /* owned by the thread; read through pub */
 	uint64_t by_state[PORT_STATE_MAX + 1];
 	struct rx_published pub;
@@ -91,6 +92,9 @@ void *tx_main(void *arg);
 /* rx.c: what the classifier needs to know of this scan, then the thread body. */
 void rx_init_classify(struct scan *s);
 void *rx_main(void *arg);
+/* After the receive threads of rx[0, started) have stopped: reports the deferred results
+ * whose key no queue saw (see core/scan/dedupe.h) and frees them. */
+void rx_resolve_deferred(struct scan *s, unsigned started);
 /* The follow-up pool's result callback (user: the scan). */
 void rx_on_grab_result(const struct grab_result *g, void *user);
 

@@ -50,9 +50,86 @@ static void test_many(void)
 	dedupe_free(&d);
 }
 
+static struct scan_result reply(uint32_t addr, uint32_t responder, uint8_t state, uint8_t reason)
+{
+	struct scan_result r = {0};
+	r.addr = addr;
+	r.responder = responder;
+	r.proto = IPPROTO_TCP;
+	r.port = 22;
+	r.state = state;
+	r.reason = reason;
+	return r;
+}
+
+struct kept {
+	unsigned n, queue;
+	struct scan_result last;
+};
+
+static void keep(unsigned queue, const struct scan_result *r, void *arg)
+{
+	struct kept *k = arg;
+	k->n++;
+	k->queue = queue;
+	k->last = *r;
+}
+
+/* Two receive queues, as rx.c drives them: queue 0 gets a router's admin-prohibited for
+ * 198.19.1.2:22 (it hashed on the router's address), queue 1 the target's own RST for the
+ * same key. Each queue deduplicating alone reported both; now one result, the target's. */
+static void test_two_queues_one_result(void)
+{
+	const uint32_t target = 0xc6130102u, router = 0xc6130101u;
+	struct dedupe sets[2];
+	struct dedupe_deferred deferred[2];
+	for (int q = 0; q < 2; q++) {
+		dedupe_init(&sets[q]);
+		dedupe_deferred_init(&deferred[q]);
+	}
+	struct scan_result icmp = reply(target, router, PORT_FILTERED, REASON_ADMIN_PROHIBITED);
+	struct scan_result rst = reply(target, target, PORT_CLOSED, REASON_RESET);
+	CHECK(dedupe_from_other_host(&icmp));
+	CHECK(!dedupe_from_other_host(&rst));
+	/* The old per-queue path: each set alone calls both new. */
+	CHECK_EQ_U64(dedupe_insert(&sets[0], icmp.addr, icmp.proto, icmp.port), 1);
+	CHECK_EQ_U64(dedupe_insert(&sets[1], rst.addr, rst.proto, rst.port), 1);
+	dedupe_free(&sets[0]);
+	dedupe_free(&sets[1]);
+	dedupe_init(&sets[0]);
+	dedupe_init(&sets[1]);
+	/* Now: the router's error waits, the retry of it is a duplicate. */
+	CHECK_EQ_U64(dedupe_defer(&deferred[0], &icmp), 1);
+	CHECK_EQ_U64(dedupe_defer(&deferred[0], &icmp), 0);
+	CHECK_EQ_U64(dedupe_insert(&sets[1], rst.addr, rst.proto, rst.port), 1);
+	struct kept k = {0};
+	CHECK_EQ_U64(dedupe_resolve(sets, deferred, 2, keep, &k), 0);
+	CHECK_EQ_U64(k.n, 0);
+	CHECK_EQ_U64(sets[0].unique + sets[1].unique, 1);
+	CHECK_EQ_U64(sets[0].duplicates, 2);
+
+	/* The router's error alone (the target never answered), seen on both queues: kept
+	 * once, on the first queue, and then known to the sets (the complement skips it). */
+	struct scan_result icmp2 = icmp;
+	icmp2.port = 23;
+	CHECK_EQ_U64(dedupe_defer(&deferred[0], &icmp2), 1);
+	CHECK_EQ_U64(dedupe_defer(&deferred[1], &icmp2), 1);
+	CHECK_EQ_U64(dedupe_resolve(sets, deferred, 2, keep, &k), 1);
+	CHECK_EQ_U64(k.n, 1);
+	CHECK_EQ_U64(k.queue, 0);
+	CHECK_EQ_U64(k.last.port, 23);
+	CHECK_EQ_U64(k.last.reason, REASON_ADMIN_PROHIBITED);
+	CHECK(dedupe_contains(&sets[0], target, IPPROTO_TCP, 23));
+	for (int q = 0; q < 2; q++) {
+		dedupe_free(&sets[q]);
+		dedupe_deferred_free(&deferred[q]);
+	}
+}
+
 int main(void)
 {
 	test_distinct_fields();
 	test_many();
+	test_two_queues_one_result();
 	return check_done("dedupe");
 }
