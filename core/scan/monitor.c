@@ -1,4 +1,5 @@
 #include "core/scan/monitor.h"
+#include "output/json.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -108,23 +109,36 @@ static void print_human(FILE *out, const struct monitor_sample *s, const struct 
 
 static void print_machine(FILE *out, const struct monitor_sample *s, const struct monitor_view *v)
 {
-	char eta_json[32];
+	char buf[1024];
+	struct json j;
+	json_init(&j, buf, sizeof buf);
+	json_object_begin(&j);
+	json_key(&j, "time"); json_double(&j, (double)clock_wall_ns() / 1e9, 3);
+	json_key(&j, "elapsed_s"); json_double(&j, v->elapsed, 3);
+	json_key(&j, "percent_done"); json_double(&j, 100 * v->done, 2);
+	json_key(&j, "eta_s");
 	if (v->eta >= 0)
-		snprintf(eta_json, sizeof eta_json, "%.1f", v->eta);
+		json_double(&j, v->eta, 1);
 	else
-		snprintf(eta_json, sizeof eta_json, "null");
-	fprintf(out,
-		"{\"time\":%.3f,\"elapsed_s\":%.3f,\"percent_done\":%.2f,\"eta_s\":%s,"
-		"\"phase\":\"%s\",\"sent\":%" PRIu64 ",\"send_rate\":%.1f,\"avg_send_rate\":%.1f,"
-		"\"received\":%" PRIu64 ",\"recv_rate\":%.1f,\"results\":%" PRIu64
-		",\"hits\":%" PRIu64 ",\"hit_rate\":%.6f,\"drops\":%" PRIu64 ",\"followup_queue\":",
-		(double)clock_wall_ns() / 1e9, v->elapsed, 100 * v->done, eta_json,
-		s->cooling_down ? "cooldown" : "sending", s->sent, v->send_rate, v->avg_rate,
-		s->received, v->recv_rate, s->results, s->hits, v->hit_rate / 100, s->drops);
+		json_null(&j);
+	json_key(&j, "phase"); json_cstring(&j, s->cooling_down ? "cooldown" : "sending");
+	json_key(&j, "sent"); json_uint(&j, s->sent);
+	json_key(&j, "send_rate"); json_double(&j, v->send_rate, 1);
+	json_key(&j, "avg_send_rate"); json_double(&j, v->avg_rate, 1);
+	json_key(&j, "received"); json_uint(&j, s->received);
+	json_key(&j, "recv_rate"); json_double(&j, v->recv_rate, 1);
+	json_key(&j, "results"); json_uint(&j, s->results);
+	json_key(&j, "hits"); json_uint(&j, s->hits);
+	json_key(&j, "hit_rate"); json_double(&j, v->hit_rate / 100, 6);
+	json_key(&j, "drops"); json_uint(&j, s->drops);
+	json_key(&j, "followup_queue");
 	if (s->followup_queue >= 0)
-		fprintf(out, "%" PRId64 "}\n", s->followup_queue);
+		json_int(&j, s->followup_queue);
 	else
-		fputs("null}\n", out);
+		json_null(&j);
+	json_object_end(&j);
+	json_append(&j, "\n", 1);
+	fwrite(buf, 1, json_len(&j), out);
 	fflush(out);
 }
 
