@@ -80,6 +80,7 @@ struct orbit_config {
 	/* Follow-up: banners, service and version (core/grab/). */
 	bool grab;                 /* -sV */
 	unsigned grab_concurrency;
+	unsigned grab_threads;     /* follow-up threads, each with its own event loop */
 	unsigned grab_timeout;     /* seconds per connection */
 	uint64_t grab_max_bytes;
 	const char *grab_source_ip;

@@ -123,6 +123,8 @@ const struct option_spec option_table[] = {
 	 "follow open TCP ports up: banner, service and version"},
 	{"grab-concurrency", 0, NULL, OPT_UINT, FIELD(grab_concurrency), NOSET, 1, 100000, "N",
 	 "connections open at once for banner grabs (default 1000)"},
+	{"grab-threads", 0, NULL, OPT_UINT, FIELD(grab_threads), NOSET, 1, 64, "N",
+	 "follow-up threads, each with its own event loop (default 1)"},
 	{"grab-timeout", 0, NULL, OPT_UINT, FIELD(grab_timeout), NOSET, 1, 3600, "SECONDS",
 	 "time limit per banner-grab connection (default 10)"},
 	{"grab-max-bytes", 0, NULL, OPT_SI, FIELD(grab_max_bytes), NOSET, 1, 1ULL << 30, "BYTES",
@@ -168,6 +170,7 @@ void config_init(struct orbit_config *cfg)
 	cfg->tcp_options = "linux";
 	cfg->source_ports = "32768-61000";
 	cfg->grab_concurrency = 1000;
+	cfg->grab_threads = 1;
 	cfg->grab_timeout = 10;
 	cfg->grab_max_bytes = 65536;
 }

@@ -82,7 +82,7 @@ static int start_grab_pool(struct scan *s, struct errbuf *e)
 {
 	const struct orbit_config *cfg = s->cfg;
 	struct grab_params gp = {
-		.threads = 1,
+		.threads = cfg->grab_threads,
 		.concurrency = cfg->grab_concurrency,
 		.timeout_ms = cfg->grab_timeout * 1000,
 		.max_bytes = cfg->grab_max_bytes,

@@ -89,7 +89,7 @@ result "--probes 2 sends twice, reports once" $?
 # nmap's and orbit's results.
 timeout 180 ip netns exec orbit-scan nmap -sV -n -Pn -p 21,22,80,6379 -oX "$tmp/nmap-sv.xml" \
 	198.18.1.10-11 >"$tmp/nmap-sv.txt" 2>&1 || nmap_note -sV $?
-scan --backend afpacket -i orbit-s0 -sS -sV -p 1-65535 --rate 50000 --cooldown 2 -oN "$tmp/sv.txt" \
+scan --backend afpacket -i orbit-s0 -sS -sV --grab-threads 2 -p 1-65535 --rate 50000 --cooldown 2 -oN "$tmp/sv.txt" \
 	198.18.1.10-198.18.1.11 >"$tmp/sv.json" 2>"$tmp/sv.err"
 python3 "$root/tests/e2e/lab_floor.py" --hosts 198.18.1.10-11 --ports 21,22,80,6379 \
 	"$tmp/nmap-sv.xml" "$tmp/sv.json" &&

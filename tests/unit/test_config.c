@@ -168,6 +168,11 @@ static void test_command_line(void)
 	CHECK(cfg.seed_given);
 	CHECK_EQ_U64(cfg.max_targets, 16);
 	config_free(&cfg);
+	PARSE_OK(&cfg, "--grab-threads", "2", "1.2.3.4");
+	CHECK(cfg.grab_threads == 2);
+	config_free(&cfg);
+	CHECK(REJECTS("--grab-threads", "--grab-threads", "0"));
+	CHECK(REJECTS("--grab-threads", "--grab-threads", "65"));
 	CHECK(REJECTS("'18446744073709551616'", "--rate", "18446744073709551616"));
 	CHECK(REJECTS("'18446744074G'", "--rate", "18446744074G"));
 	PARSE_OK(&cfg, "--rate", "18446744073G"); /* just below 2^64 */
