@@ -79,6 +79,7 @@ struct orbit_config {
 
 	/* Follow-up: banners, service and version (core/grab/). */
 	bool grab;                 /* -sV */
+	const char *rx_filter;     /* --rx-filter: pcap expression for the receive sockets */
 	unsigned grab_concurrency;
 	unsigned grab_threads;     /* follow-up threads, each with its own event loop */
 	unsigned grab_timeout;     /* seconds per connection */

@@ -55,6 +55,8 @@ const struct option_spec option_table[] = {
 	 "continue the walk saved in FILE (same targets, ports, blocklist)"},
 	{"dry-run", 0, NULL, OPT_FLAG, FIELD(dry_run), NOSET, 0, 0, NULL,
 	 "print ADDR,PROTO,PORT per probe in walk order; send nothing"},
+	{"rx-filter", 0, NULL, OPT_STRING, FIELD(rx_filter), NOSET, 0, 0, "BPF",
+	 "also drop received frames that fail this pcap filter, in the kernel (afpacket, pcap)"},
 	{"backend", 0, NULL, OPT_STRING, FIELD(backend), NOSET, 0, 0, "NAME",
 	 "packet I/O: dpdk, afpacket, pcap (default: dpdk with --dpdk-args, else afpacket)", .choices = "dpdk|afpacket|pcap"},
 	{"interface", 'i', NULL, OPT_STRING, FIELD(interface), NOSET, 0, 0, "IF",

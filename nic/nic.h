@@ -46,8 +46,7 @@ struct nic_config {
 	const char *rx_file;    /* pcap backend: receive from this .pcap file */
 	unsigned tx_queues;     /* 1..NIC_MAX_QUEUES */
 	unsigned rx_queues;     /* 1..NIC_MAX_QUEUES */
-	/* Optional BPF filter for afpacket/pcap ("not tcp port 22"); the scan sets none. */
-	const char *rx_filter;
+	const char *rx_filter;  /* --rx-filter: a pcap expression for afpacket/pcap receive sockets */
 };
 
 struct nic_buf {

@@ -58,6 +58,7 @@ static int open_nic(struct scan *s, struct errbuf *e)
 		.dpdk_args = s->cfg->dpdk_args,
 		.dpdk_port = s->cfg->dpdk_port,
 		.rx_file = s->cfg->rx_pcap,
+		.rx_filter = s->cfg->rx_filter,
 		.tx_queues = s->ntx,
 		.rx_queues = s->nrx,
 	};

@@ -1,5 +1,6 @@
 #include "core/scan/params.h"
 
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -85,6 +86,27 @@ static int parse_udp_payloads(const struct orbit_config *cfg, struct scan_params
 	return 0;
 }
 
+/* --rx-filter is compiled here, on a dead handle, so a typo is refused before anything opens;
+ * the nic compiles it again on its sockets. DPDK's queues have no kernel filter. */
+static int check_rx_filter(const struct orbit_config *cfg, const char *backend, struct errbuf *e)
+{
+	if (!cfg->rx_filter)
+		return 0;
+	if (backend && strcmp(backend, "dpdk") == 0)
+		return err_set(e, "--rx-filter works with the afpacket and pcap backends, not dpdk");
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 2048);
+	if (!dead)
+		return err_set(e, "out of memory");
+	struct bpf_program prog;
+	int rc = 0;
+	if (pcap_compile(dead, &prog, cfg->rx_filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
+		rc = err_set(e, "invalid --rx-filter '%s': %s", cfg->rx_filter, pcap_geterr(dead));
+	else
+		pcap_freecode(&prog);
+	pcap_close(dead);
+	return rc;
+}
+
 static int parse_followup(const struct orbit_config *cfg, struct scan_params *p,
 			  struct errbuf *e)
 {
@@ -116,6 +138,8 @@ int scan_params_from_config(const struct orbit_config *cfg, struct scan_params *
 		rc = parse_udp_payloads(cfg, p, e);
 	if (rc == 0)
 		rc = parse_followup(cfg, p, e);
+	if (rc == 0)
+		rc = check_rx_filter(cfg, p->backend, e);
 	if (rc < 0) {
 		scan_params_free(p);
 		return -1;
