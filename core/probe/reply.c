@@ -55,7 +55,7 @@ static enum rx_drop parse_ipv4(const struct classify_ctx *ctx, const uint8_t *p,
 		return RX_DROP_NOT_TO_US;
 	if (pkt_be16(p + 6) & PKT_IPV4_FRAG_MASK)
 		return RX_DROP_FRAGMENT;
-	if (!ctx->checksums_verified && !csum_valid(csum_sum(p, hlen, 0)))
+	if (!csum_valid(csum_sum(p, hlen, 0))) /* NICs vouch for L4 sums only */
 		return RX_DROP_BAD_IP_CHECKSUM;
 	ip->hdr = p;
 	ip->l4 = p + hlen;
@@ -129,7 +129,7 @@ static enum rx_drop classify_icmp(const struct classify_ctx *ctx, const struct r
 {
 	if (ip->l4_len < PKT_ICMP_HLEN)
 		return RX_DROP_BAD_L4_HEADER;
-	if (!ctx->checksums_verified && !csum_valid(csum_sum(ip->l4, ip->l4_len, 0)))
+	if (ip->l4_csum < CSUM_RX_VALID && !csum_valid(csum_sum(ip->l4, ip->l4_len, 0)))
 		return RX_DROP_BAD_L4_CHECKSUM;
 	uint8_t type = ip->l4[0];
 	if (type == PKT_ICMP_UNREACH || type == PKT_ICMP_TIME_EXCEEDED)
@@ -154,7 +154,8 @@ static inline enum rx_drop dispatch_frame(const struct classify_ctx *ctx,
 /* flatten: the kinds' classifiers are in this unit (meson.build) and inlined here. */
 static __attribute__((flatten)) enum rx_drop classify_frame(const struct classify_ctx *ctx,
 							    const uint8_t *frame, size_t len,
-							    uint64_t rx_ns, struct scan_result *out)
+							    enum csum_rx l4_csum, uint64_t rx_ns,
+							    struct scan_result *out, uint64_t *notes)
 {
 	size_t ip_off;
 	enum rx_drop why = find_ipv4(ctx, frame, len, &ip_off);
@@ -162,6 +163,8 @@ static __attribute__((flatten)) enum rx_drop classify_frame(const struct classif
 		return why;
 	struct reply_ipv4 ip;
 	ip.rx_ns = rx_ns;
+	ip.notes = notes;
+	ip.l4_csum = l4_csum;
 	why = parse_ipv4(ctx, frame + ip_off, len - ip_off, &ip);
 	if (why != RX_OK)
 		return why;
@@ -169,10 +172,11 @@ static __attribute__((flatten)) enum rx_drop classify_frame(const struct classif
 }
 
 int reply_classify(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
-		   uint64_t rx_ns, struct scan_result *out, struct rx_counters *cnt)
+		   enum csum_rx l4_csum, uint64_t rx_ns, struct scan_result *out,
+		   struct rx_counters *cnt)
 {
 	cnt->frames++;
-	enum rx_drop why = classify_frame(ctx, frame, len, rx_ns, out);
+	enum rx_drop why = classify_frame(ctx, frame, len, l4_csum, rx_ns, out, cnt->notes);
 	if (why != RX_OK) {
 		cnt->drops[why]++;
 		return 0;
@@ -204,4 +208,13 @@ const char *rx_drop_name(enum rx_drop d)
 		[RX_DROP_ECHO_UNREACHABLE] = "echo-unreachable",
 	};
 	return (unsigned)d < RX_DROP_COUNT ? names[d] : "unknown";
+}
+
+const char *rx_note_name(enum rx_note n)
+{
+	static const char *const names[RX_NOTE_COUNT] = {
+		[RX_NOTE_L4_CSUM_OFFLOADED] = "l4-checksum-offloaded",
+		[RX_NOTE_L4_CSUM_NIC_BAD] = "l4-checksum-nic-bad",
+	};
+	return (unsigned)n < RX_NOTE_COUNT ? names[n] : "unknown";
 }
