@@ -10,6 +10,16 @@
 
 #define MAX_VLAN_TAGS 2
 
+/* A big-endian 16-bit field loaded as it lies in memory, and a constant in that form. */
+#define MEMORY_BE16(v) ((uint16_t)(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? \
+				     __builtin_bswap16(v) : (v)))
+static inline uint16_t memory_be16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+
 /* Finds the IPv4 datagram inside the frame: Ethernet with up to two 802.1Q/802.1ad tags,
  * or raw IP. */
 static enum rx_drop find_ipv4(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
@@ -21,17 +31,18 @@ static enum rx_drop find_ipv4(const struct classify_ctx *ctx, const uint8_t *fra
 	}
 	if (len < PKT_ETH_HLEN)
 		return RX_DROP_TRUNCATED;
-	uint16_t type = pkt_be16(frame + 12);
+	/* Ethertypes compared as they lie in memory: no byte swap on the way. */
+	uint16_t type = memory_be16(frame + 12);
 	size_t off = PKT_ETH_HLEN;
-	for (int tags = 0;
-	     tags < MAX_VLAN_TAGS && (type == PKT_ETHERTYPE_VLAN || type == PKT_ETHERTYPE_QINQ);
+	for (int tags = 0; tags < MAX_VLAN_TAGS && (type == MEMORY_BE16(PKT_ETHERTYPE_VLAN) ||
+						    type == MEMORY_BE16(PKT_ETHERTYPE_QINQ));
 	     tags++) {
 		if (len < off + PKT_VLAN_HLEN)
 			return RX_DROP_TRUNCATED;
-		type = pkt_be16(frame + off + 2);
+		type = memory_be16(frame + off + 2);
 		off += PKT_VLAN_HLEN;
 	}
-	if (type != PKT_ETHERTYPE_IPV4)
+	if (type != MEMORY_BE16(PKT_ETHERTYPE_IPV4))
 		return RX_DROP_NOT_IPV4;
 	*ip_off = off;
 	return RX_OK;
@@ -151,11 +162,10 @@ static inline enum rx_drop dispatch_frame(const struct classify_ctx *ctx,
 	return RX_DROP_OTHER_PROTOCOL;
 }
 
-/* flatten: the kinds' classifiers are in this unit (meson.build) and inlined here. */
-static __attribute__((flatten)) enum rx_drop classify_frame(const struct classify_ctx *ctx,
-							    const uint8_t *frame, size_t len,
-							    enum csum_rx l4_csum, uint64_t rx_ns,
-							    struct scan_result *out, uint64_t *notes)
+/* Inlined into the two entry points below with l4_csum a constant, so neither tests it. */
+static inline enum rx_drop classify_frame(const struct classify_ctx *ctx, const uint8_t *frame,
+					  size_t len, enum csum_rx l4_csum, uint64_t rx_ns,
+					  struct scan_result *out, uint64_t *notes)
 {
 	size_t ip_off;
 	enum rx_drop why = find_ipv4(ctx, frame, len, &ip_off);
@@ -171,18 +181,35 @@ static __attribute__((flatten)) enum rx_drop classify_frame(const struct classif
 	return dispatch_frame(ctx, &ip, out);
 }
 
-int reply_classify(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
-		   enum csum_rx l4_csum, uint64_t rx_ns, struct scan_result *out,
-		   struct rx_counters *cnt)
+static inline int count_outcome(enum rx_drop why, struct rx_counters *cnt)
 {
-	cnt->frames++;
-	enum rx_drop why = classify_frame(ctx, frame, len, l4_csum, rx_ns, out, cnt->notes);
 	if (why != RX_OK) {
 		cnt->drops[why]++;
 		return 0;
 	}
 	cnt->results++;
 	return 1;
+}
+
+/* flatten: the kinds' classifiers are in this unit (meson.build) and inlined here. */
+__attribute__((flatten)) int reply_classify_l4_verify(const struct classify_ctx *ctx,
+						      const uint8_t *frame, size_t len,
+						      uint64_t rx_ns, struct scan_result *out,
+						      struct rx_counters *cnt)
+{
+	cnt->frames++;
+	return count_outcome(
+		classify_frame(ctx, frame, len, CSUM_RX_UNKNOWN, rx_ns, out, cnt->notes), cnt);
+}
+
+__attribute__((flatten)) int reply_classify_l4_trusted(const struct classify_ctx *ctx,
+						       const uint8_t *frame, size_t len,
+						       uint64_t rx_ns, struct scan_result *out,
+						       struct rx_counters *cnt)
+{
+	cnt->frames++;
+	return count_outcome(
+		classify_frame(ctx, frame, len, CSUM_RX_VALID, rx_ns, out, cnt->notes), cnt);
 }
 
 const char *rx_drop_name(enum rx_drop d)

@@ -97,9 +97,24 @@ struct rx_counters {
  * l4_csum: what the NIC said of the frame's transport checksum (VALID and PARTIAL skip
  * the software sum; the IPv4 header checksum is always verified);
  * rx_ns: receive time, CLOCK_REALTIME ns (RTTs come from the probes' send times). */
-int reply_classify(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
-		   enum csum_rx l4_csum, uint64_t rx_ns, struct scan_result *out,
-		   struct rx_counters *cnt);
+int reply_classify_l4_verify(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
+			     uint64_t rx_ns, struct scan_result *out, struct rx_counters *cnt);
+int reply_classify_l4_trusted(const struct classify_ctx *ctx, const uint8_t *frame,
+			      size_t len, uint64_t rx_ns, struct scan_result *out,
+			      struct rx_counters *cnt);
+/* Inline, so the status costs the caller a test and every entry keeps six register
+ * arguments; the two are one classifier, specialised on whether to sum the L4 header. */
+static inline int reply_classify(const struct classify_ctx *ctx, const uint8_t *frame,
+				 size_t len, enum csum_rx l4_csum, uint64_t rx_ns,
+				 struct scan_result *out, struct rx_counters *cnt)
+{
+	if (l4_csum != CSUM_RX_UNKNOWN) {
+		if (l4_csum >= CSUM_RX_VALID)
+			return reply_classify_l4_trusted(ctx, frame, len, rx_ns, out, cnt);
+		cnt->notes[RX_NOTE_L4_CSUM_NIC_BAD]++;
+	}
+	return reply_classify_l4_verify(ctx, frame, len, rx_ns, out, cnt);
+}
 
 const char *rx_drop_name(enum rx_drop d); /* "bad-cookie", "fragment", ... */
 const char *rx_note_name(enum rx_note n); /* "l4-checksum-offloaded", ... */

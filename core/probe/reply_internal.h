@@ -78,8 +78,6 @@ static inline enum rx_drop reply_l4_sum_check(const struct reply_ipv4 *ip, const
 		return RX_OK;
 	uint64_t pseudo = csum_add64(csum_sum(ip->hdr + 12, 8, 0),
 				     __builtin_bswap32(((uint32_t)ip->proto << 16) | l4_len));
-	if (ip->l4_csum == CSUM_RX_BAD)
-		ip->notes[RX_NOTE_L4_CSUM_NIC_BAD]++;
 	if (csum_valid(csum_sum(l4, l4_len, pseudo)))
 		return RX_OK;
 	if (!csum_pseudo_only(l4 + field_off, pseudo))
