@@ -72,8 +72,8 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 	size_t k = 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct scan_result *res = &results[k];
-		if (!reply_classify(&s->classify, bufs[i].data, bufs[i].len, bufs[i].l4_csum, bufs[i].rx_ns, res,
-				    &r->counters))
+		if (!reply_classify(&s->classify, bufs[i].data, bufs[i].len, bufs[i].l4_csum,
+				    bufs[i].rx_ns, res, &r->counters))
 			continue;
 		/* -1 (Judy out of memory): report it anyway; a possible duplicate beats a lost
 		 * result. */
