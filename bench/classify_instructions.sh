@@ -32,3 +32,7 @@ printf '  %-34s %6s\n' "mixed: classify only" "$(per_reply --mix mixed --no-dedu
 for mix in synack rst icmp udp echo junk; do
 	printf '  %-34s %6s\n' "$mix: classify only" "$(per_reply --mix "$mix" --no-dedupe)"
 done
+for csum in valid partial; do
+	printf '  %-34s %6s\n' "synack, l4-csum $csum: classify only" \
+		"$(per_reply --mix synack --no-dedupe --l4-csum "$csum")"
+done

@@ -405,6 +405,18 @@ static struct tpacket_block_desc *rx_block(const struct afp_rxq *q, unsigned b)
 							       RX_BLOCK_SIZE);
 }
 
+/* The kernel's word on the frame's L4 checksum: CSUMNOTREADY is CHECKSUM_PARTIAL (a
+ * local sender, e.g. across a veth, left the sum for a device that never computed it);
+ * CSUM_VALID: the device or the stack verified it. */
+static inline enum csum_rx afp_csum_status(uint32_t tp_status)
+{
+	if (tp_status & TP_STATUS_CSUMNOTREADY)
+		return CSUM_RX_PARTIAL;
+	if (tp_status & TP_STATUS_CSUM_VALID)
+		return CSUM_RX_VALID;
+	return CSUM_RX_UNKNOWN;
+}
+
 static unsigned afp_rx_burst(struct nic *nic, unsigned qi, struct nic_buf *bufs, unsigned n)
 {
 	struct afp_rxq *q = &((struct afp *)nic->backend)->rx[qi];
@@ -428,6 +440,7 @@ static unsigned afp_rx_burst(struct nic *nic, unsigned qi, struct nic_buf *bufs,
 				.data = q->next_frame + h->tp_mac,
 				.len = (uint16_t)(h->tp_snaplen < UINT16_MAX ? h->tp_snaplen
 									     : UINT16_MAX),
+				.l4_csum = afp_csum_status(h->tp_status),
 				.rx_ns = (uint64_t)h->tp_sec * 1000000000u + h->tp_nsec,
 			};
 			bytes += h->tp_snaplen;

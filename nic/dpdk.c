@@ -353,6 +353,20 @@ static unsigned dpdk_tx_submit(struct nic *nic, unsigned qi, struct nic_buf *buf
 	return sent;
 }
 
+/* The PMD's word on the L4 checksum, where it gives one (net_af_packet gives none:
+ * UNKNOWN, so the classifier verifies, and recognises sums left to the device). */
+static inline enum csum_rx dpdk_csum_status(uint64_t ol_flags)
+{
+	switch (ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) {
+	case RTE_MBUF_F_RX_L4_CKSUM_GOOD: return CSUM_RX_VALID;
+	case RTE_MBUF_F_RX_L4_CKSUM_BAD: return CSUM_RX_BAD;
+	/* NONE: the data is known good, the field is not a finished sum (virtio's
+	 * VIRTIO_NET_HDR_F_NEEDS_CSUM): the PARTIAL case. */
+	case RTE_MBUF_F_RX_L4_CKSUM_NONE: return CSUM_RX_PARTIAL;
+	default: return CSUM_RX_UNKNOWN;
+	}
+}
+
 static unsigned dpdk_rx_burst(struct nic *nic, unsigned qi, struct nic_buf *bufs, unsigned n)
 {
 	struct dpdk_be *d = nic->backend;
@@ -365,6 +379,7 @@ static unsigned dpdk_rx_burst(struct nic *nic, unsigned qi, struct nic_buf *bufs
 		/* Scatter is off: a frame is one segment. */
 		bufs[i] = (struct nic_buf){.data = rte_pktmbuf_mtod(m[i], uint8_t *),
 					   .len = rte_pktmbuf_data_len(m[i]),
+					   .l4_csum = dpdk_csum_status(m[i]->ol_flags),
 					   .rx_ns = now,
 					   .handle = m[i]};
 		bytes += rte_pktmbuf_data_len(m[i]);

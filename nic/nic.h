@@ -11,6 +11,9 @@
  *  - RX: nic_rx_burst(q, bufs, n) returns up to n received frames as views (data, len,
  *    rx timestamp in ns, CLOCK_REALTIME); they stay valid until nic_rx_release(q, ...)
  *    of the same buffers, which must come before the next nic_rx_burst on q.
+ *    Each frame carries its L4 checksum status (core/base/checksum.h): AF_PACKET from
+ *    tp_status (CSUMNOTREADY: PARTIAL, CSUM_VALID: VALID), DPDK from the mbuf's
+ *    RTE_MBUF_F_RX_L4_CKSUM_* flags (GOOD: VALID, BAD: BAD), otherwise UNKNOWN (pcap).
  *  - nic_get_stats() sums every queue: sent, dropped and why, received, missed by the
  *    NIC/kernel (DPDK imissed, TPACKET tp_drops, pcap ps_drop).
  *  - A pcap backend with rx_file set reads frames from a .pcap file instead of a device
@@ -31,6 +34,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/base/checksum.h"
 #include "core/base/error.h"
 
 #define NIC_FRAME_MAX 2048
@@ -52,6 +56,7 @@ struct nic_config {
 struct nic_buf {
 	uint8_t *data;
 	uint16_t len;
+	enum csum_rx l4_csum; /* RX: what the NIC/kernel said of the L4 checksum (see below) */
 	uint64_t rx_ns;   /* receive time (RX only) */
 	void *handle;     /* backend's own (mbuf, ring slot) */
 };

@@ -207,6 +207,7 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *by
 	b->rx_fill[b->rx_got++] = (struct nic_buf){
 		.data = dst,
 		.len = (uint16_t)len,
+		.l4_csum = CSUM_RX_UNKNOWN, /* libpcap does not say */
 		.rx_ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec,
 	};
 }

@@ -182,6 +182,10 @@ static int write_object(FILE *f, const struct scan_metadata *m)
 	}
 	close_obj(&j);
 	u64(&j, "rx_drops_total", total);
+	open_obj(&j, "rx_notes");
+	for (unsigned n = 0; n < m->nnotes; n++)
+		u64(&j, m->note_names[n], m->notes[n]);
+	close_obj(&j);
 	open_obj(&j, "output");
 	u64(&j, "written", m->output.written);
 	u64(&j, "filtered_out", m->output.filtered_out);

@@ -40,6 +40,9 @@ struct scan_metadata {
 	const char *const *drop_names;
 	const uint64_t *drops;
 	unsigned ndrops;
+	const char *const *note_names; /* counted facts besides drops (rx_note_name) */
+	const uint64_t *notes;
+	unsigned nnotes;
 	struct output_stats output;
 	struct metadata_nic nic;
 };

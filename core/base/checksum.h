@@ -14,7 +14,10 @@
  * buffer's big-endian 16-bit words to an unfolded 32-bit sum (odd last byte padded with
  * zero); csum_fold() folds and complements that to the field value in host order (store
  * with htons); csum_update16/32 adjust a field for one changed word (RFC 1624 eqn. 3);
- * csum_memory_order() turns an unfolded big-endian sum into a memory-order one. */
+ * csum_memory_order() turns an unfolded big-endian sum into a memory-order one.
+ * enum csum_rx: what the receiving NIC or kernel said of one frame's L4 checksum, passed
+ * from nic_buf to the reply classifier; csum_pseudo_only() recognises the field a
+ * CHECKSUM_PARTIAL sender leaves for its device to finish. */
 #ifndef ORBIT_CORE_CHECKSUM_H
 #define ORBIT_CORE_CHECKSUM_H
 
@@ -105,6 +108,24 @@ static inline uint16_t csum_fold(uint32_t sum)
 static inline uint32_t csum_memory_order(uint32_t be_sum)
 {
 	return __builtin_bswap16((uint16_t)~csum_fold(be_sum));
+}
+
+/* Per received frame. Ordered so that "trust the device" is one compare (>= VALID). */
+enum csum_rx {
+	CSUM_RX_UNKNOWN = 0, /* nobody said (pcap, most PMDs): verify in software */
+	CSUM_RX_BAD,         /* the NIC said bad: verify in software anyway, and count it */
+	CSUM_RX_VALID,       /* the NIC or kernel verified it (TP_STATUS_CSUM_VALID, L4 GOOD) */
+	CSUM_RX_PARTIAL,     /* a local sender left it for a device (TP_STATUS_CSUMNOTREADY) */
+};
+
+/* Whether a TCP/UDP checksum field (as it lies in memory) holds only the folded,
+ * non-complemented pseudo-header sum (memory order, unfolded): what Linux writes with
+ * CHECKSUM_PARTIAL before a device, or nobody on a veth, would finish the sum. */
+static inline bool csum_pseudo_only(const uint8_t *field, uint64_t pseudo)
+{
+	uint16_t f;
+	memcpy(&f, field, 2);
+	return f == csum_fold16(pseudo);
 }
 
 /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). */

@@ -10,6 +10,16 @@
 
 #define MAX_VLAN_TAGS 2
 
+/* A big-endian 16-bit field loaded as it lies in memory, and a constant in that form. */
+#define MEMORY_BE16(v) ((uint16_t)(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? \
+				     __builtin_bswap16(v) : (v)))
+static inline uint16_t memory_be16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+
 /* Finds the IPv4 datagram inside the frame: Ethernet with up to two 802.1Q/802.1ad tags,
  * or raw IP. */
 static enum rx_drop find_ipv4(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
@@ -21,17 +31,18 @@ static enum rx_drop find_ipv4(const struct classify_ctx *ctx, const uint8_t *fra
 	}
 	if (len < PKT_ETH_HLEN)
 		return RX_DROP_TRUNCATED;
-	uint16_t type = pkt_be16(frame + 12);
+	/* Ethertypes compared as they lie in memory: no byte swap on the way. */
+	uint16_t type = memory_be16(frame + 12);
 	size_t off = PKT_ETH_HLEN;
-	for (int tags = 0;
-	     tags < MAX_VLAN_TAGS && (type == PKT_ETHERTYPE_VLAN || type == PKT_ETHERTYPE_QINQ);
+	for (int tags = 0; tags < MAX_VLAN_TAGS && (type == MEMORY_BE16(PKT_ETHERTYPE_VLAN) ||
+						    type == MEMORY_BE16(PKT_ETHERTYPE_QINQ));
 	     tags++) {
 		if (len < off + PKT_VLAN_HLEN)
 			return RX_DROP_TRUNCATED;
-		type = pkt_be16(frame + off + 2);
+		type = memory_be16(frame + off + 2);
 		off += PKT_VLAN_HLEN;
 	}
-	if (type != PKT_ETHERTYPE_IPV4)
+	if (type != MEMORY_BE16(PKT_ETHERTYPE_IPV4))
 		return RX_DROP_NOT_IPV4;
 	*ip_off = off;
 	return RX_OK;
@@ -55,7 +66,7 @@ static enum rx_drop parse_ipv4(const struct classify_ctx *ctx, const uint8_t *p,
 		return RX_DROP_NOT_TO_US;
 	if (pkt_be16(p + 6) & PKT_IPV4_FRAG_MASK)
 		return RX_DROP_FRAGMENT;
-	if (!ctx->checksums_verified && !csum_valid(csum_sum(p, hlen, 0)))
+	if (!csum_valid(csum_sum(p, hlen, 0))) /* NICs vouch for L4 sums only */
 		return RX_DROP_BAD_IP_CHECKSUM;
 	ip->hdr = p;
 	ip->l4 = p + hlen;
@@ -129,7 +140,7 @@ static enum rx_drop classify_icmp(const struct classify_ctx *ctx, const struct r
 {
 	if (ip->l4_len < PKT_ICMP_HLEN)
 		return RX_DROP_BAD_L4_HEADER;
-	if (!ctx->checksums_verified && !csum_valid(csum_sum(ip->l4, ip->l4_len, 0)))
+	if (ip->l4_csum < CSUM_RX_VALID && !csum_valid(csum_sum(ip->l4, ip->l4_len, 0)))
 		return RX_DROP_BAD_L4_CHECKSUM;
 	uint8_t type = ip->l4[0];
 	if (type == PKT_ICMP_UNREACH || type == PKT_ICMP_TIME_EXCEEDED)
@@ -151,10 +162,10 @@ static inline enum rx_drop dispatch_frame(const struct classify_ctx *ctx,
 	return RX_DROP_OTHER_PROTOCOL;
 }
 
-/* flatten: the kinds' classifiers are in this unit (meson.build) and inlined here. */
-static __attribute__((flatten)) enum rx_drop classify_frame(const struct classify_ctx *ctx,
-							    const uint8_t *frame, size_t len,
-							    uint64_t rx_ns, struct scan_result *out)
+/* Inlined into the two entry points below with l4_csum a constant, so neither tests it. */
+static inline enum rx_drop classify_frame(const struct classify_ctx *ctx, const uint8_t *frame,
+					  size_t len, enum csum_rx l4_csum, uint64_t rx_ns,
+					  struct scan_result *out, uint64_t *notes)
 {
 	size_t ip_off;
 	enum rx_drop why = find_ipv4(ctx, frame, len, &ip_off);
@@ -162,23 +173,43 @@ static __attribute__((flatten)) enum rx_drop classify_frame(const struct classif
 		return why;
 	struct reply_ipv4 ip;
 	ip.rx_ns = rx_ns;
+	ip.notes = notes;
+	ip.l4_csum = l4_csum;
 	why = parse_ipv4(ctx, frame + ip_off, len - ip_off, &ip);
 	if (why != RX_OK)
 		return why;
 	return dispatch_frame(ctx, &ip, out);
 }
 
-int reply_classify(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
-		   uint64_t rx_ns, struct scan_result *out, struct rx_counters *cnt)
+static inline int count_outcome(enum rx_drop why, struct rx_counters *cnt)
 {
-	cnt->frames++;
-	enum rx_drop why = classify_frame(ctx, frame, len, rx_ns, out);
 	if (why != RX_OK) {
 		cnt->drops[why]++;
 		return 0;
 	}
 	cnt->results++;
 	return 1;
+}
+
+/* flatten: the kinds' classifiers are in this unit (meson.build) and inlined here. */
+__attribute__((flatten)) int reply_classify_l4_verify(const struct classify_ctx *ctx,
+						      const uint8_t *frame, size_t len,
+						      uint64_t rx_ns, struct scan_result *out,
+						      struct rx_counters *cnt)
+{
+	cnt->frames++;
+	return count_outcome(
+		classify_frame(ctx, frame, len, CSUM_RX_UNKNOWN, rx_ns, out, cnt->notes), cnt);
+}
+
+__attribute__((flatten)) int reply_classify_l4_trusted(const struct classify_ctx *ctx,
+						       const uint8_t *frame, size_t len,
+						       uint64_t rx_ns, struct scan_result *out,
+						       struct rx_counters *cnt)
+{
+	cnt->frames++;
+	return count_outcome(
+		classify_frame(ctx, frame, len, CSUM_RX_VALID, rx_ns, out, cnt->notes), cnt);
 }
 
 const char *rx_drop_name(enum rx_drop d)
@@ -204,4 +235,13 @@ const char *rx_drop_name(enum rx_drop d)
 		[RX_DROP_ECHO_UNREACHABLE] = "echo-unreachable",
 	};
 	return (unsigned)d < RX_DROP_COUNT ? names[d] : "unknown";
+}
+
+const char *rx_note_name(enum rx_note n)
+{
+	static const char *const names[RX_NOTE_COUNT] = {
+		[RX_NOTE_L4_CSUM_OFFLOADED] = "l4-checksum-offloaded",
+		[RX_NOTE_L4_CSUM_NIC_BAD] = "l4-checksum-nic-bad",
+	};
+	return (unsigned)n < RX_NOTE_COUNT ? names[n] : "unknown";
 }

@@ -1,7 +1,8 @@
 /* Reply classification: one received frame in, at most one scan result out.
  * Contract: reply_classify() parses Ethernet (up to two VLAN tags) or raw IPv4, validates
  * the frame as a reply to one of OUR probes -- destination is one of ctx->our_addrs, IP and
- * transport checksums, lengths, no fragments, and the keyed cookie of core/cookie.h
+ * transport checksums (the transport one as the NIC reported it: enum csum_rx in
+ * core/base/checksum.h), lengths, no fragments, and the keyed cookie of core/cookie.h
  * (recomputed from the reply's own addresses and ports; ICMP errors through the quoted inner
  * header) -- then names the port state as Nmap does (output/result.h). It returns 1 with
  * every field of *out filled, or 0 after counting exactly one cause in cnt->drops[]. Frames
@@ -15,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/base/checksum.h"
 #include "core/base/cookie.h"
 #include "core/base/result.h"
 
@@ -47,8 +49,6 @@ struct classify_ctx {
 	uint32_t sport_count; /* [base, base + count), as given to cookie_source_port() */
 	enum tcp_probe_kind tcp_probe;
 	enum reply_link link;
-	/* The NIC verified IP and L4 checksums and drops bad ones (DPDK rx offload): skip ours. */
-	bool checksums_verified;
 	udp_reply_check_fn udp_check; /* NULL: any UDP reply that passes the port check */
 	const struct udp_payload_table *udp_table;
 };
@@ -77,17 +77,46 @@ enum rx_drop {
 	RX_DROP_COUNT
 };
 
+/* Not causes: facts about frames counted besides their outcome (a result or one drop). */
+enum rx_note {
+	/* The TCP/UDP checksum field held only the pseudo-header sum: the sender left it
+	 * for its device (CHECKSUM_PARTIAL, veth, VMs on the same host); accepted. */
+	RX_NOTE_L4_CSUM_OFFLOADED = 0,
+	RX_NOTE_L4_CSUM_NIC_BAD, /* the NIC flagged the L4 checksum bad; verified in software */
+	RX_NOTE_COUNT
+};
+
 struct rx_counters {
 	uint64_t frames;  /* every call */
 	uint64_t results; /* calls that returned 1 */
 	uint64_t drops[RX_DROP_COUNT];
+	uint64_t notes[RX_NOTE_COUNT];
 };
 
 /* frame/len: the received bytes (Ethernet padding after the IP datagram is fine);
+ * l4_csum: what the NIC said of the frame's transport checksum (VALID and PARTIAL skip
+ * the software sum; the IPv4 header checksum is always verified);
  * rx_ns: receive time, CLOCK_REALTIME ns (RTTs come from the probes' send times). */
-int reply_classify(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
-		   uint64_t rx_ns, struct scan_result *out, struct rx_counters *cnt);
+int reply_classify_l4_verify(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
+			     uint64_t rx_ns, struct scan_result *out, struct rx_counters *cnt);
+int reply_classify_l4_trusted(const struct classify_ctx *ctx, const uint8_t *frame,
+			      size_t len, uint64_t rx_ns, struct scan_result *out,
+			      struct rx_counters *cnt);
+/* Inline, so the status costs the caller a test and every entry keeps six register
+ * arguments; the two are one classifier, specialised on whether to sum the L4 header. */
+static inline int reply_classify(const struct classify_ctx *ctx, const uint8_t *frame,
+				 size_t len, enum csum_rx l4_csum, uint64_t rx_ns,
+				 struct scan_result *out, struct rx_counters *cnt)
+{
+	if (l4_csum != CSUM_RX_UNKNOWN) {
+		if (l4_csum >= CSUM_RX_VALID)
+			return reply_classify_l4_trusted(ctx, frame, len, rx_ns, out, cnt);
+		cnt->notes[RX_NOTE_L4_CSUM_NIC_BAD]++;
+	}
+	return reply_classify_l4_verify(ctx, frame, len, rx_ns, out, cnt);
+}
 
 const char *rx_drop_name(enum rx_drop d); /* "bad-cookie", "fragment", ... */
+const char *rx_note_name(enum rx_note n); /* "l4-checksum-offloaded", ... */
 
 #endif

@@ -15,12 +15,16 @@
 #include "core/probe/reply.h"
 
 #define RX_OK RX_DROP_COUNT /* "no drop": never a counter index */
+#define REPLY_TCP_CSUM_OFF 16 /* checksum field offsets in the transport header */
+#define REPLY_UDP_CSUM_OFF 6
 
 /* The peeled outer IPv4 header: all a kind's classifier needs. */
 struct reply_ipv4 {
 	const uint8_t *hdr;
 	const uint8_t *l4;
 	uint64_t rx_ns; /* receive time, CLOCK_REALTIME ns */
+	uint64_t *notes; /* the caller's rx_counters.notes */
+	enum csum_rx l4_csum; /* what the NIC said of the transport checksum */
 	uint32_t src, dst;
 	uint16_t total_len;
 	uint16_t l4_len;
@@ -62,14 +66,24 @@ static inline bool reply_is_our_addr(const struct classify_ctx *ctx, uint32_t ad
 	return false;
 }
 
-/* Whether a TCP/UDP segment of l4_len bytes (checksum field included) sums right with
- * its pseudo header (addresses straight from the IP header, then 0|proto|length). */
-static inline bool reply_l4_sum_valid(const struct reply_ipv4 *ip, const uint8_t *l4,
-				      uint16_t l4_len)
+/* A TCP/UDP segment of l4_len bytes whose checksum field is at l4 + field_off: RX_OK if
+ * the NIC vouched for it (VALID, PARTIAL), if it sums right with its pseudo header
+ * (addresses straight from the IP header, then 0|proto|length), or if the field holds
+ * just that pseudo-header sum -- a sender that left the sum to its device, not
+ * corruption (counted; the cookie, not the checksum, says the reply is ours). */
+static inline enum rx_drop reply_l4_sum_check(const struct reply_ipv4 *ip, const uint8_t *l4,
+					      uint16_t l4_len, unsigned field_off)
 {
+	if (ip->l4_csum >= CSUM_RX_VALID)
+		return RX_OK;
 	uint64_t pseudo = csum_add64(csum_sum(ip->hdr + 12, 8, 0),
 				     __builtin_bswap32(((uint32_t)ip->proto << 16) | l4_len));
-	return csum_valid(csum_sum(l4, l4_len, pseudo));
+	if (csum_valid(csum_sum(l4, l4_len, pseudo)))
+		return RX_OK;
+	if (!csum_pseudo_only(l4 + field_off, pseudo))
+		return RX_DROP_BAD_L4_CHECKSUM;
+	ip->notes[RX_NOTE_L4_CSUM_OFFLOADED]++;
+	return RX_OK;
 }
 
 /* Every field of the result from the outer headers; the kinds add the rest. Field by
@@ -158,8 +172,7 @@ static inline enum rx_drop reply_port_error(const struct reply_ipv4 *ip,
 }
 
 /* TCP replies (both TCP kinds): header length and checksum. */
-static inline enum rx_drop reply_tcp_header(const struct classify_ctx *ctx,
-					    const struct reply_ipv4 *ip, size_t *doff)
+static inline enum rx_drop reply_tcp_header(const struct reply_ipv4 *ip, size_t *doff)
 {
 	const uint8_t *t = ip->l4;
 	size_t n = ip->l4_len;
@@ -168,9 +181,7 @@ static inline enum rx_drop reply_tcp_header(const struct classify_ctx *ctx,
 	*doff = (size_t)(t[12] >> 4) * 4;
 	if (*doff < PKT_TCP_HLEN || *doff > n)
 		return RX_DROP_BAD_L4_HEADER;
-	if (!ctx->checksums_verified && !reply_l4_sum_valid(ip, t, (uint16_t)n))
-		return RX_DROP_BAD_L4_CHECKSUM;
-	return RX_OK;
+	return reply_l4_sum_check(ip, t, (uint16_t)n, REPLY_TCP_CSUM_OFF);
 }
 
 /* Options are informational: a malformed list ends the walk, it does not drop the reply

@@ -131,7 +131,7 @@ enum rx_drop tcp_syn_classify(const struct classify_ctx *ctx, const struct reply
 			      struct scan_result *out)
 {
 	size_t doff;
-	enum rx_drop why = reply_tcp_header(ctx, ip, &doff);
+	enum rx_drop why = reply_tcp_header(ip, &doff);
 	if (why != RX_OK)
 		return why;
 	const uint8_t *t = ip->l4;

@@ -75,8 +75,11 @@ enum rx_drop udp_classify(const struct classify_ctx *ctx, const struct reply_ipv
 	if (ulen < PKT_UDP_HLEN || ulen > ip->l4_len)
 		return RX_DROP_BAD_L4_HEADER;
 	/* Checksum 0: the sender computed none (legal in IPv4). */
-	if (!ctx->checksums_verified && pkt_be16(u + 6) != 0 && !reply_l4_sum_valid(ip, u, ulen))
-		return RX_DROP_BAD_L4_CHECKSUM;
+	if (pkt_be16(u + 6) != 0) {
+		enum rx_drop why = reply_l4_sum_check(ip, u, ulen, REPLY_UDP_CSUM_OFF);
+		if (why != RX_OK)
+			return why;
+	}
 	uint16_t sport = pkt_be16(u);
 	uint64_t c;
 	enum rx_drop why = reply_port_cookie(ctx, ip, sport, pkt_be16(u + 2), &c);

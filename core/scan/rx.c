@@ -30,6 +30,8 @@ static void rx_publish(struct rx_thread *r)
 	atomic_store_explicit(&r->pub.duplicates, r->dedupe.duplicates, memory_order_relaxed);
 	for (int d = 0; d < RX_DROP_COUNT; d++)
 		atomic_store_explicit(&r->pub.drops[d], r->counters.drops[d], memory_order_relaxed);
+	for (int n = 0; n < RX_NOTE_COUNT; n++)
+		atomic_store_explicit(&r->pub.notes[n], r->counters.notes[n], memory_order_relaxed);
 	for (int k = 0; k <= PORT_STATE_MAX; k++)
 		atomic_store_explicit(&r->pub.by_state[k], r->by_state[k], memory_order_relaxed);
 }
@@ -85,8 +87,8 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 	size_t k = 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct scan_result *res = &results[k];
-		if (!reply_classify(&s->classify, bufs[i].data, bufs[i].len, bufs[i].rx_ns, res,
-				    &r->counters))
+		if (!reply_classify(&s->classify, bufs[i].data, bufs[i].len, bufs[i].l4_csum,
+				    bufs[i].rx_ns, res, &r->counters))
 			continue;
 		if (!admit(r, res))
 			continue;

@@ -47,6 +47,7 @@ struct tx_thread {
 struct rx_published {
 	_Atomic uint64_t frames, results, duplicates;
 	_Atomic uint64_t drops[RX_DROP_COUNT];
+	_Atomic uint64_t notes[RX_NOTE_COUNT];
 	_Atomic uint64_t by_state[PORT_STATE_MAX + 1];
 };
 
@@ -103,6 +104,7 @@ struct scan_totals {
 	uint64_t sent, frames, results, duplicates;
 	uint64_t drops[RX_DROP_COUNT]; /* receive drops by cause */
 	uint64_t rx_drops;             /* their sum */
+	uint64_t notes[RX_NOTE_COUNT]; /* e.g. offloaded checksums accepted */
 	uint64_t by_state[PORT_STATE_MAX + 1];
 	uint64_t hits;                 /* open ports and up hosts */
 	int64_t followup_queue;        /* accepted by the pool, not yet reported; -1: no pool */

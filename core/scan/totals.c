@@ -55,6 +55,8 @@ void scan_gather_totals(const struct scan *s, struct scan_totals *t)
 		t->duplicates += load(&p->duplicates);
 		for (int d = 0; d < RX_DROP_COUNT; d++)
 			t->drops[d] += load(&p->drops[d]);
+		for (int n = 0; n < RX_NOTE_COUNT; n++)
+			t->notes[n] += load(&p->notes[n]);
 		for (int k = 0; k <= PORT_STATE_MAX; k++)
 			t->by_state[k] += load(&p->by_state[k]);
 	}
@@ -111,7 +113,11 @@ void scan_print_summary(const struct scan *s, double seconds, double send_second
 	for (int d = 0; d < RX_DROP_COUNT; d++)
 		if (t.drops[d])
 			fprintf(stderr, " %s %" PRIu64, rx_drop_name((enum rx_drop)d), t.drops[d]);
-	fprintf(stderr, "%s\n", t.rx_drops ? "" : " none");
+	fprintf(stderr, "%s", t.rx_drops ? "" : " none");
+	for (int n = 0; n < RX_NOTE_COUNT; n++)
+		if (t.notes[n])
+			fprintf(stderr, "; %s %" PRIu64, rx_note_name((enum rx_note)n), t.notes[n]);
+	fprintf(stderr, "\n");
 }
 
 void scan_write_metadata(const struct scan *s, const char *command_line, uint64_t start_real,
@@ -119,9 +125,11 @@ void scan_write_metadata(const struct scan *s, const char *command_line, uint64_
 {
 	struct scan_totals t;
 	scan_gather_totals(s, &t);
-	const char *names[RX_DROP_COUNT];
+	const char *names[RX_DROP_COUNT], *note_names[RX_NOTE_COUNT];
 	for (int d = 0; d < RX_DROP_COUNT; d++)
 		names[d] = rx_drop_name((enum rx_drop)d);
+	for (int n = 0; n < RX_NOTE_COUNT; n++)
+		note_names[n] = rx_note_name((enum rx_note)n);
 	char src[16];
 	addrspec_format_ipv4(s->addrs.src_addr, src);
 	struct scan_metadata m = {
@@ -150,6 +158,9 @@ void scan_write_metadata(const struct scan *s, const char *command_line, uint64_
 		.drop_names = names,
 		.drops = t.drops,
 		.ndrops = RX_DROP_COUNT,
+		.note_names = note_names,
+		.notes = t.notes,
+		.nnotes = RX_NOTE_COUNT,
 		.output = t.out,
 		.nic = {t.nic.tx_packets, t.nic.tx_dropped, t.nic.tx_errors, t.nic.rx_packets,
 			t.nic.rx_missed, t.nic.rx_errors},

@@ -49,12 +49,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.sport_count = 28232,
 		.tcp_probe = (mode & 1) ? TCP_PROBE_ACK : TCP_PROBE_SYN,
 		.link = (mode & 2) ? REPLY_LINK_RAW_IPV4 : REPLY_LINK_ETHERNET,
-		.checksums_verified = (mode & 4) != 0,
 		.udp_check = (mode & 8) ? odd_payload_rejected : NULL,
 	};
+	/* bits 2 and 5: every L4 checksum status a NIC can report */
+	enum csum_rx l4_csum = (enum csum_rx)(((mode >> 2) & 1) | ((mode >> 4) & 2));
 	struct rx_counters cnt = {0};
 	struct scan_result r;
-	int got = reply_classify(&ctx, data + 1, size - 1, 1700000000000000000ull, &r, &cnt);
+	int got = reply_classify(&ctx, data + 1, size - 1, l4_csum, 1700000000000000000ull, &r, &cnt);
 
 	uint64_t drops = 0;
 	for (int i = 0; i < RX_DROP_COUNT; i++)

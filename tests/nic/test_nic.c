@@ -6,7 +6,9 @@
  * socket (the reference), the other the backend under test. Counts must match exactly
  * and every byte of every frame must be the one sent. Frames go to a MAC nobody owns,
  * so the kernels drop them without answering; every wait has a deadline.
- * Also: pcap file replay, nic_discover in NS_A, and bad inputs. DPDK runs only in
+ * Also: pcap file replay, nic_discover in NS_A, bad inputs, and the L4 checksum status of
+ * a SYN-ACK that NS_B's kernel sends through the veth at default offloads (the sender
+ * leaves the TCP sum to a device that never finishes it). DPDK runs only in
  * children, since EAL can be initialised once per process. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -713,6 +716,159 @@ static void discover_cases(void)
 	CHECK(strstr(e.msg, "'nosuch0'") != NULL);
 }
 
+/* The kernel-answered SYN: a listener in NS_B, a SYN from NS_A through the backend. */
+#define SYNACK_PORT 5001
+#define SYNACK_SPORT 45001
+
+static size_t build_syn(uint8_t *f)
+{
+	memcpy(f, mac_b, 6);
+	memcpy(f + 6, mac_a, 6);
+	put16(f + 12, ETH_P_IP);
+	uint8_t *ip = f + 14, *t = ip + 20;
+	memset(ip, 0, 40);
+	ip[0] = 0x45;
+	put16(ip + 2, 40);
+	ip[8] = 64;
+	ip[9] = IPPROTO_TCP;
+	put32(ip + 12, IP_A);
+	put32(ip + 16, IP_B);
+	put16(ip + 10, csum(ip, 20));
+	put16(t, SYNACK_SPORT);
+	put16(t + 2, SYNACK_PORT);
+	put32(t + 4, 0x01020304);
+	t[12] = 5 << 4;
+	t[13] = 0x02; /* SYN */
+	put16(t + 14, 65535);
+	uint8_t pseudo[12 + 20];
+	memcpy(pseudo, ip + 12, 8);
+	pseudo[8] = 0, pseudo[9] = IPPROTO_TCP;
+	put16(pseudo + 10, 20);
+	memcpy(pseudo + 12, t, 20);
+	put16(t + 16, csum(pseudo, sizeof pseudo));
+	return 14 + 40;
+}
+
+/* A SYN-ACK from IP_B:SYNACK_PORT to our SYN? */
+static bool is_our_synack(const uint8_t *d, size_t len)
+{
+	return len >= 14 + 40 && d[12] == 0x08 && d[13] == 0x00 && d[14 + 9] == IPPROTO_TCP &&
+	       d[14] == 0x45 && d[14 + 20] == (SYNACK_PORT >> 8) &&
+	       d[14 + 21] == (SYNACK_PORT & 0xff) && d[14 + 22] == (SYNACK_SPORT >> 8) &&
+	       d[14 + 23] == (SYNACK_SPORT & 0xff) && (d[14 + 33] & 0x12) == 0x12;
+}
+
+/* In NS_A: send the SYN through the backend and wait up to 3 s for the SYN-ACK; CHECK its
+ * reported status, and that its checksum field holds just the pseudo-header sum when the
+ * status says PARTIAL (what the classifier would otherwise count as bad-l4-checksum). */
+static void synack_status_case(const char *backend, enum csum_rx want)
+{
+	struct side_cfg s = {.backend = backend};
+	struct report r = {0};
+	struct nic *nic;
+	if (open_backend(&nic, &s, IF_A, &r) < 0) {
+		fprintf(stderr, "%s\n", r.msg);
+		CHECK(0);
+		return;
+	}
+	nic_thread_register(nic);
+	struct nic_buf tb[1];
+	CHECK(nic_tx_alloc(nic, 0, tb, 1) == 1);
+	tb[0].len = (uint16_t)build_syn(tb[0].data);
+	nic_tx_submit(nic, 0, tb, 1);
+	bool seen = false;
+	enum csum_rx got = CSUM_RX_UNKNOWN;
+	uint64_t pseudo_only = 0;
+	for (uint64_t end = now_ms() + 3000; !seen && now_ms() < end;) {
+		struct nic_buf bufs[32];
+		unsigned n = nic_rx_burst(nic, 0, bufs, 32);
+		for (unsigned i = 0; i < n && !seen; i++) {
+			if (!is_our_synack(bufs[i].data, bufs[i].len))
+				continue;
+			seen = true;
+			got = bufs[i].l4_csum;
+			const uint8_t *ip = bufs[i].data + 14;
+			uint32_t l4_len = (uint32_t)(ip[2] << 8 | ip[3]) - 20;
+			uint64_t ps = csum_add64(csum_sum(ip + 12, 8, 0),
+						 __builtin_bswap32(IPPROTO_TCP << 16 | l4_len));
+			pseudo_only = csum_pseudo_only(ip + 20 + 16, ps);
+		}
+		nic_rx_release(nic, 0, bufs, n);
+		if (n == 0)
+			sleep_ms(1);
+	}
+	printf("  %s: kernel SYN-ACK %s, l4 checksum status %d (want %d), field %s\n",
+	       backend, seen ? "received" : "NOT received", (int)got, (int)want,
+	       pseudo_only ? "pseudo-header sum only" : "finished");
+	CHECK(seen);
+	CHECK(got == want);
+	if (want == CSUM_RX_PARTIAL)
+		CHECK(pseudo_only);
+	nic_close(nic);
+}
+
+static void synack_status_afpacket(void)
+{
+	synack_status_case("afpacket", CSUM_RX_PARTIAL);
+}
+
+static void synack_status_pcap(void)
+{
+	synack_status_case("pcap", CSUM_RX_UNKNOWN);
+}
+
+/* Listener child in NS_B; returns its pid once it listens (-1: failed). */
+static pid_t spawn_listener(void)
+{
+	int p[2];
+	if (pipe(p) < 0)
+		return -1;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		alarm(30); /* never outlives the test */
+		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(SYNACK_PORT),
+					.sin_addr.s_addr = htonl(IP_B)};
+		int one = 1, fd = -1;
+		if (enter_ns(getenv("NS_B")) == 0)
+			fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd >= 0)
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		char ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+				  listen(fd, 16) == 0
+			  ? 'y' : 'n';
+		if (write(p[1], &ok, 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	char ok = 'n';
+	if (pid < 0 || read(p[0], &ok, 1) != 1 || ok != 'y') {
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		pid = -1;
+	}
+	close(p[0]);
+	return pid;
+}
+
+/* Offloads at their defaults on the veth: the SYN-ACK's checksum is left unfinished. */
+static void kernel_synack_cases(void)
+{
+	pid_t listener = spawn_listener();
+	CHECK(listener > 0);
+	if (listener <= 0)
+		return;
+	in_child(getenv("NS_A"), synack_status_afpacket);
+	in_child(getenv("NS_A"), synack_status_pcap);
+	kill(listener, SIGKILL);
+	waitpid(listener, NULL, 0);
+}
+
 static void ns_bad_inputs(void)
 {
 	in_child(NULL, bad_inputs_dpdk_port);
@@ -732,6 +888,8 @@ int main(int argc, char **argv)
 	test_pcap_file();
 	in_child(getenv("NS_A"), discover_cases);
 	in_child(getenv("NS_A"), ns_bad_inputs);
+	if (strstr("kernel syn-ack checksum status", only))
+		kernel_synack_cases();
 
 	static const struct side_cfg raw = {0};
 	static const struct side_cfg afp_ring = {.backend = "afpacket", .tx_mode = "ring"};

@@ -90,6 +90,12 @@ static uint32_t pseudo_sum(const uint8_t *ip, uint8_t proto, size_t l4_len)
 	return csum_partial(ip + 12, 8, 0) + proto + (uint32_t)l4_len;
 }
 
+/* Linux's ~csum_tcpudp_magic(saddr, daddr, len, proto, 0): the folded sum, uncomplemented. */
+static uint16_t partial_check(const uint8_t *ip, uint8_t proto, size_t l4_len)
+{
+	return (uint16_t)~csum_fold(pseudo_sum(ip, proto, l4_len));
+}
+
 size_t craft_frame(uint8_t *buf, size_t cap, const struct craft *c)
 {
 	size_t l2 = c->raw_ip ? 0 : 14 + 4 * (size_t)c->vlan_tags;
@@ -123,6 +129,8 @@ size_t craft_frame(uint8_t *buf, size_t cap, const struct craft *c)
 	case IPPROTO_TCP:
 		write_tcp(l4, c);
 		check = csum_fold(csum_partial(l4, l4_len, pseudo_sum(ip, c->proto, l4_len)));
+		if (c->l4_checksum_partial)
+			check = partial_check(ip, c->proto, l4_len);
 		put16(l4 + 16, c->bad_l4_checksum ? spoil(check) : check);
 		break;
 	case IPPROTO_UDP:
@@ -135,6 +143,8 @@ size_t craft_frame(uint8_t *buf, size_t cap, const struct craft *c)
 			check = 0xffff; /* RFC 768: 0 means "no checksum" */
 		if (c->udp_no_checksum)
 			check = 0;
+		if (c->l4_checksum_partial)
+			check = partial_check(ip, c->proto, l4_len);
 		put16(l4 + 6, c->bad_l4_checksum ? spoil(check) : check);
 		break;
 	case IPPROTO_ICMP:

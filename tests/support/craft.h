@@ -38,6 +38,9 @@ struct craft {
 	uint8_t payload[CRAFT_MAX_PAYLOAD];
 	size_t payload_len;
 	bool bad_ip_checksum, bad_l4_checksum, udp_no_checksum;
+	/* TCP/UDP: the field holds the folded pseudo-header sum only, as a Linux sender with
+	 * checksum offload (CHECKSUM_PARTIAL) leaves it for the device to finish. */
+	bool l4_checksum_partial;
 };
 
 /* The scan the replies answer: key, our address, source-port range. */

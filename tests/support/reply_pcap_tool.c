@@ -182,7 +182,7 @@ static int classify_pcap(const char *path, enum tcp_probe_kind kind)
 		uint64_t before[RX_DROP_COUNT];
 		for (int i = 0; i < RX_DROP_COUNT; i++)
 			before[i] = cnt.drops[i];
-		if (reply_classify(&ctx, data, h->caplen, rx_ns, &r, &cnt)) {
+		if (reply_classify(&ctx, data, h->caplen, CSUM_RX_UNKNOWN, rx_ns, &r, &cnt)) {
 			struct in_addr a = {htonl(r.addr)}, resp = {htonl(r.responder)};
 			char as[INET_ADDRSTRLEN], rs[INET_ADDRSTRLEN];
 			inet_ntop(AF_INET, &a, as, sizeof as);

@@ -242,13 +242,16 @@ static size_t craft_case(const struct reply_case *rc, uint8_t *buf, size_t cap)
 	return craft_frame(buf, cap, &c);
 }
 
-/* Classifies and checks the outcome; returns the result flag. */
-static int expect(const char *name, const struct classify_ctx *ctx, const uint8_t *f,
-		  size_t len, bool want_result, enum port_state st, enum result_reason rs,
-		  enum rx_drop drop, struct scan_result *out)
+/* Classifies with the NIC's checksum word l4_csum, leaves the counters in *cnt and checks
+ * the outcome; returns the result flag. */
+static int expect_csum(const char *name, const struct classify_ctx *ctx, enum csum_rx l4_csum,
+		       const uint8_t *f, size_t len, bool want_result, enum port_state st,
+		       enum result_reason rs, enum rx_drop drop, struct scan_result *out,
+		       struct rx_counters *counters)
 {
 	struct rx_counters cnt = {0};
-	int got = reply_classify(ctx, f, len, RX_NS, out, &cnt);
+	int got = reply_classify(ctx, f, len, l4_csum, RX_NS, out, &cnt);
+	*counters = cnt;
 	bool ok = cnt.frames == 1;
 	if (want_result)
 		ok = ok && got == 1 && cnt.results == 1 && out->state == st && out->reason == rs;
@@ -267,6 +270,16 @@ static int expect(const char *name, const struct classify_ctx *ctx, const uint8_
 			want_result ? result_reason_name(rs) : rx_drop_name(drop));
 	}
 	return got;
+}
+
+/* The same for a frame nobody vouched for (pcap). */
+static int expect(const char *name, const struct classify_ctx *ctx, const uint8_t *f,
+		  size_t len, bool want_result, enum port_state st, enum result_reason rs,
+		  enum rx_drop drop, struct scan_result *out)
+{
+	struct rx_counters cnt;
+	return expect_csum(name, ctx, CSUM_RX_UNKNOWN, f, len, want_result, st, rs, drop, out,
+			   &cnt);
 }
 
 static void test_table(void)
@@ -443,12 +456,6 @@ static void test_link_and_headers(void)
 	f[14 + 20 + 5] += 1;
 	expect("udp length", &ctx, f, len, false, 0, 0, RX_DROP_BAD_L4_HEADER, &r);
 
-	/* Checksums the NIC verified are not recomputed. */
-	craft_tcp_reply(&c, &scan, TARGET, TPORT, CRAFT_SYN | CRAFT_ACK);
-	c.bad_l4_checksum = c.bad_ip_checksum = true;
-	len = craft_frame(f, sizeof f, &c);
-	ctx.checksums_verified = true;
-	expect("nic-verified", &ctx, f, len, true, PORT_OPEN, REASON_SYN_ACK, 0, &r);
 
 	/* A small source-port range: the cookie's seq still tells targets apart. */
 	struct craft_scan one_port = scan;
@@ -472,6 +479,72 @@ static void test_link_and_headers(void)
 	expect("other key", &ctx, f, len, false, 0, 0, RX_DROP_WRONG_PORT, &r);
 }
 
+/* Checksums as the NIC reports them (issue 11): a status that vouches for the L4 sum skips
+ * it; without one, a field holding only the pseudo-header sum is a sender's offload. */
+static void test_nic_checksum_status(void)
+{
+	struct classify_ctx ctx = make_ctx(TCP_PROBE_SYN);
+	struct craft c;
+	uint8_t f[CRAFT_MAX_FRAME];
+	struct scan_result r;
+	struct rx_counters cnt;
+
+	/* A veth SYN-ACK, as AF_PACKET's CSUMNOTREADY frame or as pcap sees it. */
+	craft_tcp_reply(&c, &scan, TARGET, TPORT, CRAFT_SYN | CRAFT_ACK);
+	c.l4_checksum_partial = true;
+	size_t len = craft_frame(f, sizeof f, &c);
+	expect_csum("offloaded syn-ack, unknown", &ctx, CSUM_RX_UNKNOWN, f, len, true, PORT_OPEN,
+		    REASON_SYN_ACK, 0, &r, &cnt);
+	CHECK_EQ_U64(cnt.notes[RX_NOTE_L4_CSUM_OFFLOADED], 1);
+	expect_csum("offloaded syn-ack, partial", &ctx, CSUM_RX_PARTIAL, f, len, true, PORT_OPEN,
+		    REASON_SYN_ACK, 0, &r, &cnt);
+	CHECK_EQ_U64(cnt.notes[RX_NOTE_L4_CSUM_OFFLOADED], 0); /* the kernel said so: no sum */
+
+	/* A truly wrong sum: dropped when nobody vouched, one off the pseudo sum included. */
+	c.l4_checksum_partial = false;
+	c.bad_l4_checksum = true;
+	len = craft_frame(f, sizeof f, &c);
+	expect_csum("wrong sum, unknown", &ctx, CSUM_RX_UNKNOWN, f, len, false, 0, 0,
+		    RX_DROP_BAD_L4_CHECKSUM, &r, &cnt);
+	CHECK_EQ_U64(cnt.notes[RX_NOTE_L4_CSUM_OFFLOADED], 0);
+	c.bad_l4_checksum = false;
+	c.l4_checksum_partial = true;
+	len = craft_frame(f, sizeof f, &c);
+	f[14 + 20 + 17] ^= 1;
+	expect_csum("pseudo sum, one bit off", &ctx, CSUM_RX_UNKNOWN, f, len, false, 0, 0,
+		    RX_DROP_BAD_L4_CHECKSUM, &r, &cnt);
+	/* The NIC's BAD is checked again in software, and counted. */
+	expect_csum("wrong sum, nic bad", &ctx, CSUM_RX_BAD, f, len, false, 0, 0,
+		    RX_DROP_BAD_L4_CHECKSUM, &r, &cnt);
+	CHECK_EQ_U64(cnt.notes[RX_NOTE_L4_CSUM_NIC_BAD], 1);
+	c.l4_checksum_partial = false;
+	len = craft_frame(f, sizeof f, &c);
+	expect_csum("right sum, nic bad", &ctx, CSUM_RX_BAD, f, len, true, PORT_OPEN,
+		    REASON_SYN_ACK, 0, &r, &cnt);
+	CHECK_EQ_U64(cnt.notes[RX_NOTE_L4_CSUM_NIC_BAD], 1);
+
+	/* Checksums the NIC verified (or left unfinished) are not recomputed ... */
+	c.bad_l4_checksum = true;
+	len = craft_frame(f, sizeof f, &c);
+	expect_csum("nic-verified", &ctx, CSUM_RX_VALID, f, len, true, PORT_OPEN, REASON_SYN_ACK,
+		    0, &r, &cnt);
+	expect_csum("nic-partial", &ctx, CSUM_RX_PARTIAL, f, len, true, PORT_OPEN, REASON_SYN_ACK,
+		    0, &r, &cnt);
+	/* ... but a NIC vouches for the L4 sum only: the IPv4 header's is always ours. */
+	c.bad_ip_checksum = true;
+	len = craft_frame(f, sizeof f, &c);
+	expect_csum("nic-verified, bad ip sum", &ctx, CSUM_RX_VALID, f, len, false, 0, 0,
+		    RX_DROP_BAD_IP_CHECKSUM, &r, &cnt);
+
+	/* UDP from an offloading sender: open, counted; the payload id still checked. */
+	craft_udp_reply(&c, &scan, TARGET, 123, (const uint8_t *)"abcd", 4);
+	c.l4_checksum_partial = true;
+	len = craft_frame(f, sizeof f, &c);
+	expect_csum("offloaded udp", &ctx, CSUM_RX_UNKNOWN, f, len, true, PORT_OPEN,
+		    REASON_UDP_RESPONSE, 0, &r, &cnt);
+	CHECK_EQ_U64(cnt.notes[RX_NOTE_L4_CSUM_OFFLOADED], 1);
+}
+
 static void test_dedupe_with_replies(void)
 {
 	struct classify_ctx ctx = make_ctx(TCP_PROBE_SYN);
@@ -493,7 +566,7 @@ static void test_dedupe_with_replies(void)
 	uint8_t first_state = 0;
 	for (int i = 0; i < 4; i++) {
 		struct scan_result r;
-		if (reply_classify(&ctx, frames[i], lens[i], RX_NS, &r, &cnt) &&
+		if (reply_classify(&ctx, frames[i], lens[i], CSUM_RX_UNKNOWN, RX_NS, &r, &cnt) &&
 		    dedupe_insert(&d, r.addr, r.proto, r.port) == 1) {
 			fresh++;
 			if (r.port == TPORT)
@@ -521,6 +594,9 @@ static void test_names(void)
 	CHECK_STR_EQ(result_reason_name(REASON_NO_RESPONSE), "no-response");
 	for (int d = 0; d < RX_DROP_COUNT; d++)
 		CHECK(rx_drop_name(d) != NULL && strcmp(rx_drop_name(d), "unknown") != 0);
+	CHECK_STR_EQ(rx_note_name(RX_NOTE_L4_CSUM_OFFLOADED), "l4-checksum-offloaded");
+	for (int n = 0; n < RX_NOTE_COUNT; n++)
+		CHECK(strcmp(rx_note_name(n), "unknown") != 0);
 }
 
 int main(void)
@@ -532,6 +608,7 @@ int main(void)
 	test_icmp_error_fields();
 	test_echo_fields();
 	test_link_and_headers();
+	test_nic_checksum_status();
 	test_dedupe_with_replies();
 	test_names();
 	return check_done("reply");
