@@ -29,6 +29,10 @@ resp_ns_up() {
 	ip -n "$RESP_NS_S" addr add "198.18.$net.1/24" dev "$RESP_IF_S"
 	ip -n "$RESP_NS_R" addr add "198.18.$net.2/24" dev "$RESP_IF_R"
 	for ns in "$RESP_NS_S:$RESP_IF_S" "$RESP_NS_R:$RESP_IF_R"; do
+		# A determinism test (orbit's results diffed exactly against the responder's
+		# --truth), not a real-network one: the responder writes every frame itself with
+		# complete checksums, so offloads change nothing it sends; off, no frame the kernel
+		# builds here (none expected) could reach orbit half-finished either.
 		ip netns exec "${ns%%:*}" ethtool -K "${ns#*:}" tx off tso off gso off gro off >/dev/null 2>&1
 		ip -n "${ns%%:*}" link set "${ns#*:}" up
 	done
