@@ -14,6 +14,39 @@ set +m # background daemons must stay in our process group so setsid does not fo
 RUN=${ORBIT_LAB_RUN:-/run/orbit-lab} # lab-private configs, logs, pid files
 WAIT_TENTHS=100                      # wait at most 10 s for each service to listen
 
+# ---------------------------------------------------- kernel settings: tuned or defaults
+# ORBIT_LAB_TUNED=1 runs the routed part of the lab (orbit-scan, orbit-gw, orbit-h*,
+# orbit-resp) with the deterministic settings below; ORBIT_LAB_TUNED=0 leaves it at the
+# kernel's defaults, as a fresh namespace and a fresh veth have them (offloads on, ICMP rate
+# limits on): what every container, pod and VM network looks like. The on-link segment
+# (orbit-sw, orbit-l*, and the scanner's and router's legs on it) ALWAYS runs at kernel
+# defaults. `up` applies the chosen mode both ways on an existing lab.
+# Tuned stays the default until orbit reads offloaded checksums (issue 11); flip it here:
+LAB_TUNED_DEFAULT=1
+LAB_TUNED=${ORBIT_LAB_TUNED:-$LAB_TUNED_DEFAULT}
+[[ $LAB_TUNED == [01] ]] || { echo "lab: error: ORBIT_LAB_TUNED must be 0 or 1" >&2; exit 2; }
+ROUTED_MODE=defaults
+((LAB_TUNED)) && ROUTED_MODE=tuned
+LAN_MODE=defaults # never tuned: the segment is there to look like a real LAN
+# The tuned values, and why each exists (a mode of "defaults" restores the kernel's own):
+#  - veth/bridge tx checksum offload off: otherwise a peer kernel sends its TCP segments
+#    (SYN-ACKs) as CHECKSUM_PARTIAL and a packet socket or DPDK's af_packet PMD on the other
+#    end sees the unfinished pseudo-header sum in the checksum field (RSTs, built in
+#    software, are complete either way). Off: full checksums, as on a wire.
+#  - TSO/GSO off: no TCP super-frames larger than the MTU reach a packet socket (a kernel
+#    listener's banner or page comes in MTU-sized frames, as on a wire).
+#  - GRO off (a veth's default already; a bridge's default is on): received segments are
+#    not merged before a capture sees them.
+TUNED_OFFLOADS=(tx off tso off gso off gro off)
+#  - icmp_ratelimit=0: the per-peer limit (one ICMP error per 1000 ms for the types in
+#    icmp_ratemask: unreachable, time exceeded, ...) makes all but one closed UDP port or
+#    ICMP reject per second look open|filtered; off, every one answers at any rate.
+#  - icmp_msgs_per_sec=1000000, icmp_msgs_burst=100000: the namespace-wide token bucket
+#    (1000/s, burst 50) would cap those errors again at scan rates.
+declare -A TUNED_SYSCTL=([net.ipv4.icmp_ratelimit]=0 [net.ipv4.icmp_msgs_per_sec]=1000000
+    [net.ipv4.icmp_msgs_burst]=100000)
+ICMP_SYSCTLS=(net.ipv4.icmp_ratelimit net.ipv4.icmp_msgs_per_sec net.ipv4.icmp_msgs_burst)
+
 NS_SCAN=orbit-scan
 NS_GW=orbit-gw
 HOSTS=(10 11 12 13 14 15)
@@ -23,6 +56,13 @@ LAB_NS=("$NS_SCAN" "$NS_GW")
 for h in "${HOSTS[@]}"; do LAB_NS+=("orbit-h$h"); done
 NS_RESP=orbit-resp
 LAB_NS+=("$NS_RESP")
+# The on-link segment 198.18.5.0/24: the switch orbit-sw (bridge orbit-lan, no address)
+# joins the scanner (orbit-s1), the router (orbit-g5) and the hosts orbit-l10..l13;
+# 198.18.5.14 is left empty (down). See README "The on-link segment".
+NS_SW=orbit-sw
+LAN_HOSTS=(10 11 12 13)
+LAB_NS+=("$NS_SW")
+for h in "${LAN_HOSTS[@]}"; do LAB_NS+=("orbit-l$h"); done
 
 # Fixed, locally administered MACs so tests can name them (-G, --source-mac).
 MAC_SCAN=02:00:c6:12:00:02 # orbit-s0 in orbit-scan
@@ -31,6 +71,17 @@ MAC_BR=02:00:c6:12:01:01   # orbit-br in orbit-gw
 MAC_G1=02:00:c6:12:02:01   # orbit-g1 in orbit-gw (the responder's next hop)
 MAC_R0=02:00:c6:12:02:02   # orbit-r0 in orbit-resp
 host_mac() { printf '02:00:c6:12:01:%02x' "$1"; }
+MAC_S1=02:00:c6:12:05:02   # orbit-s1 in orbit-scan, 198.18.5.2 (the scanner's own NIC)
+MAC_LAN=02:00:c6:12:05:ff  # bridge orbit-lan in orbit-sw (no address: it never sends)
+# Devices on the segment carry real vendors' OUIs (nmap-mac-prefixes names the vendor
+# that nmap prints beside the MAC Address), the low three bytes spell 18.5.NN.
+MAC_G5=00:00:0c:12:05:01   # orbit-g5 in orbit-gw, 198.18.5.1: Cisco Systems
+declare -A LAN_MAC=(
+    [10]=00:14:22:12:05:0a # web:   Dell
+    [11]=dc:a6:32:12:05:0b # ssh:   Raspberry Pi Trading
+    [12]=3c:22:fb:12:05:0c # quiet: Apple
+    [13]=3c:fd:fe:12:05:0d # odd:   Intel Corporate
+)
 
 log() { echo "lab: $*"; }
 die() { echo "lab: error: $*" >&2; exit 1; }
@@ -44,8 +95,43 @@ sysctl_set() { # ns key value
     [[ $cur == "$3" ]] || nsx "$1" sysctl -qw "$2=$3"
 }
 
+# The kernel's own defaults, read once from a throw-away namespace (unshare: gone when
+# the command ends, nothing sent): "sysctl:KEY" -> value, "veth:F" / "bridge:F" -> on|off
+# for the ethtool features F in tx tso gso gro of a fresh device of that kind.
+declare -A KDEF=()
+declare -A FEATURE=([tx]=tx-checksumming [tso]=tcp-segmentation-offload
+    [gso]=generic-segmentation-offload [gro]=generic-receive-offload)
+load_kernel_defaults() {
+    ((${#KDEF[@]})) && return 0
+    local k v
+    while read -r k v; do KDEF[$k]=$v; done < <(unshare --net bash -c '
+        for k in "$@"; do echo "sysctl:$k $(sysctl -n "$k")"; done
+        ip link add name orbit-kd0 type veth peer name orbit-kd1
+        ip link add name orbit-kdbr type bridge
+        for kd in veth:orbit-kd0 bridge:orbit-kdbr; do
+            ethtool -k "${kd#*:}" | sed -n "s/^tx-checksumming: \(on\|off\).*/${kd%%:*}:tx \1/p
+                s/^tcp-segmentation-offload: \(on\|off\).*/${kd%%:*}:tso \1/p
+                s/^generic-segmentation-offload: \(on\|off\).*/${kd%%:*}:gso \1/p
+                s/^generic-receive-offload: \(on\|off\).*/${kd%%:*}:gro \1/p"
+        done' - "${ICMP_SYSCTLS[@]}")
+    for k in "${ICMP_SYSCTLS[@]/#/sysctl:}" veth:tx veth:tso veth:gso veth:gro bridge:tx bridge:tso bridge:gso bridge:gro; do
+        [[ -n ${KDEF[$k]:-} ]] || die "could not read the kernel's default of $k (unshare --net)"
+    done
+}
+
+want_sysctl() { # mode key -> the value that mode wants
+    if [[ $1 == tuned ]]; then echo "${TUNED_SYSCTL[$2]}"; else echo "${KDEF[sysctl:$2]}"; fi
+}
+
+ns_mode() { # ns -> tuned|defaults
+    case $1 in "$NS_SW" | orbit-l*) echo "$LAN_MODE" ;; *) echo "$ROUTED_MODE" ;; esac
+}
+
+SETTINGS=() # "ns dev mode" of every interface set up; `status` checks them (RUN/settings)
+
 ensure_ns() {
-    local ns=$1
+    local ns=$1 mode k
+    mode=$(ns_mode "$ns")
     if ! ns_exists "$ns"; then
         ip netns add "$ns"
         log "made namespace $ns"
@@ -53,11 +139,8 @@ ensure_ns() {
     # No IPv6 anywhere in the lab: no router solicitations or DAD on the wire.
     sysctl_set "$ns" net.ipv6.conf.all.disable_ipv6 1
     sysctl_set "$ns" net.ipv6.conf.default.disable_ipv6 1
-    # No ICMP rate limits: every closed UDP port and every reject answers, so
-    # scans are deterministic (the kernel's default is 1 per second per peer).
-    sysctl_set "$ns" net.ipv4.icmp_ratelimit 0
-    sysctl_set "$ns" net.ipv4.icmp_msgs_per_sec 1000000
-    sysctl_set "$ns" net.ipv4.icmp_msgs_burst 100000
+    # ICMP rate limits: off when tuned (see TUNED_SYSCTL), else the kernel's defaults.
+    for k in "${ICMP_SYSCTLS[@]}"; do sysctl_set "$ns" "$k" "$(want_sysctl "$mode" "$k")"; done
     ip -n "$ns" link set dev lo up
 }
 
@@ -72,20 +155,38 @@ ensure_veth() { # ns1 if1 ns2 if2: a veth pair made directly in its namespaces
     log "made veth $n1/$i1 <-> $n2/$i2"
 }
 
-# A veth that looks like a wire: full checksums (no CHECKSUM_PARTIAL packets
-# reaching a packet socket with unfinished checksums), no TSO/GSO/GRO (no
-# frames larger than the MTU), a fixed MAC, up.
-setup_if() { # ns dev [mac]
-    local ns=$1 dev=$2 mac=${3:-} cur
+# offloads_wanted ns dev mode -> "tx on tso on ..." for that mode and the device's kind
+offloads_wanted() {
+    local kind=veth f
+    nsx "$1" test -d "/sys/class/net/$2/bridge" && kind=bridge
+    if [[ $3 == tuned ]]; then echo "${TUNED_OFFLOADS[*]}"; return; fi
+    for f in tx tso gso gro; do printf '%s %s ' "$f" "${KDEF[$kind:$f]}"; done
+}
+
+# offloads_differ ns dev mode -> prints the "feature value" pairs that differ from the mode
+offloads_differ() {
+    local feats f v i want out=()
+    feats=$(nsx "$1" ethtool -k "$2" 2>/dev/null || true)
+    read -ra want <<<"$(offloads_wanted "$1" "$2" "$3")"
+    for ((i = 0; i < ${#want[@]}; i += 2)); do
+        f=${want[i]} v=${want[i + 1]}
+        [[ $feats == *$'\n'"${FEATURE[$f]}: $v"* ]] || out+=("$f" "$v")
+    done
+    echo "${out[*]}"
+}
+
+# A fixed MAC, up, and the offloads of its mode (tuned: TUNED_OFFLOADS; defaults: those
+# of a fresh device of its kind), applied both ways on an existing device.
+setup_if() { # ns dev [mac [mode]]
+    local ns=$1 dev=$2 mac=${3:-} mode=${4:-$ROUTED_MODE} cur diff
     if [[ -n $mac ]]; then
         cur=$(nsx "$ns" cat "/sys/class/net/$dev/address")
         [[ $cur == "$mac" ]] || ip -n "$ns" link set dev "$dev" address "$mac"
     fi
-    local feats
-    feats=$(nsx "$ns" ethtool -k "$dev" 2>/dev/null || true)
-    if [[ $feats =~ (tx-checksumming|tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload):\ on ]]; then
-        nsx "$ns" ethtool -K "$dev" tx off tso off gso off gro off >/dev/null 2>&1 || true
-    fi
+    diff=$(offloads_differ "$ns" "$dev" "$mode")
+    # shellcheck disable=SC2086
+    [[ -z $diff ]] || nsx "$ns" ethtool -K "$dev" $diff >/dev/null 2>&1 || true
+    SETTINGS+=("$ns $dev $mode")
     ip -n "$ns" link set dev "$dev" up
 }
 
@@ -101,6 +202,8 @@ ensure_route() { # ns route-spec... (replace is idempotent)
 }
 
 net_up() {
+    load_kernel_defaults
+    log "kernel settings: routed part $ROUTED_MODE (ORBIT_LAB_TUNED=$LAB_TUNED), on-link segment $LAN_MODE"
     for ns in "${LAB_NS[@]}"; do ensure_ns "$ns"; done
 
     # scanner <-> router
@@ -134,6 +237,38 @@ net_up() {
     done
 
     up_responder
+    up_lan_net
+    printf '%s\n' "${SETTINGS[@]}" >"$RUN/settings"
+}
+
+# ------------------------------------------------ the on-link segment (198.18.5.0/24)
+# A switch of its own (orbit-sw, bridge orbit-lan, no address) with the scanner, the
+# router and the hosts as ports, as on a home or office LAN: the scanner reaches the
+# hosts at their own MACs (ARP, no router in between). Everything here runs at kernel
+# defaults (LAN_MODE), and no neighbour entry is made: the tables fill by ARP only.
+lan_port() { # ns dev mac port: a veth from ns/dev to orbit-sw/orbit-swPORT on orbit-lan
+    ensure_veth "$NS_SW" "orbit-sw$4" "$1" "$2"
+    ip -n "$NS_SW" link set dev "orbit-sw$4" master orbit-lan
+    setup_if "$NS_SW" "orbit-sw$4" "" "$LAN_MODE"
+    setup_if "$1" "$2" "$3" "$LAN_MODE"
+}
+
+up_lan_net() {
+    local h
+    if ! link_exists "$NS_SW" orbit-lan; then
+        ip -n "$NS_SW" link add orbit-lan type bridge stp_state 0
+        log "made bridge $NS_SW/orbit-lan"
+    fi
+    setup_if "$NS_SW" orbit-lan "$MAC_LAN" "$LAN_MODE"
+    lan_port "$NS_SCAN" orbit-s1 "$MAC_S1" 02
+    ensure_addr "$NS_SCAN" orbit-s1 198.18.5.2/24
+    lan_port "$NS_GW" orbit-g5 "$MAC_G5" 01 # the router's leg, as a home router has
+    ensure_addr "$NS_GW" orbit-g5 198.18.5.1/24
+    for h in "${LAN_HOSTS[@]}"; do
+        lan_port "orbit-l$h" orbit-v0 "${LAN_MAC[$h]}" "$h"
+        ensure_addr "orbit-l$h" orbit-v0 "198.18.5.$h/24"
+        ensure_route "orbit-l$h" default via 198.18.5.1 dev orbit-v0
+    done
 }
 
 # ------------------------------------------------ the simulated internet
@@ -240,6 +375,14 @@ write_conf() {
     return 0
 }
 
+ns_addr() { # a lab host's namespace -> its address
+    case $1 in
+    orbit-h*) echo "198.18.1.${1#orbit-h}" ;;
+    orbit-l*) echo "198.18.5.${1#orbit-l}" ;;
+    *) die "no address for namespace $1" ;;
+    esac
+}
+
 ns_inode() { stat -L -c %i "/run/netns/$1"; }
 
 alive() { # pid: exists and is not a zombie (PID 1 may reap late)
@@ -280,7 +423,7 @@ listening() { # ns proto addr port
 ensure_service() {
     local ns=$1 name=$2 changed=$3 ports=$4 pid addr pp
     shift 5
-    addr=198.18.1.${ns#orbit-h}
+    addr=$(ns_addr "$ns")
     if pid=$(pid_of "$ns" "$name"); then
         if ((changed)); then
             log "$ns: $name config changed, restarting"
@@ -307,20 +450,27 @@ ensure_service() {
     log "$ns: started $name (pid $pid) on $addr $ports"
 }
 
-# h10: nginx on 80, OpenSSH on 22
-up_h10() {
-    local ns=orbit-h10 d=$RUN/orbit-h10 c=0
+# up_nginx NS NAME TITLE PORT...: nginx serving an index page titled TITLE for NAME on
+# the host's address, one listen line per PORT.
+up_nginx() {
+    local ns=$1 name=$2 title=$3 d=$RUN/$1 c=0 addr p listen="" ports=""
+    shift 3
+    addr=$(ns_addr "$ns")
+    for p in "$@"; do
+        listen+="        listen $addr:$p default_server;"$'\n'
+        ports+=${ports:+,}tcp/$p
+    done
     mkdir -p "$d/www" "$d/nginx-tmp"
     chmod 755 "$RUN" "$d" "$d/www"
-    write_conf "$d/www/index.html" <<'EOF' || true
+    write_conf "$d/www/index.html" <<EOF || true
 <!DOCTYPE html>
 <html>
-<head><title>orbit lab h10</title></head>
-<body><p>orbit lab host h10.lab.orbit (198.18.1.10): nginx.</p></body>
+<head><title>$title</title></head>
+<body><p>orbit lab host $name ($addr): nginx.</p></body>
 </html>
 EOF
     write_conf "$d/nginx.conf" <<EOF && c=1
-# orbit lab h10 (generated by tests/lab/lab.sh)
+# orbit lab ${ns#orbit-} (generated by tests/lab/lab.sh)
 daemon off;
 master_process on;
 worker_processes 1;
@@ -338,28 +488,30 @@ http {
     uwsgi_temp_path $d/nginx-tmp/uwsgi;
     scgi_temp_path $d/nginx-tmp/scgi;
     server {
-        listen 198.18.1.10:80 default_server;
-        server_name h10.lab.orbit;
+$listen        server_name $name;
         root $d/www;
         index index.html;
     }
 }
 EOF
-    ensure_service $ns nginx $c tcp/80 -- /usr/sbin/nginx -e "$d/nginx-error.log" -c "$d/nginx.conf"
+    ensure_service "$ns" nginx $c "$ports" -- /usr/sbin/nginx -e "$d/nginx-error.log" -c "$d/nginx.conf"
+}
 
-    c=0
-    mkdir -p /run/sshd # sshd's privilege-separation directory
+# up_sshd NS NAME: OpenSSH on the host's address, port 22, host keys of its own.
+up_sshd() {
+    local ns=$1 name=$2 d=$RUN/$1 c=0 addr t
+    addr=$(ns_addr "$ns")
+    mkdir -p "$d" /run/sshd # sshd's privilege-separation directory
     chmod 755 /run/sshd
-    local t
     for t in ed25519 ecdsa; do
         if [[ ! -f $d/ssh_host_${t}_key ]]; then
-            ssh-keygen -q -t "$t" -N '' -C "root@h10.lab.orbit" -f "$d/ssh_host_${t}_key"
+            ssh-keygen -q -t "$t" -N '' -C "root@$name" -f "$d/ssh_host_${t}_key"
             c=1
         fi
     done
     write_conf "$d/sshd_config" <<EOF && c=1
-# orbit lab h10 (generated by tests/lab/lab.sh)
-ListenAddress 198.18.1.10:22
+# orbit lab ${ns#orbit-} (generated by tests/lab/lab.sh)
+ListenAddress $addr:22
 HostKey $d/ssh_host_ed25519_key
 HostKey $d/ssh_host_ecdsa_key
 PidFile none
@@ -371,7 +523,13 @@ AuthorizedKeysFile none
 X11Forwarding no
 PrintMotd no
 EOF
-    ensure_service $ns sshd $c tcp/22 -- /usr/sbin/sshd -D -e -f "$d/sshd_config"
+    ensure_service "$ns" sshd $c tcp/22 -- /usr/sbin/sshd -D -e -f "$d/sshd_config"
+}
+
+# h10: nginx on 80, OpenSSH on 22
+up_h10() {
+    up_nginx orbit-h10 h10.lab.orbit "orbit lab h10" 80
+    up_sshd orbit-h10 h10.lab.orbit
 }
 
 # h11: vsftpd on 21 (anonymous login), Redis on 6379
@@ -447,6 +605,15 @@ host-record=scan.lab.orbit,198.18.0.2
 host-record=ns.lab.orbit,198.18.1.12
 EOF
         for h in "${HOSTS[@]}"; do echo "host-record=h$h.lab.orbit,198.18.1.$h"; done
+        cat <<EOF
+auth-zone=lan.orbit,198.18.5.0/24
+host-record=router.lan.orbit,198.18.5.1
+host-record=scan.lan.orbit,198.18.5.2
+host-record=web.lan.orbit,198.18.5.10
+host-record=ssh.lan.orbit,198.18.5.11
+host-record=quiet.lan.orbit,198.18.5.12
+host-record=odd.lan.orbit,198.18.5.13
+EOF
     } | write_conf "$d/dnsmasq.conf" && c=1
     ensure_service $ns dnsmasq $c udp/53,tcp/53 -- /usr/sbin/dnsmasq -k -C "$d/dnsmasq.conf"
 
@@ -475,9 +642,35 @@ up_h14() {
 }
 up_h15() { mkdir -p "$RUN/orbit-h15"; ensure_nft orbit-h15 nft_h15; }
 
+# The on-link hosts (198.18.5.0/24; names in lan.orbit, served by dnsmasq on h12).
+LAN_WEB_ALT=8888 # web's second nginx port: nmap's table names it sun-answerbook, not http
+LAN_ODD_PORT=40713 # odd's service: a port nmap's table does not name, a banner it does not know
+LAN_ODD_BANNER='XQ7/1.0 READY node=odd proto=2 say HELO' # no quotes or globs: sh -c runs it
+# l12 (quiet): drops every TCP and UDP packet, answers ICMP echo (a host firewall in
+# "stealth" mode: up to ping and ARP, every port filtered).
+nft_l12() {
+    cat <<'EOF'
+table inet orbit_lab {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		meta l4proto { tcp, udp } drop
+	}
+}
+EOF
+}
+up_lan_hosts() {
+    up_nginx orbit-l10 web.lan.orbit "orbit lab web" 80 "$LAN_WEB_ALT"
+    up_sshd orbit-l11 ssh.lan.orbit
+    mkdir -p "$RUN/orbit-l12" "$RUN/orbit-l13"
+    ensure_nft orbit-l12 nft_l12
+    ensure_service orbit-l13 socat 0 "tcp/$LAN_ODD_PORT" -- /usr/bin/socat \
+        "TCP-LISTEN:$LAN_ODD_PORT,bind=198.18.5.13,reuseaddr,fork,backlog=1024" \
+        SYSTEM:"echo $LAN_ODD_BANNER"
+}
+
 need_tools() {
     local t missing=()
-    for t in ip nft ethtool ss setsid nginx sshd vsftpd redis-server dnsmasq snmpd socat ssh-keygen; do
+    for t in ip nft ethtool ss setsid unshare nginx sshd vsftpd redis-server dnsmasq snmpd socat ssh-keygen; do
         command -v "$t" >/dev/null || [[ -x /usr/sbin/$t ]] || missing+=("$t")
     done
     ((${#missing[@]} == 0)) || die "missing ${missing[*]}: run tests/lab/install.sh"
@@ -489,11 +682,13 @@ cmd_up() {
     mkdir -p "$RUN"
     chmod 755 "$RUN"
     net_up
+    echo "$ROUTED_MODE" >"$RUN/mode"
     up_h10
     up_h11
     up_h12
     up_h14
     up_h15
+    up_lan_hosts
     start_responder
     log "up (status: $0 status)"
 }
@@ -607,8 +802,70 @@ cmd_status() {
         if nsx "$ns" nft list table inet orbit_lab >/dev/null 2>&1; then ok "$ns: nftables table inet orbit_lab loaded"
         else bad "$ns: nftables table inet orbit_lab missing"; fi
     done
+    status_lan
+    status_settings
     if ((FAILS)); then echo "lab: $FAILS problems"; return 1; fi
     echo "lab: up, every service answers"
+}
+
+# The on-link segment: each device answers at its own MAC on orbit-s1, .14 is down.
+status_lan() {
+    local a h mac out n
+    for a in 1 "${LAN_HOSTS[@]}"; do
+        if [[ $a == 1 ]]; then mac=$MAC_G5; else mac=${LAN_MAC[$a]}; fi
+        if ! nsx "$NS_SCAN" ping -n -q -c 1 -W 1 "198.18.5.$a" >/dev/null 2>&1; then
+            bad "198.18.5.$a does not answer ping"; continue
+        fi
+        out=$(ip -n "$NS_SCAN" neigh show 198.18.5.$a dev orbit-s1)
+        if [[ $out == *"lladdr $mac "* ]]; then ok "198.18.5.$a answers ping on-link from $mac"
+        else bad "198.18.5.$a: neighbour entry on orbit-s1 is '$out', not $mac"; fi
+    done
+    if nsx "$NS_SCAN" ping -n -q -c 1 -W 1 198.18.5.14 >/dev/null 2>&1; then bad "198.18.5.14 answers (it must be down)"
+    else ok "198.18.5.14 is down (empty address)"; fi
+    check_daemon orbit-l10 nginx && for n in 80 "$LAN_WEB_ALT"; do
+        out=$(talk 198.18.5.10 "$n" 'GET / HTTP/1.0\r\nHost: web.lan.orbit\r\n\r\n')
+        if [[ $out == HTTP/1.1\ 200* && $out == *"<title>orbit lab web</title>"* ]]; then
+            ok "198.18.5.10 tcp/$n nginx: $(head -n1 <<<"$out"), $(grep -m1 '^Server:' <<<"$out")"
+        else bad "198.18.5.10 tcp/$n nginx does not serve the index page"; fi
+    done
+    check_daemon orbit-l11 sshd && {
+        out=$(talk 198.18.5.11 22 '' | head -n1)
+        if [[ $out == SSH-2.0-* ]]; then ok "198.18.5.11 tcp/22   sshd: $out"; else bad "198.18.5.11 tcp/22   no SSH banner"; fi
+    }
+    if nsx orbit-l12 nft list table inet orbit_lab >/dev/null 2>&1; then ok "orbit-l12: nftables table inet orbit_lab loaded (drops TCP and UDP)"
+    else bad "orbit-l12: nftables table inet orbit_lab missing"; fi
+    check_daemon orbit-l13 socat && {
+        out=$(talk 198.18.5.13 "$LAN_ODD_PORT" '' | head -n1)
+        if [[ $out == "$LAN_ODD_BANNER" ]]; then ok "198.18.5.13 tcp/$LAN_ODD_PORT socat: $out"; else bad "198.18.5.13 tcp/$LAN_ODD_PORT no banner"; fi
+    }
+    a=$(nsx "$NS_SCAN" dig +short +time=2 +tries=1 @198.18.1.12 web.lan.orbit A 2>/dev/null || true)
+    h=$(nsx "$NS_SCAN" dig +short +time=2 +tries=1 @198.18.1.12 -x 198.18.5.13 2>/dev/null || true)
+    if [[ $a == 198.18.5.10 && $h == odd.lan.orbit. ]]; then ok "198.18.1.12 udp/53   dnsmasq: web.lan.orbit A $a, 198.18.5.13 PTR $h"
+    else bad "198.18.1.12 udp/53   dnsmasq lan.orbit: A='$a' PTR='$h'"; fi
+}
+
+# Every interface's offloads and every namespace's ICMP limits as `up` set them.
+status_settings() {
+    local ns dev mode diff k v want wrong=0 n=0 ROUTED_MODE
+    [[ -f $RUN/settings && -f $RUN/mode ]] || { bad "no $RUN/settings (run: $0 up)"; return; }
+    ROUTED_MODE=$(<"$RUN/mode") # the mode `up` ran with, whatever this shell's ORBIT_LAB_TUNED
+    load_kernel_defaults
+    while read -r ns dev mode; do
+        n=$((n + 1))
+        diff=$(offloads_differ "$ns" "$dev" "$mode")
+        [[ -z $diff ]] || { bad "$ns/$dev ($mode): offloads differ: $diff"; wrong=1; }
+    done <"$RUN/settings"
+    for ns in "${LAB_NS[@]}"; do
+        mode=$(ns_mode "$ns")
+        for k in "${ICMP_SYSCTLS[@]}"; do
+            v=$(nsx "$ns" sysctl -n "$k")
+            want=$(want_sysctl "$mode" "$k")
+            [[ $v == "$want" ]] || { bad "$ns ($mode): $k=$v, not $want"; wrong=1; }
+        done
+    done
+    if ((!wrong)); then
+        ok "kernel settings: routed part $ROUTED_MODE, on-link segment $LAN_MODE ($n interfaces, ${#LAB_NS[@]} namespaces)"
+    fi
 }
 
 case ${1:-} in
