@@ -6,12 +6,15 @@
  * costliest step), the cookie before anything is reported. */
 #include "core/probe/reply.h"
 
+#include "core/probe/arp.h"
 #include "core/probe/reply_internal.h"
 
 #define MAX_VLAN_TAGS 2
+/* find_ipv4's answer for an ARP frame the context accepts (never a counter index). */
+#define RX_IS_ARP (RX_DROP_COUNT + 1)
 
 /* Finds the IPv4 datagram inside the frame: Ethernet with up to two 802.1Q/802.1ad tags,
- * or raw IP. */
+ * or raw IP; an ARP frame (ethertype 0x0806) when the context accepts ARP. */
 static enum rx_drop find_ipv4(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
 			      size_t *ip_off)
 {
@@ -31,9 +34,10 @@ static enum rx_drop find_ipv4(const struct classify_ctx *ctx, const uint8_t *fra
 		type = pkt_be16(frame + off + 2);
 		off += PKT_VLAN_HLEN;
 	}
-	if (type != PKT_ETHERTYPE_IPV4)
-		return RX_DROP_NOT_IPV4;
 	*ip_off = off;
+	if (type != PKT_ETHERTYPE_IPV4)
+		return type == PKT_ETHERTYPE_ARP && ctx->accept_arp ? (enum rx_drop)RX_IS_ARP
+								  : RX_DROP_NOT_IPV4;
 	return RX_OK;
 }
 
@@ -158,6 +162,8 @@ static __attribute__((flatten)) enum rx_drop classify_frame(const struct classif
 {
 	size_t ip_off;
 	enum rx_drop why = find_ipv4(ctx, frame, len, &ip_off);
+	if (why == (enum rx_drop)RX_IS_ARP)
+		return arp_classify_frame(ctx, frame + ip_off, len - ip_off, rx_ns, out);
 	if (why != RX_OK)
 		return why;
 	struct reply_ipv4 ip;

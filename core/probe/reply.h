@@ -49,6 +49,11 @@ struct classify_ctx {
 	enum reply_link link;
 	/* The NIC verified IP and L4 checksums and drops bad ones (DPDK rx offload): skip ours. */
 	bool checksums_verified;
+	/* ARP replies (the scan's sweep only): reply_classify() peels ethertype 0x0806 and
+	 * accepts a reply to our_mac / our_addrs[0] (core/probe/arp.h) as a HOST_UP result
+	 * with the sender's MAC. false: ARP frames are dropped as not-ipv4. */
+	bool accept_arp;
+	uint8_t our_mac[6];
 	udp_reply_check_fn udp_check; /* NULL: any UDP reply that passes the port check */
 	const struct udp_payload_table *udp_table;
 };
