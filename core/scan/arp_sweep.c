@@ -177,8 +177,10 @@ static void sweep_round(struct sweep *w, const struct candidates *c, volatile si
 int arp_sweep_run(struct scan *s, volatile sig_atomic_t *stops, struct errbuf *e)
 {
 	struct arp_table *t = &s->arp;
-	if (!t->mask || s->replay)
+	if (!t->mask || s->replay) {
+		t->mask = 0; /* a replay sends nothing: no target is settled by ARP */
 		return 0;
+	}
 	struct sweep *w = calloc(1, sizeof *w);
 	if (!w)
 		return err_set(e, "out of memory for the ARP sweep");
@@ -203,5 +205,9 @@ int arp_sweep_run(struct scan *s, volatile sig_atomic_t *stops, struct errbuf *e
 	for (int round = 0; round < ARP_SWEEP_ROUNDS && *stops == 0; round++)
 		sweep_round(w, &c, stops);
 	free(w);
+	/* No target was on-link: the loops need not look at any address (a routed scan's
+	 * hot paths stay as they were). */
+	if (t->asked == 0)
+		t->mask = 0;
 	return 0;
 }

@@ -7,7 +7,9 @@
  * space) in the table -- a JudyL sized by the hosts that answered -- and reports it as a
  * HOST_UP result with reason arp-response and the MAC. After the sweep the table is
  * read-only, so every thread may look it up without a lock. An on-link target that did
- * not answer is down: the transmit loop sends it nothing, no port of it is reported. */
+ * not answer is down: the transmit loop sends it nothing, no port of it is reported.
+ * When no target is on-link the sweep sends nothing and clears mask, so the loops skip
+ * every lookup. */
 #ifndef ORBIT_SCAN_ARP_SWEEP_H
 #define ORBIT_SCAN_ARP_SWEEP_H
 
