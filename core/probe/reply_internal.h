@@ -93,7 +93,8 @@ static inline void reply_result_from_ip(const struct reply_ipv4 *ip, struct scan
 	out->icmp_code = 0;
 	out->ip_id = ip->ip_id;
 	out->reply_len = ip->total_len;
-	/* tcp_window .. has_mac (the MAC is the sweep's to add), padding included */
+	/* tcp_window .. tcp_tsval, padding included; no MAC (the scan adds an on-link
+	 * host's, arp_sweep.h): the bytes stay unwritten, has_mac says so */
 	memset((char *)out + offsetof(struct scan_result, tcp_window), 0,
 	       offsetof(struct scan_result, mac) - offsetof(struct scan_result, tcp_window));
 	out->has_mac = 0;
