@@ -66,7 +66,7 @@ const struct option_spec option_table[] = {
 	{"source-mac", 0, NULL, OPT_STRING, FIELD(source_mac), NOSET, 0, 0, "MAC",
 	 "source MAC (default: the interface's)"},
 	{"gateway-mac", 'G', NULL, OPT_STRING, FIELD(gateway_mac), NOSET, 0, 0, "MAC",
-	 "next hop's MAC (default: from the neighbour table)"},
+	 "next hop's MAC for routed targets (default: the neighbour table, else orbit's own ARP request)"},
 	{"dpdk-args", 0, NULL, OPT_STRING, FIELD(dpdk_args), NOSET, 0, 0, "ARGS",
 	 "DPDK EAL arguments, e.g. \"--no-huge --vdev=net_af_packet0,iface=eth1\""},
 	{"dpdk-port", 0, NULL, OPT_STRING, FIELD(dpdk_port), NOSET, 0, 0, "NAME",

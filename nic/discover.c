@@ -1,19 +1,24 @@
 /* discover: the interface, source address, interface MAC and next hop's MAC for reaching
  * a destination, read from the kernel over rtnetlink: RTM_GETROUTE (oif, gateway,
- * preferred source), RTM_GETLINK (MAC), RTM_GETNEIGH (the next hop's MAC). A missing or
- * unresolved neighbour is resolved by the kernel itself: one empty UDP datagram to the
- * next hop's discard port makes it ARP, then the table is read again for up to
- * RESOLVE_WAIT_MS. Every netlink read has a receive timeout, so nothing here blocks for
- * long. Fields the caller already has (ifname non-empty, have_*) are kept. */
+ * preferred source), RTM_GETLINK (MAC), RTM_GETNEIGH (the next hop's MAC), RTM_GETADDR
+ * (the connected subnet: on-link targets). A missing or unresolved neighbour is resolved
+ * by orbit itself: ARP who-has on a packet socket of the interface, NIC_ARP_TRIES times
+ * NIC_ARP_WAIT_MS, then an error naming the address. An on-link destination has no next
+ * hop to resolve (the scan's ARP sweep finds each target's MAC). Every read is bounded
+ * (netlink receive timeout, poll), so nothing here blocks for long. Fields the caller
+ * already has (ifname non-empty, have_*) are kept. */
 #include "nic/nic_internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,9 +26,7 @@
 #include <unistd.h>
 
 #include "core/base/clock.h"
-
-#define RESOLVE_WAIT_MS 1500
-#define RESOLVE_POLL_MS 20
+#include "core/probe/arp.h"
 #define NL_BUF 16384
 
 struct route_info {
@@ -230,19 +233,117 @@ static bool find_neigh(int fd, struct neigh_query *q)
 	return nl_talk(fd, &req.nh, on_neigh, q) == 0 && q->found;
 }
 
-/* One empty datagram to the next hop's discard port: the kernel resolves the neighbour
- * to send it. */
-static void provoke_arp(uint32_t addr_be, const char *ifname)
+/* ARP over a packet socket on the interface: orbit asks itself rather than waiting for
+ * the kernel (which may not ARP for a datagram, or may have given up on the entry). */
+static int arp_socket(const char *ifname)
 {
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ARP));
 	if (fd < 0)
-		return;
-	setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname));
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(9)};
-	sin.sin_addr.s_addr = addr_be;
-	if (connect(fd, (struct sockaddr *)&sin, sizeof sin) == 0)
-		(void)send(fd, "", 0, MSG_DONTWAIT);
+		return -1;
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP)};
+	sll.sll_ifindex = (int)if_nametoindex(ifname);
+	if (sll.sll_ifindex == 0 || bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Reads frames until next_hop's reply to us or the deadline: 1 found, 0 not. */
+static int arp_await(int fd, const uint8_t src_mac[6], uint32_t src_addr, uint32_t next_hop,
+		     uint8_t mac[6], uint64_t deadline)
+{
+	uint8_t frame[NIC_FRAME_MAX];
+	for (uint64_t now = clock_mono_ns(); now < deadline; now = clock_mono_ns()) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int ms = (int)((deadline - now + 999999) / 1000000);
+		if (poll(&pfd, 1, ms) <= 0)
+			continue;
+		ssize_t n = recv(fd, frame, sizeof frame, MSG_DONTWAIT);
+		if (n < PKT_ETH_HLEN || pkt_be16(frame + 12) != PKT_ETHERTYPE_ARP)
+			continue;
+		uint32_t sender;
+		uint8_t sender_mac[6];
+		if (arp_reply_check(frame + PKT_ETH_HLEN, (size_t)n - PKT_ETH_HLEN, src_mac, src_addr,
+				    &sender, sender_mac) == RX_DROP_COUNT &&
+		    sender == next_hop) {
+			memcpy(mac, sender_mac, 6);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int nic_arp_resolve(const char *ifname, const uint8_t src_mac[6], uint32_t src_addr,
+		    uint32_t next_hop, uint8_t mac[6], struct errbuf *e)
+{
+	char s1[INET_ADDRSTRLEN];
+	uint32_t hop_be = htonl(next_hop);
+	inet_ntop(AF_INET, &hop_be, s1, sizeof s1);
+	int fd = arp_socket(ifname);
+	if (fd < 0)
+		return err_set(e, "cannot ARP for next hop %s on %s: %s", s1, ifname, strerror(errno));
+	uint8_t req[ARP_FRAME_LEN];
+	arp_request_write(req, src_mac, src_addr, next_hop);
+	int found = 0;
+	for (int try = 0; !found && try < NIC_ARP_TRIES; try++) {
+		(void)send(fd, req, sizeof req, 0);
+		found = arp_await(fd, src_mac, src_addr, next_hop, mac,
+				  clock_mono_ns() + NIC_ARP_WAIT_MS * 1000000ull);
+	}
 	close(fd);
+	if (!found)
+		return err_set(e, "no ARP reply from next hop %s on %s (%d requests, %d ms apart)", s1,
+			       ifname, NIC_ARP_TRIES, NIC_ARP_WAIT_MS);
+	return 0;
+}
+
+/* The connected subnet of the interface that holds addr (RTM_GETADDR dump). */
+struct addr_query {
+	int ifindex;
+	uint32_t addr; /* host order */
+	uint32_t net, mask;
+	bool found;
+};
+
+static int on_addr(struct nlmsghdr *nh, void *ctx)
+{
+	struct addr_query *q = ctx;
+	if (nh->nlmsg_type != RTM_NEWADDR)
+		return 0;
+	struct ifaddrmsg *ifa = NLMSG_DATA(nh);
+	if ((int)ifa->ifa_index != q->ifindex || ifa->ifa_family != AF_INET || q->found ||
+	    ifa->ifa_prefixlen == 0 || ifa->ifa_prefixlen > 30)
+		return 0; /* /31 and /32 have no segment to sweep */
+	int len = (int)IFA_PAYLOAD(nh);
+	for (struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type != IFA_LOCAL || RTA_PAYLOAD(a) != 4)
+			continue;
+		uint32_t local_be;
+		memcpy(&local_be, RTA_DATA(a), 4);
+		uint32_t mask = ~0u << (32 - ifa->ifa_prefixlen);
+		if ((ntohl(local_be) & mask) == (q->addr & mask)) {
+			q->net = q->addr & mask;
+			q->mask = mask;
+			q->found = true;
+		}
+	}
+	return 0;
+}
+
+static bool find_onlink(int fd, int ifindex, uint32_t addr, struct addr_query *q)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifaddrmsg ifa;
+	} req;
+	memset(&req, 0, sizeof req);
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof req.ifa);
+	req.nh.nlmsg_type = RTM_GETADDR;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.ifa.ifa_family = AF_INET;
+	*q = (struct addr_query){.ifindex = ifindex, .addr = addr};
+	return nl_talk(fd, &req.nh, on_addr, q) == 0 && q->found;
 }
 
 static const char *ip_str(uint32_t addr_be, char buf[INET_ADDRSTRLEN])
@@ -252,7 +353,7 @@ static const char *ip_str(uint32_t addr_be, char buf[INET_ADDRSTRLEN])
 
 static int discover_with(int fd, uint32_t dst, struct nic_addrs *a, struct errbuf *e)
 {
-	char s1[INET_ADDRSTRLEN], s2[INET_ADDRSTRLEN];
+	char s1[INET_ADDRSTRLEN];
 	uint32_t dst_be = htonl(dst);
 	int want_oif = 0;
 	if (a->ifname[0]) {
@@ -289,21 +390,23 @@ static int discover_with(int fd, uint32_t dst, struct nic_addrs *a, struct errbu
 		memcpy(a->src_mac, link.mac, 6);
 		a->have_src_mac = true;
 	}
-	if (a->have_gw_mac)
+	struct addr_query aq;
+	if (!a->have_onlink && find_onlink(fd, r.oif, a->src_addr, &aq)) {
+		a->onlink_net = aq.net;
+		a->onlink_mask = aq.mask;
+		a->have_onlink = true;
+	}
+	/* An on-link target is reached at its own MAC (the scan's sweep): no next hop. */
+	a->dst_onlink = !r.has_gateway && a->have_onlink && (dst & a->onlink_mask) == a->onlink_net;
+	if (a->have_gw_mac || a->dst_onlink)
 		return 0;
 	struct neigh_query nq = {.ifindex = r.oif, .addr = r.has_gateway ? r.gateway : dst_be};
-	bool found = find_neigh(fd, &nq);
-	if (!found) {
-		provoke_arp(nq.addr, link.name);
-		for (int waited = 0; !found && waited < RESOLVE_WAIT_MS;
-		     waited += RESOLVE_POLL_MS) {
-			clock_sleep_ns(RESOLVE_POLL_MS * 1000000ull);
-			found = find_neigh(fd, &nq);
-		}
+	if (find_neigh(fd, &nq)) {
+		memcpy(a->gw_mac, nq.mac, 6);
+	} else if (nic_arp_resolve(link.name, a->src_mac, a->src_addr, ntohl(nq.addr), a->gw_mac,
+				   e) < 0) {
+		return -1;
 	}
-	if (!found)
-		return err_set(e, "no MAC for next hop %s on %s", ip_str(nq.addr, s2), link.name);
-	memcpy(a->gw_mac, nq.mac, 6);
 	a->have_gw_mac = true;
 	return 0;
 }

@@ -104,7 +104,19 @@ struct nic_addrs {
 	uint8_t src_mac[6];
 	uint8_t gw_mac[6];     /* next hop's MAC for dst */
 	bool have_src_addr, have_src_mac, have_gw_mac;
+	/* The interface's connected subnet holding src_addr (host order): targets in it are
+	 * on-link, reached at their own MAC (the scan's ARP sweep), not through gw_mac. */
+	uint32_t onlink_net, onlink_mask;
+	bool have_onlink;
+	bool dst_onlink; /* dst itself is on-link: gw_mac was not resolved for it */
 };
 int nic_discover(uint32_t dst, struct nic_addrs *a, struct errbuf *e);
+/* Resolves next_hop's MAC on ifname by ARP (who-has from src_mac/src_addr, up to
+ * NIC_ARP_TRIES requests NIC_ARP_WAIT_MS apart, on a packet socket): 0 and mac, or -1
+ * and a message naming the address. Host byte order. */
+#define NIC_ARP_TRIES 3
+#define NIC_ARP_WAIT_MS 300
+int nic_arp_resolve(const char *ifname, const uint8_t src_mac[6], uint32_t src_addr,
+		    uint32_t next_hop, uint8_t mac[6], struct errbuf *e);
 
 #endif

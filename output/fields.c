@@ -7,15 +7,10 @@
 
 #include "output/services.h"
 
-static const char *proto_text(uint8_t proto)
-{
-	return proto == 6 ? "tcp" : proto == 17 ? "udp" : proto == 1 ? "icmp" : "ip";
-}
-
 /* The presence rules follow output/ndjson.c: reply details exist only for real replies. */
 static bool answered(const struct scan_result *r)
 {
-	return r->reason != REASON_NO_RESPONSE;
+	return r->reason != REASON_NO_RESPONSE && r->proto != RESULT_PROTO_ARP; /* ARP: no IP */
 }
 
 static bool is_tcp_reply(const struct scan_result *r)
@@ -38,7 +33,7 @@ static bool is_icmp_error(const struct scan_result *r)
 	}
 
 NUM_GETTER(addr, r->addr, true)
-NUM_GETTER(port, r->port, r->proto != 1)
+NUM_GETTER(port, r->port, r->proto != 1 && r->proto != RESULT_PROTO_ARP)
 NUM_GETTER(ttl, r->ttl, answered(r))
 NUM_GETTER(ipid, r->ip_id, answered(r))
 NUM_GETTER(len, r->reply_len, answered(r))
@@ -56,8 +51,16 @@ static bool get_proto(const struct scan_result *r, const struct field_env *env,
 		      struct field_value *v)
 {
 	(void)env;
-	v->str = proto_text(r->proto);
+	v->str = result_proto_name(r->proto);
 	return true;
+}
+
+static bool get_mac(const struct scan_result *r, const struct field_env *env, struct field_value *v)
+{
+	(void)env;
+	result_mac_text(r->mac, v->text);
+	v->str = v->text;
+	return r->has_mac;
 }
 
 static bool get_state(const struct scan_result *r, const struct field_env *env,
@@ -133,8 +136,8 @@ static bool get_time(const struct scan_result *r, const struct field_env *env,
 
 const struct result_field result_fields[] = {
 	{"addr", FIELD_ADDRESS, "target address", get_addr},
-	{"proto", FIELD_STRING, "protocol of the probe: tcp, udp, icmp", get_proto},
-	{"port", FIELD_NUMBER, "target port (absent for ICMP)", get_port},
+	{"proto", FIELD_STRING, "protocol of the probe: tcp, udp, icmp, arp", get_proto},
+	{"port", FIELD_NUMBER, "target port (absent for ICMP and ARP)", get_port},
 	{"state", FIELD_STRING,
 	 "open, closed, filtered, unfiltered, open|filtered, up, down (Nmap's names)", get_state},
 	{"reason", FIELD_STRING, "why: syn-ack, reset, udp-response, port-unreach, no-response ...",
@@ -160,6 +163,7 @@ const struct result_field result_fields[] = {
 	{"icmp_type", FIELD_NUMBER, "ICMP type of an error reply", get_icmp_type},
 	{"icmp_code", FIELD_NUMBER, "ICMP code of an error reply", get_icmp_code},
 	{"time", FIELD_STRING, "receive time, RFC 3339 UTC with microseconds", get_time},
+	{"mac", FIELD_STRING, "MAC address of an on-link host (learnt by the ARP sweep)", get_mac},
 };
 
 const size_t result_field_count = sizeof result_fields / sizeof result_fields[0];

@@ -4,11 +4,6 @@
 
 #include "output/json.h"
 
-static const char *proto_text(uint8_t proto)
-{
-	return proto == 6 ? "tcp" : proto == 17 ? "udp" : proto == 1 ? "icmp" : "ip";
-}
-
 static void put_str(struct json *j, const char *key, const char *v)
 {
 	json_key(j, key);
@@ -96,12 +91,18 @@ size_t ndjson_format_result(const struct scan_result *r, char *buf, size_t cap)
 	json_object_begin(&j);
 	json_key(&j, "addr");
 	json_ipv4(&j, r->addr);
-	put_str(&j, "proto", proto_text(r->proto));
-	if (r->proto != 1)
+	put_str(&j, "proto", result_proto_name(r->proto));
+	if (r->proto != 1 && r->proto != RESULT_PROTO_ARP)
 		put_uint(&j, "port", r->port);
 	put_str(&j, "state", port_state_name((enum port_state)r->state));
 	put_str(&j, "reason", result_reason_name((enum result_reason)r->reason));
-	if (r->reason != REASON_NO_RESPONSE)
+	if (r->has_mac) {
+		char mac[18];
+		result_mac_text(r->mac, mac);
+		put_str(&j, "mac", mac);
+	}
+	/* An ARP reply has no IP header: no ttl, ipid, len. */
+	if (r->reason != REASON_NO_RESPONSE && r->proto != RESULT_PROTO_ARP)
 		put_reply(&j, r);
 	if (r->timestamp_ns)
 		put_time(&j, r->timestamp_ns);

@@ -37,11 +37,6 @@ void report_sort(struct scan_result *v, size_t *n)
 	*n = out;
 }
 
-static const char *proto_text(uint8_t proto)
-{
-	return proto == 6 ? "tcp" : proto == 17 ? "udp" : proto == 1 ? "icmp" : "ip";
-}
-
 static void addr_text(uint32_t a, char out[16])
 {
 	snprintf(out, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
@@ -79,6 +74,7 @@ struct host {
 	bool down;            /* a ping sweep's HOST_DOWN entry */
 	bool up_result;       /* a ping sweep's HOST_UP entry */
 	const struct scan_result *first_answer;
+	const uint8_t *mac;   /* an on-link host's MAC, or NULL */
 	int64_t min_rtt_ns;   /* -1: not measured */
 	uint64_t state_count[NSTATES];
 	bool ignored[NSTATES];
@@ -100,6 +96,8 @@ static void host_analyse(struct host *h, const struct scan_result *v, size_t n)
 		}
 		if (r->state == HOST_UP)
 			h->up_result = true;
+		if (r->has_mac && !h->mac)
+			h->mac = r->mac;
 		/* Only a reply from the host itself says it is up: a router's host-unreachable
 		 * says rather the opposite (Nmap counts such a host as down). */
 		bool from_host = !r->responder || r->responder == r->addr;
@@ -223,7 +221,7 @@ static void text_not_shown(FILE *f, const struct host *h)
 			if (!total)
 				continue;
 			fprintf(f, "%s%" PRIu64 " %s %s port%s (", any ? ", " : "Not shown: ", total,
-				port_state_name((enum port_state)s), proto_text(port_protos[p]),
+				port_state_name((enum port_state)s), result_proto_name(port_protos[p]),
 				total == 1 ? "" : "s");
 			int kinds = 0;
 			for (int r = 0; r < NREASONS; r++)
@@ -246,6 +244,16 @@ static void text_not_shown(FILE *f, const struct host *h)
 	fputc('\n', f);
 }
 
+/* Nmap's line for a host on the local segment (the vendor comes in a later issue). */
+static void text_mac(FILE *f, const struct host *h)
+{
+	if (!h->mac)
+		return;
+	char mac[18];
+	result_mac_text(h->mac, mac);
+	fprintf(f, "MAC Address: %s\n", mac);
+}
+
 static int text_host(FILE *f, const struct report_scan *scan, const struct host *h, void *arg)
 {
 	struct tally *t = arg;
@@ -264,8 +272,10 @@ static int text_host(FILE *f, const struct report_scan *scan, const struct host 
 	} else {
 		fprintf(f, "Host is up.\n");
 	}
-	if (h->nports == 0 || scan->ping_sweep)
+	if (h->nports == 0 || scan->ping_sweep) {
+		text_mac(f, h);
 		return ferror(f) ? -1 : 0;
+	}
 
 	size_t shown = 0, port_w = 4, state_w = 5;
 	for (size_t i = 0; i < h->n; i++) {
@@ -273,7 +283,7 @@ static int text_host(FILE *f, const struct report_scan *scan, const struct host 
 		if ((r->proto != 6 && r->proto != 17) || h->ignored[r->state])
 			continue;
 		char port[16];
-		size_t pl = (size_t)snprintf(port, sizeof port, "%u/%s", r->port, proto_text(r->proto));
+		size_t pl = (size_t)snprintf(port, sizeof port, "%u/%s", r->port, result_proto_name(r->proto));
 		size_t sl = strlen(port_state_name((enum port_state)r->state));
 		port_w = pl > port_w ? pl : port_w;
 		state_w = sl > state_w ? sl : state_w;
@@ -304,7 +314,7 @@ static int text_host(FILE *f, const struct report_scan *scan, const struct host 
 			if ((r->proto != 6 && r->proto != 17) || h->ignored[r->state])
 				continue;
 			char port[16], version[300];
-			snprintf(port, sizeof port, "%u/%s", r->port, proto_text(r->proto));
+			snprintf(port, sizeof port, "%u/%s", r->port, result_proto_name(r->proto));
 			version_text(r, version, sizeof version);
 			if (versions && version[0])
 				fprintf(f, "%-*s %-*s %-*s %s\n", (int)port_w, port, (int)state_w,
@@ -316,6 +326,7 @@ static int text_host(FILE *f, const struct report_scan *scan, const struct host 
 					service_or_unknown(scan, r));
 		}
 	}
+	text_mac(f, h);
 	fputc('\n', f);
 	return ferror(f) ? -1 : 0;
 }
@@ -402,7 +413,7 @@ static int grep_host(FILE *f, const struct report_scan *scan, const struct host 
 		if ((r->proto != 6 && r->proto != 17) || r->state == ignored)
 			continue;
 		fprintf(f, "%s%u/%s/%s//%s///", first ? "" : ", ", r->port,
-			port_state_name((enum port_state)r->state), proto_text(r->proto),
+			port_state_name((enum port_state)r->state), result_proto_name(r->proto),
 			service_or_unknown(scan, r));
 		first = false;
 	}
@@ -468,7 +479,7 @@ static void xml_scaninfo(FILE *f, const struct report_scan *scan)
 		if (!count)
 			continue;
 		fprintf(f, "<scaninfo type=\"%s\" protocol=\"%s\" numservices=\"%zu\" services=\"",
-			proto == 17 ? "udp" : scan->tcp_ack ? "ack" : "syn", proto_text(proto), count);
+			proto == 17 ? "udp" : scan->tcp_ack ? "ack" : "syn", result_proto_name(proto), count);
 		bool first = true;
 		for (size_t i = 0; i < scan->nports;) {
 			if (scan->ports[i].proto != proto) {
@@ -507,7 +518,13 @@ static int xml_host(FILE *f, const struct report_scan *scan, const struct host *
 		t->down++;
 		fprintf(f, "<host><status state=\"down\" reason=\"no-response\" reason_ttl=\"0\"/>\n");
 	}
-	fprintf(f, "<address addr=\"%s\" addrtype=\"ipv4\"/>\n<hostnames>\n</hostnames>\n", a);
+	fprintf(f, "<address addr=\"%s\" addrtype=\"ipv4\"/>\n", a);
+	if (h->mac) {
+		char mac[18];
+		result_mac_text(h->mac, mac);
+		fprintf(f, "<address addr=\"%s\" addrtype=\"mac\"/>\n", mac);
+	}
+	fputs("<hostnames>\n</hostnames>\n", f);
 	if (listed && h->nports && !scan->ping_sweep) {
 		fputs("<ports>", f);
 		for (int s = 0; s < NSTATES; s++) {
@@ -524,7 +541,7 @@ static int xml_host(FILE *f, const struct report_scan *scan, const struct host *
 					fprintf(f, "<extrareasons reason=\"%s\" count=\"%" PRIu64
 						"\" proto=\"%s\" ports=\"",
 						result_reason_name((enum result_reason)r), by_reason[r],
-						proto_text(port_protos[p]));
+						result_proto_name(port_protos[p]));
 					print_port_ranges(f, h, (uint8_t)s, r, port_protos[p]);
 					fputs("\"/>\n", f);
 				}
@@ -537,7 +554,7 @@ static int xml_host(FILE *f, const struct report_scan *scan, const struct host *
 				continue;
 			fprintf(f, "<port protocol=\"%s\" portid=\"%u\"><state state=\"%s\" reason=\"%s\" "
 				"reason_ttl=\"%u\"",
-				proto_text(r->proto), r->port, port_state_name((enum port_state)r->state),
+				result_proto_name(r->proto), r->port, port_state_name((enum port_state)r->state),
 				result_reason_name((enum result_reason)r->reason),
 				r->reason == REASON_NO_RESPONSE ? 0 : r->ttl);
 			if (r->reason != REASON_NO_RESPONSE && r->responder && r->responder != r->addr) {

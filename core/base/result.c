@@ -35,6 +35,7 @@ const char *result_reason_name(enum result_reason r)
 	case REASON_NET_PROHIBITED: return "net-prohibited";
 	case REASON_HOST_PROHIBITED: return "host-prohibited";
 	case REASON_ADMIN_PROHIBITED: return "admin-prohibited";
+	case REASON_ARP_RESPONSE: return "arp-response";
 	case REASON_NO_RESPONSE: return "no-response";
 	}
 	return "unknown";
@@ -55,3 +56,19 @@ const char *grab_status_name(enum grab_status s)
 	return "unknown-error";
 }
 
+
+const char *result_proto_name(uint8_t proto)
+{
+	return proto == 6 ? "tcp" : proto == 17 ? "udp" : proto == 1 ? "icmp"
+	       : proto == RESULT_PROTO_ARP ? "arp" : "ip";
+}
+
+void result_mac_text(const uint8_t mac[6], char out[18])
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (int i = 0; i < 6; i++) {
+		out[3 * i] = hex[mac[i] >> 4];
+		out[3 * i + 1] = hex[mac[i] & 15];
+		out[3 * i + 2] = i < 5 ? ':' : '\0';
+	}
+}

@@ -34,7 +34,8 @@ enum result_reason {
 	REASON_NET_PROHIBITED,   /* ICMP 3/9 */
 	REASON_HOST_PROHIBITED,  /* ICMP 3/10 */
 	REASON_ADMIN_PROHIBITED, /* ICMP 3/13 */
-	REASON_NO_RESPONSE,
+	REASON_ARP_RESPONSE,     /* an on-link host answered our ARP who-has (nmap -PR) */
+	REASON_NO_RESPONSE,      /* last: formats size their per-reason tables by it */
 };
 
 /* TCP options seen in a SYN-ACK / RST, as flags plus their values. */
@@ -44,6 +45,9 @@ enum tcp_opt_flags {
 	TCPOPT_HAS_SACK_OK = 1u << 2,
 	TCPOPT_HAS_TIMESTAMP = 1u << 3,
 };
+
+/* The proto of a result that is no IP probe's: an ARP reply (an on-link host is up). */
+#define RESULT_PROTO_ARP 0
 
 struct scan_result {
 	uint32_t addr;      /* target address, host byte order */
@@ -61,6 +65,10 @@ struct scan_result {
 	uint8_t tcp_wscale;
 	uint8_t tcp_opts;   /* enum tcp_opt_flags */
 	uint32_t tcp_tsval;
+	/* The host's own MAC when it is on the scan interface's segment (learnt by the ARP
+	 * sweep), else has_mac 0: a routed host's frames carry the router's MAC. */
+	uint8_t mac[6];
+	uint8_t has_mac;
 	uint64_t timestamp_ns; /* receive time, CLOCK_REALTIME */
 	int64_t rtt_ns;        /* -1 when the probe kind cannot measure it statelessly */
 	/* -sV: what the follow-up stage learned about this open port, or NULL. Heap memory
@@ -71,5 +79,8 @@ struct scan_result {
 
 const char *port_state_name(enum port_state s); /* "open", "open|filtered", ... */
 const char *result_reason_name(enum result_reason r); /* "syn-ack", "port-unreach", ... */
+const char *result_proto_name(uint8_t proto); /* "tcp", "udp", "icmp", "arp" (0), else "ip" */
+/* "00:14:22:12:05:0A": upper-case hex, as Nmap prints MAC addresses. */
+void result_mac_text(const uint8_t mac[6], char out[18]);
 
 #endif

@@ -1,6 +1,6 @@
 /* Probe kinds: how one probe frame is built for (daddr, dport, cookie), and what its
  * replies mean.
- * Contract: each kind (tcp-syn, tcp-ack, udp, icmp-echo; one file each) is a const
+ * Contract: each kind (tcp-syn, tcp-ack, udp, icmp-echo, arp; one file each) is a const
  * vtable listed once in PROBE_KIND_LIST, the registry: probe_kind_by_name() and
  * probe_kind_for() find kinds in it, and the reply path (reply.c) dispatches to the
  * kinds' classifiers from it. A thread calls
@@ -40,7 +40,8 @@ struct reply_quote;
 	X(tcp_syn, PKT_IPPROTO_TCP, TCP_PROBE_SYN)            \
 	X(tcp_ack, PKT_IPPROTO_TCP, TCP_PROBE_ACK)            \
 	X(udp, PKT_IPPROTO_UDP, TCP_PROBE_SYN)                \
-	X(icmp_echo, PKT_IPPROTO_ICMP, TCP_PROBE_SYN)
+	X(icmp_echo, PKT_IPPROTO_ICMP, TCP_PROBE_SYN)         \
+	X(arp, RESULT_PROTO_ARP, TCP_PROBE_SYN)
 
 /* Whether a registry entry (proto, tcp) is the kind that answers for ip_proto in a scan
  * whose TCP probes are scan_tcp. Constant-folded in the reply dispatch. */

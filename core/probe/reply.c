@@ -6,6 +6,7 @@
  * costliest step), the cookie before anything is reported. */
 #include "core/probe/reply.h"
 
+#include "core/probe/arp.h"
 #include "core/probe/reply_internal.h"
 
 #define MAX_VLAN_TAGS 2
@@ -20,15 +21,12 @@ static inline uint16_t memory_be16(const uint8_t *p)
 	return v;
 }
 
-/* Finds the IPv4 datagram inside the frame: Ethernet with up to two 802.1Q/802.1ad tags,
- * or raw IP. */
-static enum rx_drop find_ipv4(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
-			      size_t *ip_off)
+/* The link layer: Ethernet with up to two 802.1Q/802.1ad tags. *off_out: where the payload
+ * starts; *type_out: its ethertype as it lies in memory (compare with MEMORY_BE16()).
+ * Inline: find_ipv4's code is what it always was. */
+static inline __attribute__((always_inline)) enum rx_drop
+peel_ethernet(const uint8_t *frame, size_t len, size_t *off_out, uint16_t *type_out)
 {
-	if (ctx->link == REPLY_LINK_RAW_IPV4) {
-		*ip_off = 0;
-		return RX_OK;
-	}
 	if (len < PKT_ETH_HLEN)
 		return RX_DROP_TRUNCATED;
 	/* Ethertypes compared as they lie in memory: no byte swap on the way. */
@@ -42,10 +40,38 @@ static enum rx_drop find_ipv4(const struct classify_ctx *ctx, const uint8_t *fra
 		type = memory_be16(frame + off + 2);
 		off += PKT_VLAN_HLEN;
 	}
-	if (type != MEMORY_BE16(PKT_ETHERTYPE_IPV4))
-		return RX_DROP_NOT_IPV4;
-	*ip_off = off;
+	*off_out = off;
+	*type_out = type;
 	return RX_OK;
+}
+
+/* Finds the IPv4 datagram inside the frame: Ethernet (peel_ethernet) or raw IP. */
+static enum rx_drop find_ipv4(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
+			      size_t *ip_off)
+{
+	if (ctx->link == REPLY_LINK_RAW_IPV4) {
+		*ip_off = 0;
+		return RX_OK;
+	}
+	uint16_t type;
+	enum rx_drop why = peel_ethernet(frame, len, ip_off, &type);
+	if (why != RX_OK)
+		return why;
+	return type == MEMORY_BE16(PKT_ETHERTYPE_IPV4) ? RX_OK : RX_DROP_NOT_IPV4;
+}
+
+/* The ethertype dispatch's other branch: a frame that is not IPv4 is an ARP reply for a
+ * context that accepts ARP (the scan's sweep), else not-ipv4. Off the IPv4 path. */
+static __attribute__((noinline, cold)) enum rx_drop
+classify_not_ipv4(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
+		  uint64_t rx_ns, struct scan_result *out)
+{
+	size_t off;
+	uint16_t type;
+	if (ctx->link != REPLY_LINK_ETHERNET || peel_ethernet(frame, len, &off, &type) != RX_OK ||
+	    type != MEMORY_BE16(PKT_ETHERTYPE_ARP))
+		return RX_DROP_NOT_IPV4;
+	return arp_classify_frame(ctx, frame + off, len - off, rx_ns, out);
 }
 
 static enum rx_drop parse_ipv4(const struct classify_ctx *ctx, const uint8_t *p, size_t avail,
@@ -80,12 +106,15 @@ static enum rx_drop parse_ipv4(const struct classify_ctx *ctx, const uint8_t *p,
 }
 
 /* The kind that answers for ip_proto in this scan, called directly: the registry's entries
- * are constants, so this compiles to a compare or two per kind, no indirect call. */
+ * are constants, so this compiles to a compare or two per kind, no indirect call. The ARP
+ * kind answers no IP datagram (its replies come through classify_not_ipv4): left out at
+ * compile time, here and below. */
 static inline enum rx_drop dispatch_reply(const struct classify_ctx *ctx, uint8_t ip_proto,
 					  const struct reply_ipv4 *ip, struct scan_result *out)
 {
 #define DISPATCH_REPLY(name, kind_proto, kind_tcp)                                   \
-	if (probe_kind_matches(kind_proto, kind_tcp, ip_proto, ctx->tcp_probe))      \
+	if (kind_proto != RESULT_PROTO_ARP &&                                        \
+	    probe_kind_matches(kind_proto, kind_tcp, ip_proto, ctx->tcp_probe))      \
 		return name##_classify(ctx, ip, out);
 	PROBE_KIND_LIST(DISPATCH_REPLY)
 #undef DISPATCH_REPLY
@@ -97,7 +126,8 @@ static inline enum rx_drop dispatch_error(const struct classify_ctx *ctx,
 					  struct scan_result *out)
 {
 #define DISPATCH_ERROR(name, kind_proto, kind_tcp)                                   \
-	if (probe_kind_matches(kind_proto, kind_tcp, q->proto, ctx->tcp_probe))      \
+	if (kind_proto != RESULT_PROTO_ARP &&                                        \
+	    probe_kind_matches(kind_proto, kind_tcp, q->proto, ctx->tcp_probe))      \
 		return name##_classify_error(ctx, ip, q, out);
 	PROBE_KIND_LIST(DISPATCH_ERROR)
 #undef DISPATCH_ERROR
@@ -154,7 +184,8 @@ static inline enum rx_drop dispatch_frame(const struct classify_ctx *ctx,
 					  const struct reply_ipv4 *ip, struct scan_result *out)
 {
 #define DISPATCH_FRAME(name, kind_proto, kind_tcp)                                   \
-	if (probe_kind_matches(kind_proto, kind_tcp, ip->proto, ctx->tcp_probe))     \
+	if (kind_proto != RESULT_PROTO_ARP &&                                        \
+	    probe_kind_matches(kind_proto, kind_tcp, ip->proto, ctx->tcp_probe))     \
 		return kind_proto == PKT_IPPROTO_ICMP ? classify_icmp(ctx, ip, out)  \
 						      : name##_classify(ctx, ip, out);
 	PROBE_KIND_LIST(DISPATCH_FRAME)
@@ -170,7 +201,9 @@ static inline enum rx_drop classify_frame(const struct classify_ctx *ctx, const 
 	size_t ip_off;
 	enum rx_drop why = find_ipv4(ctx, frame, len, &ip_off);
 	if (why != RX_OK)
-		return why;
+		return why == RX_DROP_NOT_IPV4 && ctx->accept_arp
+			       ? classify_not_ipv4(ctx, frame, len, rx_ns, out)
+			       : why;
 	struct reply_ipv4 ip;
 	ip.rx_ns = rx_ns;
 	ip.notes = notes;

@@ -49,6 +49,11 @@ struct classify_ctx {
 	uint32_t sport_count; /* [base, base + count), as given to cookie_source_port() */
 	enum tcp_probe_kind tcp_probe;
 	enum reply_link link;
+	/* ARP replies (the scan's sweep only): reply_classify() peels ethertype 0x0806 and
+	 * accepts a reply to our_mac / our_addrs[0] (core/probe/arp.h) as a HOST_UP result
+	 * with the sender's MAC. false: ARP frames are dropped as not-ipv4. */
+	bool accept_arp;
+	uint8_t our_mac[6];
 	udp_reply_check_fn udp_check; /* NULL: any UDP reply that passes the port check */
 	const struct udp_payload_table *udp_table;
 };

@@ -55,6 +55,11 @@ struct reply_quote {
 		const struct reply_quote *q, struct scan_result *out);
 PROBE_KIND_LIST(REPLY_KIND_DECLARE)
 #undef REPLY_KIND_DECLARE
+/* arp.c: an ARP frame's payload (after Ethernet and tags), when ctx->accept_arp. Cold
+ * and out of line: only the sweep takes it, and inlined into reply.c's flattened path it
+ * would cost the IPv4 replies registers. */
+REPLY_HIDDEN __attribute__((noinline, cold)) enum rx_drop arp_classify_frame(const struct classify_ctx *ctx, const uint8_t *arp,
+					     size_t len, uint64_t rx_ns, struct scan_result *out);
 
 static inline bool reply_is_our_addr(const struct classify_ctx *ctx, uint32_t addr)
 {
@@ -102,9 +107,11 @@ static inline void reply_result_from_ip(const struct reply_ipv4 *ip, struct scan
 	out->icmp_code = 0;
 	out->ip_id = ip->ip_id;
 	out->reply_len = ip->total_len;
-	/* tcp_window .. tcp_tsval, the padding before tcp_tsval included */
+	/* tcp_window .. tcp_tsval, padding included; no MAC (the scan adds an on-link
+	 * host's, arp_sweep.h): the bytes stay unwritten, has_mac says so */
 	memset((char *)out + offsetof(struct scan_result, tcp_window), 0,
-	       offsetof(struct scan_result, timestamp_ns) - offsetof(struct scan_result, tcp_window));
+	       offsetof(struct scan_result, mac) - offsetof(struct scan_result, tcp_window));
+	out->has_mac = 0;
 	out->timestamp_ns = ip->rx_ns;
 	out->rtt_ns = -1;
 	out->grab = NULL;

@@ -43,6 +43,22 @@ int engine_check_outputs(const struct orbit_config *cfg, struct errbuf *e)
 
 /* ---- set-up ------------------------------------------------------------------------ */
 
+/* Targets in the interface's subnet are swept by ARP and reached at their own MAC; the
+ * rest need the gateway's. The space is sorted, so when its first address is on-link and
+ * its last is not, the last is routed: resolve the gateway for it. */
+static int plan_onlink(struct scan *s, struct errbuf *e)
+{
+	struct nic_addrs *a = &s->addrs;
+	if (!a->have_onlink)
+		return 0;
+	s->arp.net = a->onlink_net;
+	s->arp.mask = a->onlink_mask;
+	uint32_t last = ipindex_addr(&s->ts->index, s->ts->naddrs - 1);
+	if (a->have_gw_mac || arp_table_onlink(&s->arp, last))
+		return 0;
+	return nic_discover(last, a, e);
+}
+
 /* The addresses the user gave, the rest discovered; then the NIC backend. */
 static int open_nic(struct scan *s, struct errbuf *e)
 {
@@ -51,6 +67,8 @@ static int open_nic(struct scan *s, struct errbuf *e)
 	*a = p->given;
 	if (!(a->have_src_addr && a->have_src_mac && a->have_gw_mac && a->ifname[0]) &&
 	    nic_discover(ipindex_addr(&s->ts->index, 0), a, e) < 0)
+		return -1;
+	if (plan_onlink(s, e) < 0)
 		return -1;
 	struct nic_config nc = {
 		.backend = p->backend,
@@ -280,6 +298,14 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 	int status = ORBIT_EXIT_RUNTIME;
 	uint64_t tx_end = t0;
 	struct started st = {0, 0};
+	struct errbuf e;
+	if (arp_sweep_run(s, stops, &e) < 0) {
+		fprintf(stderr, "orbit: %s\n", e.msg);
+		return ORBIT_EXIT_RUNTIME;
+	}
+	if (s->arp.asked && !s->cfg->quiet)
+		fprintf(stderr, "orbit: ARP sweep: %" PRIu64 " requests, %" PRIu64 " hosts answered\n",
+			s->arp.asked, s->arp.answered);
 	if (start_threads(s, &st)) {
 		tx_end = supervise_sending(s, stops);
 		supervise_cooldown(s, stops);
@@ -294,7 +320,6 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 	if (st.tx == s->ntx || s->replay)
 		scan_report_unanswered(s);
 	uint64_t end_real = clock_wall_ns();
-	struct errbuf e;
 	if (output_set_finish(s->out, end_real, interrupted, &e) < 0) {
 		fprintf(stderr, "orbit: %s\n", e.msg);
 		status = ORBIT_EXIT_RUNTIME;
@@ -349,6 +374,7 @@ int engine_run(const struct scan_params *p, const struct target_space *ts,
 		grab_pool_stop(s->grab);
 	nic_close(s->nic);
 	output_set_close(s->out);
+	arp_table_free(&s->arp);
 	free(s);
 	return status;
 }

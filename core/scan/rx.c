@@ -94,6 +94,8 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 			continue;
 		r->by_state[res->state <= PORT_STATE_MAX ? res->state : 0]++;
 		res->grab = NULL;
+		if (s->arp.mask)
+			arp_table_fill(&s->arp, res);
 		/* -sV: an open TCP port goes to the follow-up pool, which reports it enriched;
 		 * a full pool reports it open and not grabbed. */
 		if (s->grab && res->proto == PROTO_TCP && res->state == PORT_OPEN &&

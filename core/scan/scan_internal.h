@@ -13,6 +13,7 @@
 #include "core/base/cookie.h"
 #include "core/probe/probe.h"
 #include "core/probe/reply.h"
+#include "core/scan/arp_sweep.h"
 #include "core/scan/dedupe.h"
 #include "core/scan/monitor.h"
 #include "core/scan/params.h"
@@ -68,6 +69,7 @@ struct scan {
 	const struct target_space *ts;
 	struct walk_plan *plan;
 	struct nic_addrs addrs;        /* given, then discovered */
+	struct arp_table arp;          /* on-link targets' MACs (arp_sweep.h) */
 	struct nic *nic;
 	struct cookie_key key;
 	struct classify_ctx classify;

@@ -63,9 +63,27 @@ double tx_probes_per_second(const struct scan *s)
 	return (double)cfg->bandwidth / ((double)(len + 4 + 8 + 12) * 8);
 }
 
+/* On-link targets (arp_sweep.h): a frame goes to the host's own MAC, or not at all when
+ * it did not answer ARP (down) -- nor in a ping sweep, whose on-link hosts the sweep
+ * already reported. Returns how many of the n frames are still to be sent. */
+static size_t address_onlink(const struct scan *s, uint32_t const *daddr, uint8_t *const *frames,
+			     uint16_t *lens, size_t n)
+{
+	size_t kept = n;
+	for (size_t c = 0; c < n; c++) {
+		if (!arp_table_onlink(&s->arp, daddr[c]))
+			continue;
+		if (s->cfg->ping_sweep || !arp_table_lookup(&s->arp, daddr[c], frames[c])) {
+			lens[c] = 0; /* lent, returned unsent */
+			kept--;
+		}
+	}
+	return kept;
+}
+
 /* Groups a burst by probe kind so each kind builds its frames (and SIMD cookies) in one
- * call; the frames land in the NIC's own buffers. */
-static void build_burst(struct tx_thread *t, const uint64_t *idx, size_t k, struct nic_buf *bufs)
+ * call; the frames land in the NIC's own buffers. Returns the frames to be sent. */
+static size_t build_burst(struct tx_thread *t, const uint64_t *idx, size_t k, struct nic_buf *bufs)
 {
 	const struct target_space *ts = t->scan->ts;
 	uint32_t daddr[KIND_COUNT][SCAN_BURST];
@@ -86,14 +104,19 @@ static void build_burst(struct tx_thread *t, const uint64_t *idx, size_t k, stru
 		slot[kind][c] = i;
 	}
 	uint64_t now = clock_wall_ns();
+	size_t sent = k;
 	for (int kind = 0; kind < KIND_COUNT; kind++) {
 		if (!count[kind])
 			continue;
 		probe_build_burst(&t->tmpl[kind], &t->scan->key, frames[kind], lens[kind],
 				  daddr[kind], dport[kind], count[kind], now);
+		if (t->scan->arp.mask) /* the destination MAC is the frame's first 6 bytes */
+			sent -= count[kind] - address_onlink(t->scan, daddr[kind], frames[kind],
+							       lens[kind], count[kind]);
 		for (size_t c = 0; c < count[kind]; c++)
 			bufs[slot[kind][c]].len = lens[kind][c];
 	}
+	return sent;
 }
 
 /* Waits for the next token: sleeps when it is far, spins when it is near (sleeping
@@ -126,11 +149,11 @@ static void send_arc(struct tx_thread *t, struct rate_limiter *rl)
 		if (m == 0)
 			continue;
 		size_t k = walk_next(arc, cg, idx, m);
-		build_burst(t, idx, k, bufs);
+		size_t built = build_burst(t, idx, k, bufs);
 		for (size_t i = k; i < m; i++)
 			bufs[i].len = 0; /* lent but unused: returned unsent */
 		nic_tx_submit(s->nic, t->queue, bufs, m);
-		atomic_fetch_add_explicit(&t->sent, k, memory_order_relaxed);
+		atomic_fetch_add_explicit(&t->sent, built, memory_order_relaxed);
 		atomic_store_explicit(&t->progress, arc->pos, memory_order_relaxed);
 	}
 }

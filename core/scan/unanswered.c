@@ -26,6 +26,15 @@ static bool answered(const struct scan *s, uint32_t addr, const struct port_entr
 	return false;
 }
 
+/* An on-link target the ARP sweep settled: in a ping sweep an answering host (reported
+ * up by the sweep), in a port scan a silent one (down: its ports were never probed). */
+static bool swept(const struct scan *s, uint32_t addr)
+{
+	uint8_t mac[6];
+	return arp_table_onlink(&s->arp, addr) &&
+	       arp_table_lookup(&s->arp, addr, mac) == s->cfg->ping_sweep;
+}
+
 static void unanswered_result(struct scan_result *res, uint32_t addr, const struct port_entry *pe)
 {
 	memset(res, 0, sizeof *res);
@@ -56,9 +65,10 @@ void scan_report_unanswered(struct scan *s)
 				uint32_t addr;
 				struct port_entry pe;
 				target_space_decode(s->ts, idx[i], &addr, &pe);
-				if (answered(s, addr, &pe))
+				if (answered(s, addr, &pe) || swept(s, addr))
 					continue;
-				unanswered_result(&batch[k++], addr, &pe);
+				unanswered_result(&batch[k], addr, &pe);
+				arp_table_fill(&s->arp, &batch[k++]);
 				if (k == SCAN_BURST) {
 					output_set_write_unanswered(s->out, batch, k);
 					k = 0;

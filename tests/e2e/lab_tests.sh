@@ -203,5 +203,12 @@ sys.exit(0 if rc == 0 and seen and not missing and len(results) < 150000 else 1)
 PY
 result "Ctrl-C: valid NDJSON with every reply captured before the stop" $?
 
+# On-link targets, ARP, the next hop (tests/e2e/onlink_tests.sh), counted here.
+bash "$root/tests/e2e/onlink_tests.sh" "$orbit" | tee "$tmp/onlink.log"
+on_ok=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/onlink.log" | tail -1)
+on_bad=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/onlink.log" | tail -1)
+passed=$((passed + ${on_ok:-0}))
+failed=$((failed + ${on_bad:-1}))
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -50,6 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.tcp_probe = (mode & 1) ? TCP_PROBE_ACK : TCP_PROBE_SYN,
 		.link = (mode & 2) ? REPLY_LINK_RAW_IPV4 : REPLY_LINK_ETHERNET,
 		.udp_check = (mode & 8) ? odd_payload_rejected : NULL,
+		.accept_arp = (mode & 32) != 0, /* the sweep's context: ARP replies too */
+		.our_mac = {0x02, 0x00, 0xc6, 0x12, 0x05, 0x02},
 	};
 	/* bits 2 and 5: every L4 checksum status a NIC can report */
 	enum csum_rx l4_csum = (enum csum_rx)(((mode >> 2) & 1) | ((mode >> 4) & 2));
@@ -65,6 +67,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	require(cnt.results == (uint64_t)got && drops == (uint64_t)(1 - got));
 	if (!got)
 		return 0;
+	if (r.proto == RESULT_PROTO_ARP) { /* an ARP reply to us: a host up with its MAC */
+		require(ctx.accept_arp && r.state == HOST_UP && r.reason == REASON_ARP_RESPONSE);
+		require(r.has_mac && !(r.mac[0] & 1) && r.port == 0 && r.rtt_ns == -1);
+		return 0;
+	}
 	require(r.state >= PORT_OPEN && r.state <= HOST_UP);
 	require(strcmp(port_state_name(r.state), "unknown") != 0);
 	require(r.reason > REASON_NONE && r.reason < REASON_NO_RESPONSE);

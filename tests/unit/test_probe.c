@@ -283,6 +283,8 @@ static void test_incremental_checksums(void)
 	uint8_t frame[2048];
 	for (size_t k = 0; k < probe_kind_count(); k++) {
 		struct probe_template t;
+		if (probe_kind_at(k) == &probe_kind_arp)
+			continue; /* no IP header, no checksum: test_arp checks its frames */
 		CHECK(probe_template_init(&t, probe_kind_at(k), &cfg, NULL) == 0);
 		for (int i = 0; i < 3000; i++) {
 			uint16_t dport = i % 3 ? (uint16_t)rng_next() : (uint16_t)(i % 2 ? 161 : 53);
