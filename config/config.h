@@ -57,6 +57,7 @@ struct orbit_config {
 	unsigned cooldown;        /* seconds to keep receiving after the last probe */
 	unsigned rx_threads;
 	unsigned probe_ttl;
+	unsigned vlan;             /* --vlan: 802.1Q id of every probe, 0 = untagged */
 	const char *tcp_options;  /* linux | windows | mss-only | none */
 	struct str_list udp_payloads; /* PORT:HEX, PORT:@FILE, PORT:NAME (repeatable) */
 	const char *output_file;  /* -o; NULL or "-": stdout */

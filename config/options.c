@@ -85,6 +85,8 @@ const struct option_spec option_table[] = {
 	 "keep receiving this long after the last probe (default 8)"},
 	{"rx-threads", 0, NULL, OPT_UINT, FIELD(rx_threads), NOSET, 1, 16, "N",
 	 "receive threads (default 1)"},
+	{"vlan", 0, NULL, OPT_UINT, FIELD(vlan), NOSET, 1, 4094, "ID",
+	 "send every probe with one 802.1Q tag (masscan's --vlan); replies may come tagged"},
 	{"probe-ttl", 0, NULL, OPT_UINT, FIELD(probe_ttl), NOSET, 1, 255, "TTL",
 	 "IP TTL of probes (default 64)"},
 	{"tcp-options", 0, NULL, OPT_STRING, FIELD(tcp_options), NOSET, 0, 0, "PROFILE",

@@ -66,8 +66,7 @@ const char *tcp_option_profile_name(enum tcp_option_profile p);
 struct probe_config {
 	uint8_t src_mac[PKT_ETH_ALEN];
 	uint8_t dst_mac[PKT_ETH_ALEN]; /* next hop */
-	uint16_t vlan_id;              /* 0: untagged; 1..4094: one 802.1Q tag (the engine
-					* sends untagged: no option sets it yet) */
+	uint16_t vlan_id;              /* 0: untagged; 1..4094: one 802.1Q tag (--vlan) */
 	uint32_t saddr;                /* host byte order */
 	uint16_t sport_base;           /* source ports are [sport_base, sport_base + sport_count) */
 	uint32_t sport_count;          /* 1..65536 */

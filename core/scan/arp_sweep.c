@@ -188,6 +188,7 @@ int arp_sweep_run(struct scan *s, volatile sig_atomic_t *stops, struct errbuf *e
 	struct probe_config pc = {0};
 	memcpy(pc.src_mac, s->addrs.src_mac, 6);
 	pc.saddr = s->addrs.src_addr;
+	pc.vlan_id = (uint16_t)s->cfg->vlan;
 	pc.sport_base = s->params->sport_base;
 	pc.sport_count = s->params->sport_count;
 	if (probe_template_init(&w->tmpl, &probe_kind_arp, &pc, e) < 0) {

@@ -32,6 +32,7 @@ int tx_init_templates(struct scan *s, struct errbuf *e)
 	pc.sport_base = p->sport_base;
 	pc.sport_count = p->sport_count;
 	pc.ttl = p->ttl;
+	pc.vlan_id = (uint16_t)s->cfg->vlan;
 	pc.tcp_options = p->tcp_options;
 	pc.udp_payloads = p->udp_table;
 

@@ -210,5 +210,19 @@ on_bad=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/onlink.log
 passed=$((passed + ${on_ok:-0}))
 failed=$((failed + ${on_bad:-1}))
 
+# --vlan: every probe leaves with one 802.1Q tag (the router, which has no VLAN device, drops
+# them: only the tag on the wire is checked, counted by tcpdump on the router's leg).
+ip netns exec orbit-gw timeout 8 tcpdump -e -n -i orbit-g0 -c 20 'vlan 7 and tcp dst port 80' \
+	>"$tmp/vlan.txt" 2>/dev/null &
+dump=$!
+sleep 1
+scan --backend afpacket -i orbit-s0 --vlan 7 -p 80 --rate 100 --cooldown 0 198.18.1.10-198.18.1.29 \
+	>/dev/null 2>"$tmp/vlan.err"
+wait $dump
+tagged=$(grep -c 'vlan 7' "$tmp/vlan.txt")
+echo "--vlan 7: $tagged of 20 probes seen tagged at the router"
+[ "$tagged" -eq 20 ]
+result "--vlan 7 tags every probe with 802.1Q id 7" $?
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
