@@ -20,8 +20,14 @@
 #include "core/probe/reply.h"
 #include "nic/nic.h"
 
-/* Exit statuses of orbit: the one definition. */
-enum { ORBIT_EXIT_OK = 0, ORBIT_EXIT_RUNTIME = 1, ORBIT_EXIT_BAD_INPUT = 2 };
+/* Exit statuses of orbit: the one definition. 130 (128 + SIGINT): stopped by Ctrl-C or
+ * SIGTERM, with what was found written out. */
+enum {
+	ORBIT_EXIT_OK = 0,
+	ORBIT_EXIT_RUNTIME = 1,
+	ORBIT_EXIT_BAD_INPUT = 2,
+	ORBIT_EXIT_INTERRUPTED = 130
+};
 
 struct udp_payload_table;
 struct probe_db;

@@ -34,6 +34,7 @@ static void rx_publish(struct rx_thread *r)
 		atomic_store_explicit(&r->pub.notes[n], r->counters.notes[n], memory_order_relaxed);
 	for (int k = 0; k <= PORT_STATE_MAX; k++)
 		atomic_store_explicit(&r->pub.by_state[k], r->by_state[k], memory_order_relaxed);
+	atomic_store_explicit(&r->pub.max_rtt_ns, r->max_rtt_ns, memory_order_relaxed);
 }
 
 /* Hands an enriched open port to the outputs, which own the copy from then on. */
@@ -93,6 +94,8 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 		if (!admit(r, res))
 			continue;
 		r->by_state[res->state <= PORT_STATE_MAX ? res->state : 0]++;
+		if (res->rtt_ns > r->max_rtt_ns) /* the cooldown's yardstick (engine.c) */
+			r->max_rtt_ns = res->rtt_ns;
 		res->grab = NULL;
 		if (s->arp.mask)
 			arp_table_fill(&s->arp, res);

@@ -44,6 +44,19 @@ static uint64_t load(const _Atomic uint64_t *v)
 	return atomic_load_explicit(v, memory_order_relaxed);
 }
 
+void scan_reply_progress(const struct scan *s, uint64_t *results, int64_t *max_rtt_ns)
+{
+	*results = 0;
+	*max_rtt_ns = 0;
+	for (unsigned r = 0; r < s->nrx; r++) {
+		const struct rx_published *p = &s->rx[r].pub;
+		*results += load(&p->results);
+		int64_t rtt = atomic_load_explicit(&p->max_rtt_ns, memory_order_relaxed);
+		if (rtt > *max_rtt_ns)
+			*max_rtt_ns = rtt;
+	}
+}
+
 void scan_gather_totals(const struct scan *s, struct scan_totals *t)
 {
 	memset(t, 0, sizeof *t);
@@ -88,6 +101,7 @@ void scan_monitor_update(struct scan *s, uint64_t now, bool cooling, double cool
 		.followup_queue = t.followup_queue,
 		.cooling_down = cooling,
 		.cooldown_left_s = cooldown_left,
+		.interrupted = s->interrupted,
 	};
 	monitor_tick(&s->monitor, &m);
 }
