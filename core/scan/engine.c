@@ -14,6 +14,8 @@
 
 #include "core/base/clock.h"
 #include "core/followup/grab.h"
+#include "core/scan/latefile.h"
+#include "core/scan/privs.h"
 #include "core/scan/scan_internal.h"
 #include "targets/addrspec.h"
 
@@ -57,6 +59,19 @@ static int plan_onlink(struct scan *s, struct errbuf *e)
 	if (a->have_gw_mac || arp_table_onlink(&s->arp, last))
 		return 0;
 	return nic_discover(last, a, e);
+}
+
+/* --checkpoint and -m are written after privileges drop: open them now (latefile.h). */
+static int open_late_files(struct scan *s, struct errbuf *e)
+{
+	const struct orbit_config *cfg = s->cfg;
+	if (cfg->checkpoint_file && !s->replay &&
+	    (s->checkpoint_fd = late_file_open(cfg->checkpoint_file, "checkpoint", e)) < 0)
+		return ORBIT_EXIT_RUNTIME;
+	if (cfg->metadata_file && strcmp(cfg->metadata_file, "-") != 0 &&
+	    (s->metadata_fd = late_file_open(cfg->metadata_file, "--metadata", e)) < 0)
+		return ORBIT_EXIT_RUNTIME;
+	return ORBIT_EXIT_OK;
 }
 
 /* The addresses the user gave, the rest discovered; then the NIC backend. */
@@ -124,11 +139,15 @@ static int prepare(struct scan *s, const char *command_line, uint64_t t0, uint64
 		return ORBIT_EXIT_BAD_INPUT;
 	rx_init_classify(s);
 	s->pps_per_thread = tx_probes_per_second(s) / s->ntx;
-	if (cfg->grab && start_grab_pool(s, e) < 0)
-		return ORBIT_EXIT_BAD_INPUT;
 	bool human_status = !cfg->quiet && (cfg->status || isatty(STDERR_FILENO) == 1);
 	if (monitor_open(&s->monitor, human_status, cfg->status_file, t0, e) < 0)
 		return ORBIT_EXIT_RUNTIME;
+	/* Everything is open: no thread that reads the network's replies (receive, grab
+	 * pool) may start before this. */
+	if (privs_drop(&s->params->privs, e) < 0)
+		return ORBIT_EXIT_RUNTIME;
+	if (cfg->grab && start_grab_pool(s, e) < 0)
+		return ORBIT_EXIT_BAD_INPUT;
 	struct output_scan_info info = {
 		.command_line = command_line,
 		.start_ns = start_real,
@@ -220,9 +239,17 @@ static void save_checkpoint(const struct scan *s)
 		arcs[t].pos = atomic_load(&s->tx[t].progress);
 	}
 	snap.arcs = arcs;
-	struct errbuf e;
-	if (walk_plan_save(&snap, s->cfg->checkpoint_file, &e) < 0)
-		fprintf(stderr, "orbit: %s\n", e.msg);
+	/* Into the file opened before privileges dropped (latefile.h). */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int rc = f ? walk_plan_write(&snap, s->cfg->checkpoint_file, f) : -1;
+	if (f && fclose(f) != 0)
+		rc = -1;
+	if (rc < 0 || late_file_rewrite(s->checkpoint_fd, text, len) < 0)
+		fprintf(stderr, "orbit: cannot write checkpoint '%s': %s\n", s->cfg->checkpoint_file,
+			strerror(errno));
+	free(text);
 }
 
 /* Until every transmit thread is done (or a stop): a checkpoint every few seconds and
@@ -360,6 +387,8 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 		tx_end = supervise_sending(s, stops);
 		s->interrupted = *stops > 0;
 		supervise_cooldown(s, stops);
+		if (s->interrupted) /* a last status line: where the stop left the scan */
+			scan_monitor_update(s, clock_mono_ns(), true, 0);
 		status = ORBIT_EXIT_OK;
 	} else {
 		fprintf(stderr, "orbit: cannot start threads: %s\n", strerror(errno));
@@ -412,9 +441,12 @@ int engine_run(const struct scan_params *p, const struct target_space *ts,
 	s->ntx = plan->threads;
 	s->nrx = p->cfg->rx_threads;
 	s->replay = p->cfg->rx_pcap != NULL;
+	s->checkpoint_fd = s->metadata_fd = -1;
 	struct errbuf e;
 	struct output_options oo = output_options_of(s->cfg);
 	int status = output_set_open(&s->out, &oo, &e);
+	if (status == 0)
+		status = open_late_files(s, &e);
 	if (status == 0)
 		status = open_nic(s, &e) < 0 ? ORBIT_EXIT_RUNTIME : ORBIT_EXIT_OK;
 	uint64_t t0 = clock_mono_ns(), start_real = clock_wall_ns();
@@ -429,6 +461,10 @@ int engine_run(const struct scan_params *p, const struct target_space *ts,
 	nic_close(s->nic);
 	output_set_close(s->out);
 	arp_table_free(&s->arp);
+	if (s->checkpoint_fd >= 0)
+		close(s->checkpoint_fd);
+	if (s->metadata_fd >= 0)
+		close(s->metadata_fd);
 	free(s);
 	return status;
 }

@@ -87,6 +87,7 @@ struct scan {
 	atomic_bool stop_rx;
 	bool replay; /* --rx-pcap: nothing is sent */
 	bool interrupted; /* Ctrl-C or SIGTERM came: the status line and the outputs say so */
+	int checkpoint_fd, metadata_fd; /* opened before privileges drop (latefile.h); -1: none */
 };
 
 /* tx.c: the templates of every transmit thread (and the pacing that depends on their

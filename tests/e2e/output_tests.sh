@@ -223,9 +223,10 @@ keys = Counter((r['addr'], r['proto'], r['port']) for r in r1 + r2)
 twice = [k for k, n in keys.items() if n > 1]
 missing = full - set(keys)
 print(f'exits {sys.argv[4]},{sys.argv[5]}; run 1: {len(r1)} results, run 2: {len(r2)}; union {len(keys)} (full scan {len(full)}); twice {len(twice)}, missing {len(missing)}')
-sys.exit(0 if sys.argv[4] == sys.argv[5] == '0' and r1 and r2 and not twice and not missing and set(keys) == full else 1)
+# Run 1 was stopped: exit 130 (128 + SIGINT). Issue 11 says the old 0 was wrong.
+sys.exit(0 if (sys.argv[4], sys.argv[5]) == ('130', '0') and r1 and r2 and not twice and not missing and set(keys) == full else 1)
 PY
-result "Ctrl-C + --checkpoint/--resume: each result exactly once across both runs; valid XML after Ctrl-C" $?
+result "Ctrl-C + --checkpoint/--resume: exit 130, each result exactly once across both runs; valid XML after Ctrl-C" $?
 
 # 7. --report-all: unanswered targets as the complement (filtered, open|filtered, down).
 scan -sS -sU --report-all -p T:22,443,8080,U:53,500 --cooldown 3 -f addr,proto,port,state,reason -O csv \
