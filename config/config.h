@@ -51,6 +51,9 @@ struct orbit_config {
 	const char *dpdk_args;
 	const char *dpdk_port;
 	const char *source_ports; /* "32768-61000" */
+	bool qdisc_bypass;        /* afpacket TX: PACKET_QDISC_BYPASS (tcpdump no longer sees probes) */
+	const char *user;         /* --user: who to become once set up; NULL: nobody when root */
+	bool drop_privileges;     /* default true; --no-drop-privileges keeps root */
 	uint64_t rate;            /* probes/s in all; 0 = as fast as the NIC takes them */
 	uint64_t bandwidth;       /* bits/s on the wire; overrides rate when set */
 	unsigned probes;          /* probes per target, in rounds spread over the scan */

@@ -71,6 +71,13 @@ const struct option_spec option_table[] = {
 	 "DPDK EAL arguments, e.g. \"--no-huge --vdev=net_af_packet0,iface=eth1\""},
 	{"dpdk-port", 0, NULL, OPT_STRING, FIELD(dpdk_port), NOSET, 0, 0, "NAME",
 	 "DPDK port by name or PCI address (default: port 0)"},
+	{"qdisc-bypass", 0, NULL, OPT_FLAG, FIELD(qdisc_bypass), NOSET, 0, 0, NULL,
+	 "afpacket: send past the kernel's qdisc (faster; off by default so tcpdump on the "
+	 "interface and tc see every probe)"},
+	{"user", 0, NULL, OPT_STRING, FIELD(user), NOSET, 0, 0, "NAME",
+	 "once the NIC, sockets and files are open, run as NAME (default: nobody when root)"},
+	{"drop-privileges", 0, NULL, OPT_FLAG, FIELD(drop_privileges), NOSET, 0, 0, NULL,
+	 "drop root and every capability once set up (default on; --no-drop-privileges keeps them)"},
 	{"source-port", 's', NULL, OPT_STRING, FIELD(source_ports), NOSET, 0, 0, "A-B",
 	 "source ports of probes (default 32768-61000)"},
 	{"rate", 'r', NULL, OPT_SI, FIELD(rate), NOSET, 0, UINT64_MAX, "PPS",
@@ -169,6 +176,7 @@ void config_init(struct orbit_config *cfg)
 	cfg->rate = 10000;
 	cfg->probes = 1;
 	cfg->cooldown = 8;
+	cfg->drop_privileges = true;
 	cfg->rx_threads = 1;
 	cfg->probe_ttl = 64;
 	cfg->tcp_options = "linux";

@@ -5,7 +5,8 @@
  *    BPF program hashes the IPv4 source address, so each host's replies always land on
  *    the same queue (per-queue dedupe stays exact). PACKET_IGNORE_OUTGOING keeps our own
  *    probes off the rx rings. tp_drops from PACKET_STATISTICS count as rx_missed.
- *  - TX: one socket per tx queue, PACKET_QDISC_BYPASS. Default: frames are written into
+ *  - TX: one socket per tx queue, through the qdisc (so tcpdump sees the probes) unless
+ *    nic_config.qdisc_bypass asks for PACKET_QDISC_BYPASS. Default: frames are written into
  *    per-queue buffers and sent with one sendmmsg(2) per burst. The alternative,
  *    ORBIT_AFPACKET_TX=ring, lends TPACKET_V2 PACKET_TX_RING slots (no copy) and kicks
  *    them with one send(); measured on a veth with 64-byte frames it is slower (1.85 vs
@@ -182,8 +183,10 @@ static int open_txq(struct afp *afp, struct afp_txq *q, const struct nic_config 
 	if (q->fd < 0)
 		return err_set(e, "afpacket socket for '%s': %s", cfg->ifname, strerror(errno));
 	int one = 1;
-	if (set_opt(q->fd, PACKET_QDISC_BYPASS, &one, sizeof one, "qdisc bypass", cfg->ifname,
-		    e) < 0)
+	/* Through the qdisc by default: tcpdump on the interface, tc and the kernel's own
+	 * counters see the probes; --qdisc-bypass trades that for speed. */
+	if (cfg->qdisc_bypass && set_opt(q->fd, PACKET_QDISC_BYPASS, &one, sizeof one,
+					 "qdisc bypass", cfg->ifname, e) < 0)
 		return -1;
 	if (afp->tx_ring) {
 		int version = TPACKET_V2;

@@ -51,6 +51,8 @@ struct nic_config {
 	unsigned tx_queues;     /* 1..NIC_MAX_QUEUES */
 	unsigned rx_queues;     /* 1..NIC_MAX_QUEUES */
 	const char *rx_filter;  /* --rx-filter: a pcap expression for afpacket/pcap receive sockets */
+	/* afpacket TX: PACKET_QDISC_BYPASS, faster but invisible to tcpdump and tc. */
+	bool qdisc_bypass;
 };
 
 struct nic_buf {

@@ -206,6 +206,11 @@ static int write_object(FILE *f, const struct scan_metadata *m)
 	return json_flush(&j);
 }
 
+int metadata_write_stream(FILE *f, const struct scan_metadata *m)
+{
+	return write_object(f, m) == 0 && !ferror(f) ? 0 : -1;
+}
+
 int metadata_write(const char *path, const struct scan_metadata *m, struct errbuf *e)
 {
 	if (strcmp(path, "-") == 0) {

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config/config.h"
 #include "core/base/error.h"
@@ -48,5 +49,8 @@ struct scan_metadata {
 };
 
 int metadata_write(const char *path, const struct scan_metadata *m, struct errbuf *e);
+/* The same object onto an open stream (a scan that has dropped root writes into a file it
+ * opened before). -1 on a write error. */
+int metadata_write_stream(FILE *f, const struct scan_metadata *m);
 
 #endif

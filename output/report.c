@@ -622,9 +622,13 @@ int report_write_xml(FILE *f, const struct report_scan *scan, const struct scan_
 	footer_summary(sum, sizeof sum, scan, t.up, ";");
 	double secs = (double)(scan->end_ns - scan->start_ns) / 1e9;
 	uint64_t down = scan->addresses > t.up ? scan->addresses - t.up : 0;
+	/* nmap.dtd allows exit="success" or "error" with an errormsg: a stopped scan is not a
+	 * success, whatever it found. */
 	fprintf(f, "<runstats><finished time=\"%" PRIu64 "\" timestr=\"%s\" summary=\"%s\" "
-		"elapsed=\"%.2f\" exit=\"success\"/><hosts up=\"%" PRIu64 "\" down=\"%" PRIu64
+		"elapsed=\"%.2f\" exit=\"%s\"/><hosts up=\"%" PRIu64 "\" down=\"%" PRIu64
 		"\" total=\"%" PRIu64 "\"/>\n</runstats>\n</nmaprun>\n",
-		scan->end_ns / 1000000000u, end, sum, secs, t.up, down, scan->addresses);
+		scan->end_ns / 1000000000u, end, sum, secs,
+		scan->interrupted ? "error\" errormsg=\"interrupted" : "success", t.up, down,
+		scan->addresses);
 	return fflush(f) == 0 && !ferror(f) ? 0 : -1;
 }

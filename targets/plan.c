@@ -177,14 +177,8 @@ void walk_plan_free(struct walk_plan *plan)
 	plan->arcs = NULL;
 }
 
-int walk_plan_save(const struct walk_plan *plan, const char *path, struct errbuf *e)
+int walk_plan_write(const struct walk_plan *plan, const char *path, FILE *f)
 {
-	char tmp[4096];
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-		return err_set(e, "checkpoint path too long: '%s'", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return err_set(e, "cannot write checkpoint '%s': %s", tmp, strerror(errno));
 	fprintf(f, "# orbit checkpoint: continue with --resume %s and the same targets, ports and"
 		   " blocklist\n", path);
 	fprintf(f, "orbit-checkpoint %d\nseed %" PRIu64 "\ndigest %016" PRIx64 "\nn %" PRIu64
@@ -197,7 +191,18 @@ int walk_plan_save(const struct walk_plan *plan, const char *path, struct errbuf
 		fprintf(f, "arc %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
 			(uint64_t)plan->shard * plan->threads + t, a->begin, a->end, a->pos);
 	}
-	int bad = ferror(f);
+	return ferror(f) ? -1 : 0;
+}
+
+int walk_plan_save(const struct walk_plan *plan, const char *path, struct errbuf *e)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+		return err_set(e, "checkpoint path too long: '%s'", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return err_set(e, "cannot write checkpoint '%s': %s", tmp, strerror(errno));
+	int bad = walk_plan_write(plan, path, f);
 	if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
 		remove(tmp);
 		return err_set(e, "cannot write checkpoint '%s': %s", path, strerror(errno));

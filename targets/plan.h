@@ -9,6 +9,7 @@
 #define ORBIT_TARGETS_PLAN_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/base/error.h"
 #include "targets/cyclic.h"
@@ -36,6 +37,9 @@ int walk_plan_init(struct walk_plan *plan, const struct target_space *ts,
 		   const struct walk_plan_params *params, struct errbuf *e);
 void walk_plan_free(struct walk_plan *plan);
 int walk_plan_save(const struct walk_plan *plan, const char *path, struct errbuf *e);
+/* The same text onto an open stream (a scan that has dropped root rewrites a checkpoint
+ * it opened before); path is only quoted in the file's comment. -1 on a write error. */
+int walk_plan_write(const struct walk_plan *plan, const char *path, FILE *f);
 /* A random 64-bit seed from getrandom(2), for runs without --seed. */
 uint64_t walk_plan_random_seed(void);
 

@@ -14,6 +14,8 @@
 
 #include "core/base/clock.h"
 #include "core/followup/grab.h"
+#include "core/scan/latefile.h"
+#include "core/scan/privs.h"
 #include "core/scan/scan_internal.h"
 #include "targets/addrspec.h"
 
@@ -59,6 +61,19 @@ static int plan_onlink(struct scan *s, struct errbuf *e)
 	return nic_discover(last, a, e);
 }
 
+/* --checkpoint and -m are written after privileges drop: open them now (latefile.h). */
+static int open_late_files(struct scan *s, struct errbuf *e)
+{
+	const struct orbit_config *cfg = s->cfg;
+	if (cfg->checkpoint_file && !s->replay &&
+	    (s->checkpoint_fd = late_file_open(cfg->checkpoint_file, "checkpoint", e)) < 0)
+		return ORBIT_EXIT_RUNTIME;
+	if (cfg->metadata_file && strcmp(cfg->metadata_file, "-") != 0 &&
+	    (s->metadata_fd = late_file_open(cfg->metadata_file, "--metadata", e)) < 0)
+		return ORBIT_EXIT_RUNTIME;
+	return ORBIT_EXIT_OK;
+}
+
 /* The addresses the user gave, the rest discovered; then the NIC backend. */
 static int open_nic(struct scan *s, struct errbuf *e)
 {
@@ -79,6 +94,7 @@ static int open_nic(struct scan *s, struct errbuf *e)
 		.rx_filter = s->cfg->rx_filter,
 		.tx_queues = s->ntx,
 		.rx_queues = s->nrx,
+		.qdisc_bypass = s->cfg->qdisc_bypass,
 	};
 	/* DPDK's EAL pins the thread that initialises it to one core, and threads inherit
 	 * that: keep the CPUs we had, so senders and receivers are not squeezed onto one. */
@@ -123,11 +139,15 @@ static int prepare(struct scan *s, const char *command_line, uint64_t t0, uint64
 		return ORBIT_EXIT_BAD_INPUT;
 	rx_init_classify(s);
 	s->pps_per_thread = tx_probes_per_second(s) / s->ntx;
-	if (cfg->grab && start_grab_pool(s, e) < 0)
-		return ORBIT_EXIT_BAD_INPUT;
 	bool human_status = !cfg->quiet && (cfg->status || isatty(STDERR_FILENO) == 1);
 	if (monitor_open(&s->monitor, human_status, cfg->status_file, t0, e) < 0)
 		return ORBIT_EXIT_RUNTIME;
+	/* Everything is open: no thread that reads the network's replies (receive, grab
+	 * pool) may start before this. */
+	if (privs_drop(&s->params->privs, e) < 0)
+		return ORBIT_EXIT_RUNTIME;
+	if (cfg->grab && start_grab_pool(s, e) < 0)
+		return ORBIT_EXIT_BAD_INPUT;
 	struct output_scan_info info = {
 		.command_line = command_line,
 		.start_ns = start_real,
@@ -219,9 +239,17 @@ static void save_checkpoint(const struct scan *s)
 		arcs[t].pos = atomic_load(&s->tx[t].progress);
 	}
 	snap.arcs = arcs;
-	struct errbuf e;
-	if (walk_plan_save(&snap, s->cfg->checkpoint_file, &e) < 0)
-		fprintf(stderr, "orbit: %s\n", e.msg);
+	/* Into the file opened before privileges dropped (latefile.h). */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int rc = f ? walk_plan_write(&snap, s->cfg->checkpoint_file, f) : -1;
+	if (f && fclose(f) != 0)
+		rc = -1;
+	if (rc < 0 || late_file_rewrite(s->checkpoint_fd, text, len) < 0)
+		fprintf(stderr, "orbit: cannot write checkpoint '%s': %s\n", s->cfg->checkpoint_file,
+			strerror(errno));
+	free(text);
 }
 
 /* Until every transmit thread is done (or a stop): a checkpoint every few seconds and
@@ -243,22 +271,65 @@ static uint64_t supervise_sending(struct scan *s, volatile sig_atomic_t *stops)
 	return clock_mono_ns();
 }
 
-/* The cooldown, shortened by a first Ctrl-C, ended by a second; a replay ends with the
- * file. */
+/* When the cooldown may end before --cooldown: every probe of this run answered (one
+ * result per target: retries of -P N answer once), or no reply for QUIET_RTTS times the
+ * largest round trip seen (nothing still in flight can be later than that, as nmap's
+ * timing reasons), at least QUIET_FLOOR_NS; with no reply at all, nmap's initial RTT
+ * timeout of a second. A replay ends with its file instead. */
+enum { QUIET_RTTS = 4 };
+static const uint64_t QUIET_FLOOR_NS = 250000000u, QUIET_NO_REPLY_NS = 1000000000u;
+
+struct cooldown_watch {
+	uint64_t tx_end, last_reply, results;
+};
+
+static bool nothing_more_to_come(const struct scan *s, struct cooldown_watch *w, uint64_t now)
+{
+	uint64_t results;
+	int64_t rtt;
+	scan_reply_progress(s, &results, &rtt);
+	if (results != w->results) {
+		w->results = results;
+		w->last_reply = now;
+	}
+	uint64_t targets = scan_total_sent(s) / (s->cfg->probes ? s->cfg->probes : 1);
+	if (targets > 0 && results >= targets)
+		return true;
+	/* A reply after the last probe is at most one round trip behind it. */
+	uint64_t rtt_bound = w->last_reply > w->tx_end ? w->last_reply - w->tx_end : 0;
+	if (rtt > 0 && (uint64_t)rtt > rtt_bound)
+		rtt_bound = (uint64_t)rtt;
+	uint64_t quiet = results == 0 ? QUIET_NO_REPLY_NS : QUIET_RTTS * rtt_bound;
+	if (quiet < QUIET_FLOOR_NS)
+		quiet = QUIET_FLOOR_NS;
+	uint64_t since = w->last_reply > w->tx_end ? w->last_reply : w->tx_end;
+	return now - since >= quiet;
+}
+
+/* The cooldown: at most --cooldown, shortened by a first Ctrl-C, ended by a second, and
+ * ended early when nothing more can arrive. */
 static void supervise_cooldown(struct scan *s, volatile sig_atomic_t *stops)
 {
 	uint64_t cooldown = (uint64_t)s->cfg->cooldown * 1000000000u;
 	if (*stops > 0 && cooldown > 2000000000u)
 		cooldown = 2000000000u; /* interrupted: a short cooldown for replies in flight */
-	uint64_t until = clock_mono_ns() + (s->replay ? 0 : cooldown);
+	uint64_t start = clock_mono_ns();
+	uint64_t until = start + (s->replay ? 0 : cooldown);
+	struct cooldown_watch w = {.tx_end = start, .last_reply = 0};
 	while (*stops < 2) {
 		uint64_t now = clock_mono_ns();
-		if (s->replay ? nic_rx_exhausted(s->nic) : now >= until)
+		if (*stops > 0 && !s->interrupted) {
+			s->interrupted = true; /* Ctrl-C during the cooldown */
+			if (until > now + 2000000000u)
+				until = now + 2000000000u;
+		}
+		if (s->replay ? nic_rx_exhausted(s->nic)
+			      : now >= until || nothing_more_to_come(s, &w, now))
 			break;
 		if (monitor_due(&s->monitor, now))
 			scan_monitor_update(s, now, true,
 					    s->replay ? 0 : (double)(until > now ? until - now : 0) / 1e9);
-		clock_sleep_ns(10000000);
+		clock_sleep_ns(5000000);
 	}
 }
 
@@ -274,10 +345,16 @@ static void finish_grabs(struct scan *s, volatile sig_atomic_t *stops)
 	 * than one connection's limit is stuck, and is stopped. */
 	const uint64_t patience = ((uint64_t)s->cfg->grab_timeout + 5) * 1000000000u;
 	uint64_t last_progress = clock_mono_ns(), last_completed = 0;
+	/* Interrupted: the grabs get the short cooldown, not their timeouts. */
+	uint64_t interrupted_until = 0;
 	while (*stops < 2 && !grab_pool_drain(s->grab, 100)) {
 		struct grab_stats st;
 		grab_pool_stats(s->grab, &st);
 		uint64_t now = clock_mono_ns();
+		if (*stops > 0 && interrupted_until == 0)
+			interrupted_until = now + 2000000000u;
+		if (interrupted_until && now >= interrupted_until)
+			break;
 		if (st.completed != last_completed) {
 			last_completed = st.completed;
 			last_progress = now;
@@ -308,15 +385,21 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 			s->arp.asked, s->arp.answered);
 	if (start_threads(s, &st)) {
 		tx_end = supervise_sending(s, stops);
+		s->interrupted = *stops > 0;
 		supervise_cooldown(s, stops);
+		if (s->interrupted) /* a last status line: where the stop left the scan */
+			scan_monitor_update(s, clock_mono_ns(), true, 0);
 		status = ORBIT_EXIT_OK;
 	} else {
 		fprintf(stderr, "orbit: cannot start threads: %s\n", strerror(errno));
 	}
-	bool interrupted = *stops > 0;
 	stop_threads(s, &st);
 	rx_resolve_deferred(s, st.rx);
 	finish_grabs(s, stops);
+	bool interrupted = *stops > 0;
+	s->interrupted = interrupted;
+	if (interrupted && status == ORBIT_EXIT_OK)
+		status = ORBIT_EXIT_INTERRUPTED; /* 128 + SIGINT, as a shell reports it */
 	if (st.tx == s->ntx || s->replay)
 		scan_report_unanswered(s);
 	uint64_t end_real = clock_wall_ns();
@@ -358,9 +441,12 @@ int engine_run(const struct scan_params *p, const struct target_space *ts,
 	s->ntx = plan->threads;
 	s->nrx = p->cfg->rx_threads;
 	s->replay = p->cfg->rx_pcap != NULL;
+	s->checkpoint_fd = s->metadata_fd = -1;
 	struct errbuf e;
 	struct output_options oo = output_options_of(s->cfg);
 	int status = output_set_open(&s->out, &oo, &e);
+	if (status == 0)
+		status = open_late_files(s, &e);
 	if (status == 0)
 		status = open_nic(s, &e) < 0 ? ORBIT_EXIT_RUNTIME : ORBIT_EXIT_OK;
 	uint64_t t0 = clock_mono_ns(), start_real = clock_wall_ns();
@@ -375,6 +461,10 @@ int engine_run(const struct scan_params *p, const struct target_space *ts,
 	nic_close(s->nic);
 	output_set_close(s->out);
 	arp_table_free(&s->arp);
+	if (s->checkpoint_fd >= 0)
+		close(s->checkpoint_fd);
+	if (s->metadata_fd >= 0)
+		close(s->metadata_fd);
 	free(s);
 	return status;
 }

@@ -70,8 +70,11 @@ static struct monitor_view view_of(const struct monitor *m, const struct monitor
 	v.recv_rate = dt > 0 ? (double)(s->received - prev_recv) / dt : 0;
 	v.avg_rate = v.elapsed > 0 ? (double)s->sent / v.elapsed : 0;
 	v.done = s->cooling_down ? 1.0 : s->expected ? (double)s->sent / (double)s->expected : 0.0;
-	if (v.done > 1)
-		v.done = 1;
+	/* An interrupted scan is as done as what it sent, and never claims 100 %. */
+	if (s->interrupted)
+		v.done = s->expected ? (double)s->sent / (double)s->expected : 0.0;
+	if (v.done > (s->interrupted ? 0.99 : 1))
+		v.done = s->interrupted ? 0.99 : 1;
 	/* ETA: the rest of the probes at the average rate, then the cooldown. */
 	v.eta = -1;
 	if (s->cooling_down)
@@ -103,7 +106,9 @@ static void print_human(FILE *out, const struct monitor_sample *s, const struct 
 		snprintf(fq, sizeof fq, "-");
 	fprintf(out, "orbit: %s %3.0f%% %s %s; sent %s (%s p/s); recv %s; results %s; "
 		     "hits %s (%.3f%%); drops %s; follow-up %s\n",
-		el, 100 * v->done, s->cooling_down ? "cooldown" : "ETA", et, sent, rate, recv, res,
+		el, 100 * v->done,
+		s->interrupted ? "interrupted, cooldown" : s->cooling_down ? "cooldown" : "ETA", et,
+		sent, rate, recv, res,
 		hits, v->hit_rate, drops, fq);
 }
 
@@ -121,7 +126,8 @@ static void print_machine(FILE *out, const struct monitor_sample *s, const struc
 		json_double(&j, v->eta, 1);
 	else
 		json_null(&j);
-	json_key(&j, "phase"); json_cstring(&j, s->cooling_down ? "cooldown" : "sending");
+	json_key(&j, "phase");
+	json_cstring(&j, s->interrupted ? "interrupted" : s->cooling_down ? "cooldown" : "sending");
 	json_key(&j, "sent"); json_uint(&j, s->sent);
 	json_key(&j, "send_rate"); json_double(&j, v->send_rate, 1);
 	json_key(&j, "avg_send_rate"); json_double(&j, v->avg_rate, 1);

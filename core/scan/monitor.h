@@ -27,6 +27,7 @@ struct monitor_sample {
 	uint64_t drops;       /* receive drops of every cause + NIC misses + output drops */
 	int64_t followup_queue; /* -1: no follow-up stage */
 	bool cooling_down;    /* sending is over; waiting for late replies */
+	bool interrupted;     /* Ctrl-C: sending stopped early; done is what was sent */
 	double cooldown_left_s;
 };
 

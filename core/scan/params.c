@@ -140,6 +140,8 @@ int scan_params_from_config(const struct orbit_config *cfg, struct scan_params *
 		rc = parse_followup(cfg, p, e);
 	if (rc == 0)
 		rc = check_rx_filter(cfg, p->backend, e);
+	if (rc == 0)
+		rc = privs_plan_from(cfg->user, cfg->drop_privileges, &p->privs, e);
 	if (rc < 0) {
 		scan_params_free(p);
 		return -1;

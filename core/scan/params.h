@@ -1,7 +1,7 @@
 /* Scan parameters: the whole configuration as typed, validated values, made before
  * anything else happens. Contract: scan_params_from_config() parses every string the
  * scan needs (--interface, -S, --source-mac, -G, --source-port, --tcp-options,
- * --udp-payload, --grab-source-ip, --service-probes, the backend name) and the SYN/ACK
+ * --udp-payload, --grab-source-ip, --service-probes, --user, the backend name) and the SYN/ACK
  * choice, or returns -1 with one line in e naming the bad value (the caller exits
  * ORBIT_EXIT_BAD_INPUT). It opens no output file, creates no socket and starts no NIC
  * backend; it only reads the files a value names (PORT:@FILE, --service-probes). main.c
@@ -18,10 +18,17 @@
 #include "core/base/error.h"
 #include "core/probe/probe.h"
 #include "core/probe/reply.h"
+#include "core/scan/privs.h"
 #include "nic/nic.h"
 
-/* Exit statuses of orbit: the one definition. */
-enum { ORBIT_EXIT_OK = 0, ORBIT_EXIT_RUNTIME = 1, ORBIT_EXIT_BAD_INPUT = 2 };
+/* Exit statuses of orbit: the one definition. 130 (128 + SIGINT): stopped by Ctrl-C or
+ * SIGTERM, with what was found written out. */
+enum {
+	ORBIT_EXIT_OK = 0,
+	ORBIT_EXIT_RUNTIME = 1,
+	ORBIT_EXIT_BAD_INPUT = 2,
+	ORBIT_EXIT_INTERRUPTED = 130
+};
 
 struct udp_payload_table;
 struct probe_db;
@@ -39,6 +46,7 @@ struct scan_params {
 	struct udp_payload_table *udp_table; /* built-ins plus --udp-payload; owned */
 	uint32_t grab_source_ip;        /* 0: the kernel picks */
 	struct probe_db *probe_db;      /* -sV --service-probes, or NULL; owned */
+	struct privs_plan privs;        /* --user, --no-drop-privileges: who runs the scan */
 };
 
 int scan_params_from_config(const struct orbit_config *cfg, struct scan_params *p,

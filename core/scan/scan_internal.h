@@ -50,6 +50,7 @@ struct rx_published {
 	_Atomic uint64_t drops[RX_DROP_COUNT];
 	_Atomic uint64_t notes[RX_NOTE_COUNT];
 	_Atomic uint64_t by_state[PORT_STATE_MAX + 1];
+	_Atomic int64_t max_rtt_ns; /* the largest round trip measured so far; 0: none */
 };
 
 struct rx_thread {
@@ -59,6 +60,7 @@ struct rx_thread {
 	struct dedupe_deferred deferred; /* router ICMP errors, several queues only */
 	struct rx_counters counters; /* owned by the thread; read through pub */
 	uint64_t by_state[PORT_STATE_MAX + 1];
+	int64_t max_rtt_ns;
 	struct rx_published pub;
 	pthread_t tid;
 };
@@ -84,6 +86,8 @@ struct scan {
 	atomic_bool stop_tx;
 	atomic_bool stop_rx;
 	bool replay; /* --rx-pcap: nothing is sent */
+	bool interrupted; /* Ctrl-C or SIGTERM came: the status line and the outputs say so */
+	int checkpoint_fd, metadata_fd; /* opened before privileges drop (latefile.h); -1: none */
 };
 
 /* tx.c: the templates of every transmit thread (and the pacing that depends on their
@@ -116,6 +120,9 @@ struct scan_totals {
 uint64_t scan_total_sent(const struct scan *s);
 uint64_t scan_expected_probes(const struct scan *s);
 void scan_gather_totals(const struct scan *s, struct scan_totals *t);
+/* Only what the cooldown polls (cheap: no NIC or output call): the unique results so far
+ * and the largest round trip measured (0: none). */
+void scan_reply_progress(const struct scan *s, uint64_t *results, int64_t *max_rtt_ns);
 void scan_monitor_update(struct scan *s, uint64_t now, bool cooling, double cooldown_left);
 void scan_print_summary(const struct scan *s, double seconds, double send_seconds);
 void scan_write_metadata(const struct scan *s, const char *command_line, uint64_t start_real,

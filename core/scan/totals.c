@@ -1,11 +1,14 @@
 /* Totals: every counter the status line, the summary and the -m metadata show, summed in
  * one place (scan_gather_totals) from what the threads published, read without locks:
  * relaxed loads, exact once the threads are joined. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/followup/grab.h"
+#include "core/scan/latefile.h"
 #include "core/scan/scan_internal.h"
 #include "output/metadata.h"
 #include "targets/addrspec.h"
@@ -42,6 +45,19 @@ uint64_t scan_expected_probes(const struct scan *s)
 static uint64_t load(const _Atomic uint64_t *v)
 {
 	return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+void scan_reply_progress(const struct scan *s, uint64_t *results, int64_t *max_rtt_ns)
+{
+	*results = 0;
+	*max_rtt_ns = 0;
+	for (unsigned r = 0; r < s->nrx; r++) {
+		const struct rx_published *p = &s->rx[r].pub;
+		*results += load(&p->results);
+		int64_t rtt = atomic_load_explicit(&p->max_rtt_ns, memory_order_relaxed);
+		if (rtt > *max_rtt_ns)
+			*max_rtt_ns = rtt;
+	}
 }
 
 void scan_gather_totals(const struct scan *s, struct scan_totals *t)
@@ -88,6 +104,7 @@ void scan_monitor_update(struct scan *s, uint64_t now, bool cooling, double cool
 		.followup_queue = t.followup_queue,
 		.cooling_down = cooling,
 		.cooldown_left_s = cooldown_left,
+		.interrupted = s->interrupted,
 	};
 	monitor_tick(&s->monitor, &m);
 }
@@ -167,6 +184,19 @@ void scan_write_metadata(const struct scan *s, const char *command_line, uint64_
 	};
 	memcpy(m.by_state, t.by_state, sizeof m.by_state);
 	struct errbuf e;
-	if (metadata_write(s->cfg->metadata_file, &m, &e) < 0)
-		fprintf(stderr, "orbit: %s\n", e.msg);
+	if (s->metadata_fd < 0) { /* "-": stdout */
+		if (metadata_write(s->cfg->metadata_file, &m, &e) < 0)
+			fprintf(stderr, "orbit: %s\n", e.msg);
+		return;
+	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int rc = f ? metadata_write_stream(f, &m) : -1;
+	if (f && fclose(f) != 0)
+		rc = -1;
+	if (rc < 0 || late_file_rewrite(s->metadata_fd, text, len) < 0)
+		fprintf(stderr, "orbit: cannot write --metadata '%s': %s\n", s->cfg->metadata_file,
+			strerror(errno));
+	free(text);
 }

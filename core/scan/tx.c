@@ -120,13 +120,24 @@ static size_t build_burst(struct tx_thread *t, const uint64_t *idx, size_t k, st
 	return sent;
 }
 
-/* Waits for the next token: sleeps when it is far, spins when it is near (sleeping
- * costs ~60 us of jitter, more than a token at high rates). */
-static void wait_for_token(const struct rate_limiter *rl)
+/* The burst a paced sender waits for: a whole NIC burst, or the bucket's depth when that
+ * is smaller (below 3,200 pps per thread). Whole bursts mean one NIC call and one wake-up
+ * per burst instead of one per token: at 10 kpps that is ~300 wake-ups a second. */
+static unsigned full_burst(const struct rate_limiter *rl)
 {
-	uint64_t wait = rate_wait_ns(rl);
-	if (wait > 200000)
-		clock_sleep_ns(wait - 100000);
+	if (rl->per_ns == 0 || rl->burst >= SCAN_BURST)
+		return SCAN_BURST;
+	return rl->burst >= 1 ? (unsigned)rl->burst : 1;
+}
+
+/* Waits for a full burst: sleeps the whole wait when it is long enough for the kernel's
+ * timer (oversleeping only lets tokens accumulate, so the rate holds), spins when it is
+ * shorter (high rates, where a sleep's ~60 us of jitter is more than the wait). */
+static void wait_for_burst(const struct rate_limiter *rl, unsigned n)
+{
+	uint64_t wait = rate_wait_for_ns(rl, n);
+	if (wait > 100000)
+		clock_sleep_ns(wait);
 }
 
 /* One pass over the arc: as many probes as the tokens and the NIC's buffers allow, per
@@ -138,10 +149,11 @@ static void send_arc(struct tx_thread *t, struct rate_limiter *rl)
 	struct walk_arc *arc = t->arc;
 	uint64_t idx[SCAN_BURST];
 	struct nic_buf bufs[SCAN_BURST];
+	const unsigned burst = full_burst(rl);
 	while (!walk_arc_done(arc) && !atomic_load_explicit(&s->stop_tx, memory_order_relaxed)) {
-		unsigned want = rate_take(rl, clock_mono_ns(), SCAN_BURST);
+		unsigned want = rate_take_all(rl, clock_mono_ns(), burst);
 		if (want == 0) {
-			wait_for_token(rl);
+			wait_for_burst(rl, burst);
 			continue;
 		}
 		unsigned m = nic_tx_alloc(s->nic, t->queue, bufs, want);

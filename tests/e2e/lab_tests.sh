@@ -167,14 +167,48 @@ sys.exit(0 if abs(rate / $rate - 1) <= 0.02 else 1)"
 	result "send rate within 2 % at $rate pps" $?
 done
 
+# The cooldown ends when nothing more can arrive: a two-port scan of one host is over in
+# well under a second (nmap: ~0.1 s), not after --cooldown's 8 s maximum.
+t0=$(date +%s.%N)
+scan -sS -p 22,80 198.18.1.10 >"$tmp/small.json" 2>"$tmp/small.err"
+rc=$?
+t1=$(date +%s.%N)
+python3 - "$tmp/small.json" $rc "$t0" "$t1" <<'PY'
+import json, sys
+got = sorted((r['port'], r['state']) for r in map(json.loads, open(sys.argv[1])))
+wall = float(sys.argv[4]) - float(sys.argv[3])
+print(f'exit {sys.argv[2]}; {got}; {wall:.2f} s wall')
+sys.exit(0 if sys.argv[2] == '0' and len(got) == 2 and wall < 1.5 else 1)
+PY
+result "cooldown: a 2-port scan of one host ends early (< 1.5 s wall)" $?
+
+# Probes go through the qdisc by default: a capture on the scanning interface sees each
+# one (with --qdisc-bypass it would see none).
+ip netns exec orbit-scan tcpdump --immediate-mode -i orbit-s0 -n -w "$tmp/out.pcap" -U \
+	'src host 198.18.0.2 and dst host 198.18.1.11 and tcp[13] == 2' >/dev/null 2>&1 &
+cap=$!
+sleep 1
+scan --backend afpacket -i orbit-s0 -q -p 1-200 --cooldown 1 198.18.1.11 >/dev/null 2>&1
+rc=$?
+sleep 1
+kill $cap; wait $cap 2>/dev/null
+seen=$(tcpdump -r "$tmp/out.pcap" -n 2>/dev/null | wc -l)
+echo "exit $rc; tcpdump on orbit-s0 saw $seen of 200 probes"
+[ $rc -eq 0 ] && [ "$seen" -eq 200 ]
+result "afpacket: tcpdump on the scanning interface sees every probe by default" $?
+
 # Ctrl-C mid-scan: valid NDJSON, and every SYN-ACK/RST the capture saw before the stop.
 ip netns exec orbit-scan tcpdump -i orbit-s0 -n -w "$tmp/cap.pcap" -U \
 	'src net 198.18.1.0/24 and tcp and dst host 198.18.0.2' >/dev/null 2>&1 &
 cap=$!
 sleep 1
-scan --backend afpacket -i orbit-s0 -p 1-65535 --rate 20000 --cooldown 2 --seed 424242 "$hosts" >"$tmp/int.json" 2>"$tmp/int.err" &
+scan --backend afpacket -i orbit-s0 -p 1-65535 --rate 20000 --cooldown 2 --seed 424242 --status "$hosts" >"$tmp/int.json" 2>"$tmp/int.err" &
 pid=$!
 sleep 3
+# Its receive, transmit and writer threads, for the least-privilege test below.
+scan_pid=$(pgrep -f -- "--seed 424242" | while read -r p; do [ "$(cat /proc/$p/comm)" = orbit ] && echo $p; done | head -1)
+scan_uids=$(awk '/^Uid:/ {print $2}' /proc/$scan_pid/task/*/status 2>/dev/null | sort -u | tr '\n' ' ')
+scan_threads=$(ls /proc/$scan_pid/task 2>/dev/null | wc -l)
 stop_ns=$(date +%s.%N)
 # Signal orbit itself (one Ctrl-C), not the shell or timeout around it.
 pkill -INT -f -- "--seed 424242"
@@ -183,9 +217,13 @@ rc=$?
 tail -1 "$tmp/int.err"
 sleep 0.5
 kill $cap; wait $cap 2>/dev/null
-python3 - "$tmp/int.json" "$tmp/cap.pcap" "$stop_ns" $rc <<'PY'
-import json, subprocess, sys
+python3 - "$tmp/int.json" "$tmp/cap.pcap" "$stop_ns" $rc "$tmp/int.err" <<'PY'
+import json, re, subprocess, sys
 out, cap, stop, rc = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+# The status lines (--status) after the stop say so, and none claims 100 %.
+status = [l for l in open(sys.argv[5]) if re.match(r'orbit: \S+ +\d+% ', l)]
+honest = status and not any(' 100% ' in l for l in status) and any('interrupted' in l for l in status)
+print('last status line:', status[-1].strip() if status else None)
 results = {(r['addr'], r['port']) for r in map(json.loads, open(out)) if r['proto'] == 'tcp'}
 seen = set()
 lines = subprocess.run(['tshark', '-r', cap, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'ip.src',
@@ -199,9 +237,60 @@ missing = seen - results
 print(f'exit {rc}; {len(results)} results; capture saw {len(seen)} replying ports before the stop; missing {len(missing)}')
 # 20,000 probes/s for ~3 s of a 393,210-probe scan: an interrupted run has far fewer
 # results than the ~327,700 replying ports of a complete one.
-sys.exit(0 if rc == 0 and seen and not missing and len(results) < 150000 else 1)
+# Exit 130 (128 + SIGINT): issue 11 says the old 0 was wrong, a stopped scan is not a success.
+sys.exit(0 if rc == 130 and honest and seen and not missing and len(results) < 150000 else 1)
 PY
-result "Ctrl-C: valid NDJSON with every reply captured before the stop" $?
+result "Ctrl-C: exit 130, status line says interrupted (never 100 %), valid NDJSON with every reply captured before the stop" $?
+
+# -sV and least privilege. A silent listener on 198.18.1.13:7777 holds a banner grab open
+# for its whole --grab-timeout. While it waits, every thread of orbit (the grab pool's
+# included; the scan above showed the receive and transmit threads) runs as an
+# unprivileged user. Then Ctrl-C: the grab gets the short cooldown, not
+# its 60 s; exit 130; XML <finished exit="error" errormsg="interrupted"> valid against
+# nmap's DTD; the metadata says interrupted.
+ip netns exec orbit-h13 python3 -c '
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.18.1.13", 7777))
+s.listen(16)
+held = []
+while True:
+    held.append(s.accept()[0])
+' &
+listener=$!
+sleep 0.5
+ip netns exec orbit-scan "$orbit" -b "$lab_block" -sV --grab-timeout 60 -p 7777 -oX "$tmp/sv.xml" \
+	-m "$tmp/sv-meta.json" 198.18.1.13 >"$tmp/sv.json" 2>"$tmp/sv.err" &
+pid=$!
+(sleep 40; kill -9 $pid 2>/dev/null) &
+watchdog=$!
+sleep 1.5
+uids=$(awk '/^Uid:/ {print $2}' /proc/$pid/task/*/status 2>/dev/null | sort -u | tr '\n' ' ')
+threads=$(ls /proc/$pid/task 2>/dev/null | wc -l)
+echo "scanning: $scan_threads threads, uid(s) $scan_uids; grabbing: $threads threads, uid(s) $uids"
+[ "$scan_threads" -gt 2 ] && [ "$threads" -gt 2 ] && [ -n "$scan_uids" ] && [ -n "$uids" ] &&
+	! echo " $scan_uids $uids" | grep -qw 0
+result "least privilege: every thread (receive, transmit, grab pool) runs with uid != 0" $?
+t0=$(date +%s.%N)
+kill -INT $pid
+wait $pid
+rc=$?
+t1=$(date +%s.%N)
+kill $watchdog $listener 2>/dev/null
+wait $listener 2>/dev/null
+xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$tmp/sv.xml" 2>/dev/null
+python3 - $rc "$t0" "$t1" "$tmp/sv.xml" "$tmp/sv-meta.json" $? <<'PY'
+import json, sys
+rc, wall = int(sys.argv[1]), float(sys.argv[3]) - float(sys.argv[2])
+xml = open(sys.argv[4]).read()
+finished = 'exit="error" errormsg="interrupted"' in xml
+meta = json.load(open(sys.argv[5]))
+print(f'exit {rc}; stopped {wall:.2f} s after Ctrl-C; XML finished as interrupted: {finished}'
+      f' (DTD-valid: {sys.argv[6] == "0"}); metadata interrupted: {meta["interrupted"]}')
+sys.exit(0 if rc == 130 and wall < 4 and finished and sys.argv[6] == '0' and meta['interrupted'] is True else 1)
+PY
+result "Ctrl-C with -sV: grabs stop within the short cooldown; exit 130; XML and metadata say interrupted" $?
 
 # On-link targets, ARP, the next hop (tests/e2e/onlink_tests.sh), counted here.
 bash "$root/tests/e2e/onlink_tests.sh" "$orbit" | tee "$tmp/onlink.log"
