@@ -692,7 +692,9 @@ static void discover_cases(void)
 	rc = nic_discover(IP_B, &a, &e);
 	CHECK_EQ_U64(rc, 0);
 	CHECK_EQ_U64(a.src_addr, 0xc612fa07u);
-	CHECK(memcmp(a.gw_mac, mac_b, 6) == 0);
+	/* Issue 11: an on-link destination has no next hop; the scan's ARP sweep finds each
+	 * on-link host's own MAC (before: the destination's MAC as the "gateway"). */
+	CHECK(a.dst_onlink && a.have_onlink && !a.have_gw_mac);
 	CHECK(memcmp(a.src_mac, mac_a, 6) == 0);
 	/* Errors. */
 	memset(&a, 0, sizeof a);
@@ -707,7 +709,9 @@ static void discover_cases(void)
 	printf("discover 198.18.252.1: %d \"%s\" (%llu ms)\n", rc, e.msg,
 	       (unsigned long long)took);
 	CHECK_EQ_U64(rc, (uint64_t)-1);
-	CHECK_STR_EQ(e.msg, "no MAC for next hop 198.18.250.99 on nt-a");
+	/* Issue 11: orbit asks by ARP itself, then names the address (before: "no MAC for next
+	 * hop ..." at once, from the neighbour table). */
+	CHECK_STR_EQ(e.msg, "no ARP reply from next hop 198.18.250.99 on nt-a (3 requests, 300 ms apart)");
 	CHECK(took < 2000);
 	memset(&a, 0, sizeof a);
 	snprintf(a.ifname, sizeof a.ifname, "nosuch0");
