@@ -91,10 +91,9 @@ const struct option_spec option_table[] = {
 	{"cooldown", 0, NULL, OPT_UINT, FIELD(cooldown), NOSET, 0, 3600, "SECONDS",
 	 "keep receiving this long after the last probe (default 8)"},
 	{"max-retries", 0, NULL, OPT_UINT, FIELD(max_retries), NOSET, 0, 50, "N",
-	 "UDP: resend unanswered probes to hosts that answered, in up to N rounds >= 1.1 s "
-	 "apart, stopping at a round with no new answer (default 6; 0 = send once). Closed "
-	 "ports answer ~1 ICMP per second per host after a burst of 6, as nmap's retries "
-	 "assume. Costs nothing for TCP or silent hosts; on a large sweep each round re-walks "
+	 "UDP: resend unanswered probes of hosts that answered, up to N rounds >= 1.1 s apart, "
+	 "until a round brings nothing (default 6; 0 = once; closed ports answer ~1 ICMP/s per "
+	 "host after 6). Free for TCP and silent hosts; on a large sweep each round re-walks "
 	 "every probe (CPU) and resends the open|filtered ports of answering hosts"},
 	{"rx-threads", 0, NULL, OPT_UINT, FIELD(rx_threads), NOSET, 1, 16, "N",
 	 "receive threads (default 1)"},
