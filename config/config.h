@@ -58,6 +58,7 @@ struct orbit_config {
 	uint64_t bandwidth;       /* bits/s on the wire; overrides rate when set */
 	unsigned probes;          /* probes per target, in rounds spread over the scan */
 	unsigned cooldown;        /* seconds to keep receiving after the last probe */
+	unsigned max_retries;     /* UDP retry rounds for unanswered ports of answering hosts */
 	unsigned rx_threads;
 	unsigned probe_ttl;
 	unsigned vlan;             /* --vlan: 802.1Q id of every probe, 0 = untagged */

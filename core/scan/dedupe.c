@@ -32,6 +32,13 @@ int dedupe_contains(const struct dedupe *d, uint32_t addr, uint8_t proto, uint16
 	return Judy1Test((Pcvoid_t)d->judy, (Word_t)dedupe_key(addr, proto, port), PJE0) == 1;
 }
 
+int dedupe_has_addr(const struct dedupe *d, uint32_t addr)
+{
+	Word_t key = (Word_t)dedupe_key(addr, 0, 0);
+	/* The first key at or after (addr, 0, 0) belongs to addr when its top bits are addr. */
+	return Judy1First((Pcvoid_t)d->judy, &key, PJE0) == 1 && (key >> 24) == addr;
+}
+
 size_t dedupe_memory(const struct dedupe *d)
 {
 	return (size_t)Judy1MemUsed((Pcvoid_t)d->judy);

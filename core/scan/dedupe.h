@@ -40,6 +40,9 @@ int dedupe_insert(struct dedupe *d, uint32_t addr, uint8_t proto, uint16_t port)
 /* 1 when the key is in the set (read-only: safe once the inserting thread is done). */
 int dedupe_contains(const struct dedupe *d, uint32_t addr, uint8_t proto, uint16_t port);
 
+/* 1 when any key of addr is in the set (any protocol, any port): the host answered. */
+int dedupe_has_addr(const struct dedupe *d, uint32_t addr);
+
 /* Bytes Judy holds for the set. */
 size_t dedupe_memory(const struct dedupe *d);
 

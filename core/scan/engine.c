@@ -139,6 +139,7 @@ static int prepare(struct scan *s, const char *command_line, uint64_t t0, uint64
 		return ORBIT_EXIT_BAD_INPUT;
 	rx_init_classify(s);
 	s->pps_per_thread = tx_probes_per_second(s) / s->ntx;
+	s->retry_udp = !s->replay && cfg->max_retries > 0 && s->tx[0].has_kind[KIND_UDP];
 	bool human_status = !cfg->quiet && (cfg->status || isatty(STDERR_FILENO) == 1);
 	if (monitor_open(&s->monitor, human_status, cfg->status_file, t0, e) < 0)
 		return ORBIT_EXIT_RUNTIME;
@@ -183,6 +184,7 @@ static bool start_threads(struct scan *s, struct started *st)
 		s->rx[r].scan = s;
 		s->rx[r].queue = r;
 		dedupe_init(&s->rx[r].dedupe);
+		pthread_mutex_init(&s->rx[r].dedupe_lock, NULL);
 		if (pthread_create(&s->rx[r].tid, NULL, rx_main, &s->rx[r]) != 0)
 			return false;
 		st->rx++;
@@ -272,7 +274,8 @@ static uint64_t supervise_sending(struct scan *s, volatile sig_atomic_t *stops)
 }
 
 /* When the cooldown may end before --cooldown: every probe of this run answered (one
- * result per target: retries of -P N answer once), or no reply for QUIET_RTTS times the
+ * result per target: retries of -P N and --max-retries answer once, and the latter are
+ * not counted in sent), or no reply for QUIET_RTTS times the
  * largest round trip seen (nothing still in flight can be later than that, as nmap's
  * timing reasons), at least QUIET_FLOOR_NS; with no reply at all, nmap's initial RTT
  * timeout of a second. A replay ends with its file instead. */
@@ -306,6 +309,17 @@ static bool nothing_more_to_come(const struct scan *s, struct cooldown_watch *w,
 	return now - since >= quiet;
 }
 
+/* When the last pass or retry round of any sender ended (at most `fallback`). */
+static uint64_t last_probe_ns(const struct scan *s, uint64_t fallback)
+{
+	uint64_t last = 0;
+	for (unsigned t = 0; t < s->ntx && !s->replay; t++) {
+		uint64_t v = atomic_load(&s->tx[t].last_send_ns);
+		last = v > last ? v : last;
+	}
+	return last && last < fallback ? last : fallback;
+}
+
 /* The cooldown: at most --cooldown, shortened by a first Ctrl-C, ended by a second, and
  * ended early when nothing more can arrive. */
 static void supervise_cooldown(struct scan *s, volatile sig_atomic_t *stops)
@@ -315,7 +329,9 @@ static void supervise_cooldown(struct scan *s, volatile sig_atomic_t *stops)
 		cooldown = 2000000000u; /* interrupted: a short cooldown for replies in flight */
 	uint64_t start = clock_mono_ns();
 	uint64_t until = start + (s->replay ? 0 : cooldown);
-	struct cooldown_watch w = {.tx_end = start, .last_reply = 0};
+	/* The quiet time counts from the last probe, not from the senders' end: a sender that
+	 * waited for a UDP retry round which it then found nothing for has waited already. */
+	struct cooldown_watch w = {.tx_end = last_probe_ns(s, start), .last_reply = 0};
 	while (*stops < 2) {
 		uint64_t now = clock_mono_ns();
 		if (*stops > 0 && !s->interrupted) {
@@ -415,8 +431,10 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 	if (!s->cfg->quiet)
 		scan_print_summary(s, seconds, send_seconds);
 	monitor_close(&s->monitor);
-	for (unsigned r = 0; r < st.rx; r++)
+	for (unsigned r = 0; r < st.rx; r++) {
 		dedupe_free(&s->rx[r].dedupe);
+		pthread_mutex_destroy(&s->rx[r].dedupe_lock);
+	}
 	return status;
 }
 

@@ -76,8 +76,14 @@ static int admit(struct rx_thread *r, const struct scan_result *res)
 			return 0;
 	}
 	/* -1 (Judy out of memory): report it anyway; a possible duplicate beats a lost
-	 * result. */
-	return dedupe_insert(&r->dedupe, res->addr, res->proto, res->port) != 0;
+	 * result. A sender's retry round may read the set meanwhile (UDP scans only: the
+	 * lock costs a TCP scan nothing). */
+	if (!r->scan->retry_udp)
+		return dedupe_insert(&r->dedupe, res->addr, res->proto, res->port) != 0;
+	pthread_mutex_lock(&r->dedupe_lock);
+	int rc = dedupe_insert(&r->dedupe, res->addr, res->proto, res->port);
+	pthread_mutex_unlock(&r->dedupe_lock);
+	return rc != 0;
 }
 
 /* Classifies a burst into results[], new ones only; returns how many go to the outputs. */

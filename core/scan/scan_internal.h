@@ -39,6 +39,10 @@ struct tx_thread {
 	_Atomic uint64_t sent;      /* probes handed to the NIC */
 	_Atomic uint64_t progress;  /* arc position all sent probes are behind (checkpoints) */
 	_Atomic unsigned round;     /* probe round being sent (retries walk the arc again) */
+	_Atomic uint64_t resent;    /* UDP retries (--max-retries), not in sent */
+	_Atomic unsigned retry_rounds; /* retry rounds that resent something */
+	_Atomic uint64_t last_send_ns; /* clock_mono_ns() when the last pass or retry round ended */
+	_Atomic bool main_done;     /* every -P round sent: only retries may follow */
 	_Atomic bool done;
 	uint64_t start_pos, start_budget; /* where this run began: the walked space's start */
 };
@@ -57,6 +61,8 @@ struct rx_thread {
 	struct scan *scan;
 	unsigned queue;
 	struct dedupe dedupe;
+	/* Taken around dedupe only while UDP retries may read it from a sender (scan.retry_udp). */
+	pthread_mutex_t dedupe_lock;
 	struct dedupe_deferred deferred; /* router ICMP errors, several queues only */
 	struct rx_counters counters; /* owned by the thread; read through pub */
 	uint64_t by_state[PORT_STATE_MAX + 1];
@@ -86,6 +92,7 @@ struct scan {
 	atomic_bool stop_tx;
 	atomic_bool stop_rx;
 	bool replay; /* --rx-pcap: nothing is sent */
+	bool retry_udp; /* --max-retries > 0 and UDP ports: senders retry, rx locks dedupe */
 	bool interrupted; /* Ctrl-C or SIGTERM came: the status line and the outputs say so */
 	int checkpoint_fd, metadata_fd; /* opened before privileges drop (latefile.h); -1: none */
 };
@@ -130,5 +137,10 @@ void scan_write_metadata(const struct scan *s, const char *command_line, uint64_
 
 /* unanswered.c: --report-all and small Nmap-style reports. */
 void scan_report_unanswered(struct scan *s);
+/* unanswered.c, for the UDP retry rounds (tx.c): the part of tx's arc this run walked;
+ * whether a probe is a UDP one with no result yet to a host that answered something
+ * (takes each receive queue's dedupe_lock: the receive threads are running). */
+void scan_walked_arc(const struct scan *s, const struct tx_thread *tx, struct walk_arc *arc);
+bool scan_retry_wanted(struct scan *s, uint32_t addr, const struct port_entry *pe);
 
 #endif

@@ -135,6 +135,16 @@ void scan_print_summary(const struct scan *s, double seconds, double send_second
 		if (t.notes[n])
 			fprintf(stderr, "; %s %" PRIu64, rx_note_name((enum rx_note)n), t.notes[n]);
 	fprintf(stderr, "\n");
+	uint64_t resent = 0;
+	unsigned rounds = 0;
+	for (unsigned k = 0; k < s->ntx; k++) {
+		resent += atomic_load(&s->tx[k].resent);
+		unsigned r = atomic_load(&s->tx[k].retry_rounds);
+		rounds = r > rounds ? r : rounds;
+	}
+	if (resent) /* --max-retries: not in sent above */
+		fprintf(stderr, "orbit: UDP retries: %" PRIu64 " probes resent in %u round(s)\n",
+			resent, rounds);
 }
 
 void scan_write_metadata(const struct scan *s, const char *command_line, uint64_t start_real,

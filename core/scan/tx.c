@@ -140,16 +140,38 @@ static void wait_for_burst(const struct rate_limiter *rl, unsigned n)
 		clock_sleep_ns(wait);
 }
 
-/* One pass over the arc: as many probes as the tokens and the NIC's buffers allow, per
- * burst, until the arc is walked or a stop. */
-static void send_arc(struct tx_thread *t, struct rate_limiter *rl)
+/* The next probes of a retry round: UDP ones still unanswered on a host that answered
+ * (scan_retry_wanted), up to m of them, walking on until found or the arc's end. */
+static size_t next_retries(struct tx_thread *t, struct walk_arc *arc, uint64_t *out, size_t m)
+{
+	struct scan *s = t->scan;
+	uint64_t idx[SCAN_BURST];
+	size_t k = 0, n;
+	while (k < m && !atomic_load_explicit(&s->stop_tx, memory_order_relaxed) &&
+	       (n = walk_next(arc, &s->plan->cg, idx, m - k)) > 0)
+		for (size_t i = 0; i < n; i++) {
+			uint32_t addr;
+			struct port_entry pe;
+			target_space_decode(s->ts, idx[i], &addr, &pe);
+			if (scan_retry_wanted(s, addr, &pe))
+				out[k++] = idx[i];
+		}
+	return k;
+}
+
+/* One pass over an arc: as many probes as the tokens and the NIC's buffers allow, per
+ * burst, until the arc is walked or a stop. The main pass walks the thread's own arc (and
+ * publishes its progress for checkpoints); a retry round walks a copy of the part this run
+ * walked and sends only what next_retries() picks. Returns the frames sent. */
+static uint64_t send_arc(struct tx_thread *t, struct rate_limiter *rl, struct walk_arc *arc,
+			 bool retry)
 {
 	struct scan *s = t->scan;
 	const struct cyclic_group *cg = &s->plan->cg;
-	struct walk_arc *arc = t->arc;
 	uint64_t idx[SCAN_BURST];
 	struct nic_buf bufs[SCAN_BURST];
 	const unsigned burst = full_burst(rl);
+	uint64_t total = 0;
 	while (!walk_arc_done(arc) && !atomic_load_explicit(&s->stop_tx, memory_order_relaxed)) {
 		unsigned want = rate_take_all(rl, clock_mono_ns(), burst);
 		if (want == 0) {
@@ -161,13 +183,79 @@ static void send_arc(struct tx_thread *t, struct rate_limiter *rl)
 			rl->tokens += want - m; /* give back what could not be used */
 		if (m == 0)
 			continue;
-		size_t k = walk_next(arc, cg, idx, m);
+		size_t k = retry ? next_retries(t, arc, idx, m) : walk_next(arc, cg, idx, m);
+		if (retry)
+			rl->tokens += (double)(m - k); /* nothing to resend: the tokens stay */
 		size_t built = build_burst(t, idx, k, bufs);
 		for (size_t i = k; i < m; i++)
 			bufs[i].len = 0; /* lent but unused: returned unsent */
 		nic_tx_submit(s->nic, t->queue, bufs, m);
+		total += built;
+		if (retry)
+			continue;
 		atomic_fetch_add_explicit(&t->sent, built, memory_order_relaxed);
 		atomic_store_explicit(&t->progress, arc->pos, memory_order_relaxed);
+	}
+	return total;
+}
+
+/* ---- UDP retry rounds (--max-retries) -------------------------------------------------
+ * A closed UDP port answers with an ICMP port unreachable, which Linux sends at most
+ * about once a second per peer after a burst of 6: a probe sent once leaves most closed
+ * ports of a host looking open|filtered. As nmap does, the unanswered UDP probes of hosts
+ * that answered something are sent again, in rounds at least RETRY_GAP_NS apart (a bit
+ * over the limiter's second, so each round finds a token), until a round brings no new
+ * answer or --max-retries rounds. */
+static const uint64_t RETRY_GAP_NS = 1100000000u, RETRY_POLL_NS = 10000000u;
+
+/* Every sender's main pass is over and every probe has its answer: nothing to retry. */
+static bool every_probe_answered(const struct scan *s)
+{
+	for (unsigned t = 0; t < s->ntx; t++)
+		if (!atomic_load(&s->tx[t].main_done))
+			return false;
+	uint64_t results;
+	int64_t rtt;
+	scan_reply_progress(s, &results, &rtt);
+	uint64_t targets = scan_total_sent(s) / (s->cfg->probes ? s->cfg->probes : 1);
+	return targets > 0 && results >= targets;
+}
+
+/* Sleeps until `until`; false when the scan stops or nothing is left to retry. */
+static bool retry_wait(const struct scan *s, uint64_t until)
+{
+	for (;;) {
+		if (atomic_load(&s->stop_tx) || every_probe_answered(s))
+			return false;
+		uint64_t now = clock_mono_ns();
+		if (now >= until)
+			return true;
+		clock_sleep_ns(until - now < RETRY_POLL_NS ? until - now : RETRY_POLL_NS);
+	}
+}
+
+static void retry_udp(struct tx_thread *t, struct rate_limiter *rl)
+{
+	struct scan *s = t->scan;
+	uint64_t before = UINT64_MAX; /* results when the last round was sent */
+	for (unsigned round = 0; s->retry_udp && round < s->cfg->max_retries; round++) {
+		if (!retry_wait(s, atomic_load(&t->last_send_ns) + RETRY_GAP_NS))
+			return;
+		uint64_t results;
+		int64_t rtt;
+		scan_reply_progress(s, &results, &rtt);
+		if (results == 0 || results == before)
+			return; /* nobody is up, or the last round brought nothing new */
+		before = results;
+		struct walk_arc arc;
+		scan_walked_arc(s, t, &arc);
+		uint64_t n = send_arc(t, rl, &arc, true);
+		atomic_fetch_add(&t->resent, n);
+		if (n)
+			atomic_fetch_add(&t->retry_rounds, 1);
+		atomic_store(&t->last_send_ns, clock_mono_ns());
+		if (n == 0)
+			return;
 	}
 }
 
@@ -186,8 +274,11 @@ void *tx_main(void *arg)
 		if (round > 0)
 			walk_arc_init(arc, &s->plan->cg, begin, arc->end, begin, budget);
 		atomic_store_explicit(&t->round, round, memory_order_relaxed);
-		send_arc(t, &rl);
+		send_arc(t, &rl, arc, false);
 	}
+	atomic_store(&t->last_send_ns, clock_mono_ns());
+	atomic_store(&t->main_done, true);
+	retry_udp(t, &rl);
 	atomic_store(&t->done, true);
 	return NULL;
 }

@@ -1,13 +1,14 @@
 /* --report-all and small Nmap-style reports: every index of the walked space that got no
  * result at all is reported as unanswered (filtered, open|filtered, down). The walked
  * space is re-walked from where this run began to where each arc stopped -- O(walked),
- * once, at the end; no per-target state is kept during the scan. */
+ * once, at the end; no per-target state is kept during the scan. The UDP retry rounds
+ * (tx.c) walk the same way, while the scan runs, with scan_retry_wanted(). */
 #include <string.h>
 
 #include "core/scan/scan_internal.h"
 
 /* The part of tx's arc this run walked. */
-static void walked_arc(const struct scan *s, const struct tx_thread *tx, struct walk_arc *arc)
+void scan_walked_arc(const struct scan *s, const struct tx_thread *tx, struct walk_arc *arc)
 {
 	const struct cyclic_group *cg = &s->plan->cg;
 	if (atomic_load(&tx->round) == 0)
@@ -24,6 +25,23 @@ static bool answered(const struct scan *s, uint32_t addr, const struct port_entr
 		if (dedupe_contains(&s->rx[r].dedupe, addr, pe->proto, pe->port))
 			return true;
 	return false;
+}
+
+bool scan_retry_wanted(struct scan *s, uint32_t addr, const struct port_entry *pe)
+{
+	if (pe->proto != PROTO_UDP)
+		return false;
+	bool host_answered = false;
+	for (unsigned r = 0; r < s->nrx; r++) {
+		struct rx_thread *rx = &s->rx[r];
+		pthread_mutex_lock(&rx->dedupe_lock);
+		bool done = dedupe_contains(&rx->dedupe, addr, pe->proto, pe->port);
+		host_answered = host_answered || done || dedupe_has_addr(&rx->dedupe, addr);
+		pthread_mutex_unlock(&rx->dedupe_lock);
+		if (done)
+			return false;
+	}
+	return host_answered;
 }
 
 /* An on-link target the ARP sweep settled: in a ping sweep an answering host (reported
@@ -57,7 +75,7 @@ void scan_report_unanswered(struct scan *s)
 	size_t k = 0;
 	for (unsigned t = 0; t < s->ntx; t++) {
 		struct walk_arc arc;
-		walked_arc(s, &s->tx[t], &arc);
+		scan_walked_arc(s, &s->tx[t], &arc);
 		uint64_t idx[SCAN_BURST];
 		size_t m;
 		while ((m = walk_next(&arc, cg, idx, SCAN_BURST)) > 0) {

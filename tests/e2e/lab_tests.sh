@@ -3,7 +3,8 @@
 # namespaces through each packet I/O backend and must agree with nmap port by port; an
 # ICMP sweep finds exactly the hosts that are up; the send rate, counted at the router's
 # veth, is within 2 % of the request; Ctrl-C leaves valid output holding every reply
-# captured before the stop. Every packet stays inside the orbit-* namespaces.
+# captured before the stop; at full kernel defaults (ICMP rate limits on) the UDP retry
+# rounds give expected.txt's UDP states (run last: it switches the lab's mode and back). Every packet stays inside the orbit-* namespaces.
 # nmap's runs are preparation, not tests: only orbit's checks and the check of nmap against
 # expected.txt are counted. Every agreement with nmap also needs the lab's floor (the ports
 # expected.txt says answer, tests/e2e/lab_floor.py) on both sides.
@@ -312,6 +313,12 @@ tagged=$(grep -c 'vlan 7' "$tmp/vlan.txt")
 echo "--vlan 7: $tagged of 20 probes seen tagged at the router"
 [ "$tagged" -eq 20 ]
 result "--vlan 7 tags every probe with 802.1Q id 7" $?
+
+# Last, because it switches the lab to full kernel defaults (ORBIT_LAB_TUNED=0) and back:
+# UDP with ICMP rate limits on, answered by --max-retries (tests/e2e/udp_retry_test.sh).
+bash "$root/tests/e2e/udp_retry_test.sh" "$orbit" | tee "$tmp/udpretry.log"
+grep -q '^udp_retry_test: PASS ' "$tmp/udpretry.log"
+result "UDP states at full kernel defaults equal expected.txt (--max-retries)" $?
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
