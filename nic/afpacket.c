@@ -2,8 +2,8 @@
  *  - RX: one socket per rx queue with a TPACKET_V3 (block-based) mmap ring. Frames are
  *    lent straight out of the ring; a block goes back to the kernel when every frame in
  *    it has been lent and released. Several rx queues join one fanout group whose classic
- *    BPF program hashes the IPv4 source address, so each host's replies always land on
- *    the same queue (per-queue dedupe stays exact). PACKET_IGNORE_OUTGOING keeps our own
+ *    BPF program hashes the IPv4 source address (for an ICMP error: the quoted target's),
+ *    so each host's replies always land on the same queue (per-queue dedupe stays exact). PACKET_IGNORE_OUTGOING keeps our own
  *    probes off the rx rings. tp_drops from PACKET_STATISTICS count as rx_missed.
  *  - TX: one socket per tx queue, through the qdisc (so tcpdump sees the probes) unless
  *    nic_config.qdisc_bypass asks for PACKET_QDISC_BYPASS. Default: frames are written into
@@ -21,6 +21,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,9 +116,48 @@ static int attach_filter(int fd, const char *filter, struct errbuf *e)
 	return 0;
 }
 
-/* Fanout program: queue = hash(IPv4 source address) % members. SKF_NET_OFF makes the load
- * relative to the network header whatever the link layer did; frames too short for it
- * (the load fails) go to queue 0. */
+/* Fanout program: queue = hash(host) % members, where host is the IPv4 source address,
+ * except for an ICMP error (type 3, 11, 12; not a fragment), where it is the destination of
+ * the quoted inner IP header: the target the error is about, so a router's error lands on
+ * the queue of the target's own replies and per-queue dedupe stays exact (issue 11).
+ * SKF_NET_OFF makes the loads relative to the network header whatever the link layer did
+ * (the kernel has already taken an 802.1Q tag off into metadata). The fanout runs with
+ * skb->data at the network header, so the packet length (BPF_LEN) counts from there: the
+ * ICMP path checks it before every load, and an error too short to quote the inner
+ * header hashes its outer source. A failed load ends a cBPF program with 0, which for a
+ * fanout is queue 0, not a drop: only a frame of under 16 bytes from the network header
+ * (no source address to hash) goes there. */
+static const struct sock_filter fanout_code[] = {
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)SKF_AD_OFF + SKF_AD_PROTOCOL),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, 18),            /* -> outer */
+	BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
+	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 20, 0, 16),                   /* -> outer */
+	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, (uint32_t)SKF_NET_OFF + 9),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_ICMP, 0, 14),         /* -> outer */
+	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, (uint32_t)SKF_NET_OFF + 6),
+	BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 12, 0),              /* -> outer */
+	/* X = header length + ICMP header (8) + inner header up to its destination (20). */
+	BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, (uint32_t)SKF_NET_OFF),
+	BPF_STMT(BPF_MISC | BPF_TXA, 0),
+	BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 28),
+	BPF_STMT(BPF_MISC | BPF_TAX, 0),
+	BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
+	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_X, 0, 0, 6),                     /* -> outer */
+	BPF_STMT(BPF_LD | BPF_B | BPF_IND, (uint32_t)SKF_NET_OFF - 28),   /* ICMP type */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 3, 2, 0),                     /* -> inner */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 11, 1, 0),                    /* -> inner */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 12, 0, 2),                    /* -> outer */
+	/* inner: */
+	BPF_STMT(BPF_LD | BPF_W | BPF_IND, (uint32_t)SKF_NET_OFF - 4),    /* inner dst */
+	BPF_STMT(BPF_JMP | BPF_JA, 1),                                    /* -> hash */
+	/* outer: */
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)SKF_NET_OFF + 12),   /* source */
+	/* hash: */
+	BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 2654435761u),
+	BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
+	BPF_STMT(BPF_RET | BPF_A, 0),
+};
+
 static int join_fanout(struct afp *afp, unsigned nq, const char *ifname, struct errbuf *e)
 {
 	int arg = (PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_UNIQUEID) << 16;
@@ -132,13 +172,9 @@ static int join_fanout(struct afp *afp, unsigned nq, const char *ifname, struct 
 		if (set_opt(afp->rx[q].fd, PACKET_FANOUT, &arg, sizeof arg, "fanout", ifname, e) <
 		    0)
 			return -1;
-	struct sock_filter code[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)SKF_NET_OFF + 12),
-		BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 2654435761u),
-		BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
-		BPF_STMT(BPF_RET | BPF_A, 0),
-	};
-	struct sock_fprog prog = {.len = sizeof code / sizeof code[0], .filter = code};
+	/* The kernel copies the program; it never writes through .filter. */
+	struct sock_fprog prog = {.len = sizeof fanout_code / sizeof fanout_code[0],
+				  .filter = (struct sock_filter *)fanout_code};
 	return set_opt(afp->rx[0].fd, PACKET_FANOUT_DATA, &prog, sizeof prog, "fanout program",
 		       ifname, e);
 }

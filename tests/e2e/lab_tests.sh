@@ -300,6 +300,13 @@ on_bad=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/onlink.log
 passed=$((passed + ${on_ok:-0}))
 failed=$((failed + ${on_bad:-1}))
 
+# Several receive queues: one result per key, router errors included (tests/e2e/fanout_tests.sh).
+bash "$root/tests/e2e/fanout_tests.sh" "$orbit" | tee "$tmp/fanout.log"
+fo_ok=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/fanout.log" | tail -1)
+fo_bad=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/fanout.log" | tail -1)
+passed=$((passed + ${fo_ok:-0}))
+failed=$((failed + ${fo_bad:-1}))
+
 # --vlan: every probe leaves with one 802.1Q tag (the router, which has no VLAN device, drops
 # them: only the tag on the wire is checked, counted by tcpdump on the router's leg).
 ip netns exec orbit-gw timeout 8 tcpdump -e -n -i orbit-g0 -c 20 'vlan 7 and tcp dst port 80' \

@@ -8,7 +8,8 @@
  * so the kernels drop them without answering; every wait has a deadline.
  * Also: pcap file replay, nic_discover in NS_A, bad inputs, and the L4 checksum status of
  * a SYN-ACK that NS_B's kernel sends through the veth at default offloads (the sender
- * leaves the TCP sum to a device that never finishes it). DPDK runs only in
+ * leaves the TCP sum to a device that never finishes it), and that the afpacket fanout
+ * puts a router's ICMP error on the queue of the target it is about. DPDK runs only in
  * children, since EAL can be initialised once per process. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -577,6 +578,280 @@ static void test_pcap_file(void)
 	unlink(path);
 }
 
+/* ---- fanout: an ICMP error lands on the queue of the target it is about (issue 11) ----
+ * NS_B's raw socket sends, into NS_A's afpacket nic with 2 rx queues: for each of
+ * FO_PAIRS targets T a TCP SYN-ACK from T, and an ICMP error (types 3, 11, 12) from a
+ * router R quoting a probe to T, where R and T hash to different queues by source (so the
+ * old source-only program split them); half the pairs carry an 802.1Q tag. Then an error
+ * too short to quote the inner destination (must follow its outer source) and an 8-byte
+ * IPv4 "packet" (no address to hash: queue 0, and not lost). Frame i has IP id FO_ID + i. */
+#define FO_PAIRS 8
+#define FO_TRUNCATED (2 * FO_PAIRS)
+#define FO_TINY (FO_TRUNCATED + 1)
+#define FO_FRAMES (FO_TINY + 1)
+#define FO_ID 0xf000u
+#define FO_VLAN 7
+
+/* Queue of a hashed address with 2 members, as nic/afpacket.c's fanout program has it. */
+static unsigned fo_queue_of(uint32_t addr)
+{
+	return ((addr * 2654435761u) >> 16) % 2;
+}
+
+struct fo_plan {
+	uint32_t target[FO_PAIRS], router[FO_PAIRS];
+};
+
+/* Targets alternate queues (both get used); each router hashes to the other one. */
+static void fo_make_plan(struct fo_plan *p)
+{
+	uint32_t t = 0xc612fb01u /* 198.18.251.1 */, r = 0xc612fd01u /* 198.18.253.1 */;
+	for (unsigned i = 0; i < FO_PAIRS; i++) {
+		while (fo_queue_of(t) != i % 2)
+			t++;
+		p->target[i] = t++;
+		while (fo_queue_of(r) == fo_queue_of(p->target[i]))
+			r++;
+		p->router[i] = r++;
+	}
+}
+
+/* Ethernet (optionally tagged) + IPv4 header from src to IP_A; returns the IP header. */
+static uint8_t *fo_headers(uint8_t *f, size_t *off, bool vlan, uint32_t src, uint8_t proto,
+			   unsigned id, size_t ip_len)
+{
+	memcpy(f, mac_nobody, 6);
+	memcpy(f + 6, mac_b, 6);
+	*off = 12;
+	if (vlan) {
+		put16(f + 12, ETH_P_8021Q);
+		put16(f + 14, FO_VLAN);
+		*off = 16;
+	}
+	put16(f + *off, ETH_P_IP);
+	*off += 2;
+	uint8_t *ip = f + *off;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)ip_len);
+	put16(ip + 4, (uint16_t)id);
+	ip[8] = 64;
+	ip[9] = proto;
+	put32(ip + 12, src);
+	put32(ip + 16, IP_A);
+	put16(ip + 10, csum(ip, 20));
+	return ip;
+}
+
+static size_t fo_build(uint8_t *f, unsigned i, const struct fo_plan *p)
+{
+	static const uint8_t types[4][2] = {{3, 3}, {3, 13}, {11, 0}, {12, 0}};
+	unsigned pair = i / 2 < FO_PAIRS ? i / 2 : 0;
+	bool vlan = i < FO_TRUNCATED && pair >= FO_PAIRS / 2;
+	size_t off;
+	if (i == FO_TINY) { /* 8 bytes of IPv4 header: nothing past the id */
+		uint8_t *ip = fo_headers(f, &off, false, 0, 0, FO_ID + i, 8);
+		memset(ip + 8, 0, 12);
+		return off + 8;
+	}
+	if (i < FO_TRUNCATED && i % 2 == 0) { /* T:80 -> A, SYN-ACK */
+		uint8_t *t = fo_headers(f, &off, vlan, p->target[pair], IPPROTO_TCP, FO_ID + i,
+					40) + 20;
+		memset(t, 0, 20);
+		put16(t, 80);
+		put16(t + 2, (uint16_t)(40000 + pair));
+		t[12] = 5 << 4;
+		t[13] = 0x12;
+		return off + 40;
+	}
+	/* ICMP error R -> A quoting A -> T (whole inner header + 8 bytes, or only 4 bytes). */
+	size_t quoted = i == FO_TRUNCATED ? 4 : 28;
+	uint8_t *icmp = fo_headers(f, &off, vlan, p->router[pair], IPPROTO_ICMP, FO_ID + i,
+				   20 + 8 + quoted) + 20;
+	memset(icmp, 0, 8 + quoted);
+	icmp[0] = types[pair % 4][0];
+	icmp[1] = types[pair % 4][1];
+	uint8_t inner[28] = {0x45, 0, 0, 28, 0, 1, 0, 0, 64, pair % 2 ? IPPROTO_TCP : IPPROTO_UDP};
+	put32(inner + 12, IP_A);
+	put32(inner + 16, p->target[pair]);
+	put16(inner + 10, csum(inner, 20));
+	put16(inner + 20, (uint16_t)(40000 + pair));
+	put16(inner + 22, 53);
+	memcpy(icmp + 8, inner, quoted);
+	put16(icmp + 2, csum(icmp, 8 + quoted));
+	return off + 20 + 8 + quoted;
+}
+
+struct fo_report {
+	int rc;
+	char msg[256];
+	uint8_t queue[FO_FRAMES]; /* queue + 1 it arrived on, 0: never */
+	unsigned dups;
+};
+
+/* Which of our frames (IP id FO_ID + i) this is, or -1. A tag may still be in the data. */
+static int fo_index(const uint8_t *d, size_t len)
+{
+	size_t off = len >= 18 && d[12] == 0x81 && d[13] == 0x00 ? 16 : 12;
+	if (len < off + 2 + 6 || memcmp(d, mac_nobody, 6) != 0 || d[off] != 0x08 ||
+	    d[off + 1] != 0x00)
+		return -1;
+	unsigned id = (unsigned)d[off + 6] << 8 | d[off + 7];
+	return id >= FO_ID && id < FO_ID + FO_FRAMES ? (int)(id - FO_ID) : -1;
+}
+
+/* Receiver, in NS_A: every frame's queue, for up to 5 s (200 ms more once all came). */
+static void fo_receive(int ready_fd, struct fo_report *r)
+{
+	struct side_cfg s = {.backend = "afpacket", .rx_queues = 2};
+	struct report open_r = {0};
+	struct nic *nic;
+	if (open_backend(&nic, &s, IF_A, &open_r) < 0) {
+		snprintf(r->msg, sizeof r->msg, "%s", open_r.msg);
+		r->rc = 1;
+		(void)!write(ready_fd, "x", 1);
+		return;
+	}
+	(void)!write(ready_fd, "r", 1);
+	unsigned seen = 0;
+	uint64_t deadline = now_ms() + 5000, grace_end = 0;
+	while (now_ms() < deadline && (!grace_end || now_ms() < grace_end)) {
+		unsigned got = 0;
+		for (unsigned q = 0; q < 2; q++) {
+			struct nic_buf bufs[32];
+			unsigned n = nic_rx_burst(nic, q, bufs, 32);
+			for (unsigned k = 0; k < n; k++) {
+				int i = fo_index(bufs[k].data, bufs[k].len);
+				if (i < 0)
+					continue;
+				if (r->queue[i])
+					r->dups++;
+				else
+					r->queue[i] = (uint8_t)(q + 1), seen++;
+			}
+			nic_rx_release(nic, q, bufs, n);
+			got += n;
+		}
+		if (!grace_end && seen == FO_FRAMES)
+			grace_end = now_ms() + 200;
+		if (!got)
+			sleep_ms(1);
+	}
+	nic_close(nic);
+}
+
+/* Sender, in NS_B. */
+static void fo_send(const struct fo_plan *p, struct fo_report *r)
+{
+	int fd = raw_socket(IF_B);
+	if (fd < 0) {
+		snprintf(r->msg, sizeof r->msg, "raw socket on %s: %s", IF_B, strerror(errno));
+		r->rc = 1;
+		return;
+	}
+	for (unsigned i = 0; i < FO_FRAMES && !r->rc; i++) {
+		uint8_t f[128];
+		size_t len = fo_build(f, i, p);
+		if (send(fd, f, len, 0) != (ssize_t)len) {
+			snprintf(r->msg, sizeof r->msg, "raw send of frame %u: %s", i,
+				 strerror(errno));
+			r->rc = 1;
+		}
+	}
+	close(fd);
+}
+
+/* Forks a child into ns that fills a fo_report (receiver if ready_fd >= 0). */
+static pid_t fo_spawn(const char *ns, int ready_fd, const struct fo_plan *p, int *out_fd)
+{
+	int pp[2];
+	if (pipe(pp) < 0)
+		return -1;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(pp[0]);
+		struct fo_report r;
+		memset(&r, 0, sizeof r);
+		if (enter_ns(ns) < 0) {
+			snprintf(r.msg, sizeof r.msg, "setns %s: %s", ns, strerror(errno));
+			r.rc = 1;
+			if (ready_fd >= 0)
+				(void)!write(ready_fd, "x", 1);
+		} else if (ready_fd >= 0) {
+			fo_receive(ready_fd, &r);
+		} else {
+			fo_send(p, &r);
+		}
+		(void)!write(pp[1], &r, sizeof r);
+		_exit(0);
+	}
+	close(pp[1]);
+	*out_fd = pp[0];
+	return pid;
+}
+
+static void fo_collect(pid_t pid, int fd, struct fo_report *r)
+{
+	memset(r, 0, sizeof *r);
+	struct pollfd pf = {.fd = fd, .events = POLLIN};
+	if (pid < 0 || poll(&pf, 1, 20000) <= 0 || read(fd, r, sizeof *r) != (ssize_t)sizeof *r) {
+		snprintf(r->msg, sizeof r->msg, "child %d gave no report", (int)pid);
+		r->rc = 2;
+		if (pid > 0)
+			kill(pid, SIGKILL);
+	}
+	close(fd);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
+static void fanout_icmp_case(void)
+{
+	struct fo_plan plan;
+	fo_make_plan(&plan);
+	int ready[2];
+	if (pipe(ready) < 0) {
+		CHECK(!"pipe");
+		return;
+	}
+	int rfd = -1, sfd = -1;
+	pid_t rpid = fo_spawn(getenv("NS_A"), ready[1], &plan, &rfd);
+	char c = 0;
+	struct pollfd pf = {.fd = ready[0], .events = POLLIN};
+	if (poll(&pf, 1, 20000) > 0)
+		(void)!read(ready[0], &c, 1);
+	close(ready[0]);
+	close(ready[1]);
+	struct fo_report rr, sr;
+	memset(&sr, 0, sizeof sr);
+	if (c == 'r') {
+		pid_t spid = fo_spawn(getenv("NS_B"), -1, &plan, &sfd);
+		fo_collect(spid, sfd, &sr);
+	}
+	fo_collect(rpid, rfd, &rr);
+	if (rr.rc || sr.rc)
+		fprintf(stderr, "fanout icmp: receiver: %s; sender: %s\n", rr.msg, sr.msg);
+	CHECK(c == 'r');
+	CHECK_EQ_U64(rr.rc, 0);
+	CHECK_EQ_U64(sr.rc, 0);
+	CHECK_EQ_U64(rr.dups, 0);
+	unsigned together = 0;
+	for (unsigned p = 0; p < FO_PAIRS; p++) {
+		unsigned qt = rr.queue[2 * p], qr = rr.queue[2 * p + 1];
+		printf("fanout icmp: target %08x reply on q%d, router %08x error on q%d%s\n",
+		       plan.target[p], (int)qt - 1, plan.router[p], (int)qr - 1,
+		       p >= FO_PAIRS / 2 ? " (802.1Q)" : "");
+		CHECK_EQ_U64(qt, fo_queue_of(plan.target[p]) + 1);
+		CHECK_EQ_U64(qr, qt);
+		together += qt && qr == qt;
+	}
+	printf("fanout icmp: %u of %u errors with their target; truncated error q%d, tiny q%d\n",
+	       together, FO_PAIRS, (int)rr.queue[FO_TRUNCATED] - 1, (int)rr.queue[FO_TINY] - 1);
+	CHECK_EQ_U64(rr.queue[FO_TRUNCATED], fo_queue_of(plan.router[0]) + 1);
+	CHECK_EQ_U64(rr.queue[FO_TINY], 1);
+}
+
 static void expect_open_error(const char *what, const struct nic_config *cfg,
 			      const char *needle)
 {
@@ -894,6 +1169,8 @@ int main(int argc, char **argv)
 	in_child(getenv("NS_A"), ns_bad_inputs);
 	if (strstr("kernel syn-ack checksum status", only))
 		kernel_synack_cases();
+	if (strstr("fanout icmp error follows its target", only))
+		fanout_icmp_case();
 
 	static const struct side_cfg raw = {0};
 	static const struct side_cfg afp_ring = {.backend = "afpacket", .tx_mode = "ring"};
