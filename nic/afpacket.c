@@ -158,16 +158,28 @@ static const struct sock_filter fanout_code[] = {
 	BPF_STMT(BPF_RET | BPF_A, 0),
 };
 
+#ifndef PACKET_FANOUT_FLAG_IGNORE_OUTGOING
+#define PACKET_FANOUT_FLAG_IGNORE_OUTGOING 0x4000 /* Linux 6.10; older headers lack it */
+#endif
+
 static int join_fanout(struct afp *afp, unsigned nq, const char *ifname, struct errbuf *e)
 {
-	int arg = (PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_UNIQUEID) << 16;
-	if (set_opt(afp->rx[0].fd, PACKET_FANOUT, &arg, sizeof arg, "fanout", ifname, e) < 0)
-		return -1;
+	/* PACKET_IGNORE_OUTGOING on each socket does not reach a fanout group's own hook: the
+	 * group has to ignore our probes itself (Linux >= 6.10; older kernels refuse the flag
+	 * and see our probes, which the classifier then drops as not-to-us). */
+	int flags = PACKET_FANOUT_FLAG_IGNORE_OUTGOING;
+	int arg = (PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_UNIQUEID | flags) << 16;
+	if (setsockopt(afp->rx[0].fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) < 0) {
+		flags = 0;
+		arg = (PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_UNIQUEID) << 16;
+		if (set_opt(afp->rx[0].fd, PACKET_FANOUT, &arg, sizeof arg, "fanout", ifname, e) < 0)
+			return -1;
+	}
 	int got = 0;
 	socklen_t len = sizeof got;
 	if (getsockopt(afp->rx[0].fd, SOL_PACKET, PACKET_FANOUT, &got, &len) < 0)
 		return err_set(e, "afpacket: reading fanout id on '%s': %s", ifname, strerror(errno));
-	arg = (got & 0xffff) | (PACKET_FANOUT_CBPF << 16);
+	arg = (got & 0xffff) | ((PACKET_FANOUT_CBPF | flags) << 16);
 	for (unsigned q = 1; q < nq; q++)
 		if (set_opt(afp->rx[q].fd, PACKET_FANOUT, &arg, sizeof arg, "fanout", ifname, e) <
 		    0)
