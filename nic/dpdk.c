@@ -32,7 +32,10 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <stdlib.h>
@@ -48,6 +51,8 @@
 /* mbufs net_af_xdp puts on each rx queue's fill ring at setup (ETH_AF_XDP_DFLT_NUM_DESCS,
  * libxdp's XSK_RING_CONS__DEFAULT_NUM_DESCS), whatever nb_rx_desc says. */
 #define AF_XDP_FILL 2048
+/* net_af_packet opens one socket per queue pair (qpairs <= 16 in 22.11's RTE_PMD_AF_PACKET_MAX_RINGS). */
+#define AFP_MAX_SOCKETS 16
 
 struct dpdk_q {
 	struct nic_queue_counters c;
@@ -62,6 +67,11 @@ struct dpdk_be {
 	struct dpdk_q rx[NIC_MAX_QUEUES];
 	bool af_packet;          /* net_af_packet: its sockets' kernel drops are read too */
 	uint64_t af_packet_drops; /* PACKET_STATISTICS tp_drops so far (each read resets) */
+	int afp_fds[AFP_MAX_SOCKETS]; /* the PMD's packet sockets, found at open */
+	unsigned n_afp_fds;
+	unsigned outgoing_filtered;   /* of them, with the no-outgoing filter attached */
+	char ifname[IF_NAMESIZE];     /* the kernel interface under net_af_packet */
+	uint64_t if_tx_dropped0;      /* its tx_dropped when the port started */
 };
 
 /* net_af_packet's own ring (DPDK 22.11: framecnt=512 frames of 2 KiB a queue) holds ~5 ms
@@ -189,6 +199,89 @@ static struct rte_mempool *pool_create(const char *name, unsigned n, int socket,
 	return mp;
 }
 
+/* The PMD's packet sockets, which it keeps private: this process's own descriptors, so
+ * found in /proc/self/fd (every packet socket of a dpdk-backend process is the PMD's).
+ * Read once at open: after the drop to --user the process is not dumpable and
+ * /proc/self/fd is root's. */
+static void af_packet_find_sockets(struct dpdk_be *d)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	if (!dir)
+		return;
+	for (struct dirent *de; (de = readdir(dir)) != NULL && d->n_afp_fds < AFP_MAX_SOCKETS;) {
+		int fd = atoi(de->d_name);
+		int domain = 0;
+		socklen_t len = sizeof domain;
+		if (de->d_name[0] == '.' || fd == dirfd(dir) ||
+		    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || domain != AF_PACKET)
+			continue;
+		d->afp_fds[d->n_afp_fds++] = fd;
+	}
+	closedir(dir);
+}
+
+/* The kernel interface's tx_dropped (sysfs; 0 when unreadable). */
+static uint64_t if_tx_dropped(const char *ifname)
+{
+	char path[96];
+	snprintf(path, sizeof path, "/sys/class/net/%s/statistics/tx_dropped", ifname);
+	FILE *f = fopen(path, "r");
+	uint64_t v = 0;
+	if (f) {
+		if (fscanf(f, "%" SCNu64, &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+/* What net_af_packet (22.11) leaves out of its stats, and the frames it should not get:
+ *  - Its RX socket is bound to ETH_P_ALL without PACKET_IGNORE_OUTGOING, so every frame
+ *    the host's own stack sends on the interface (the kernel's RSTs to SYN-ACKs when the
+ *    probes' source is a local address, ARP, anything else) came back as a "reply": a
+ *    scan of N targets received up to 2N frames, half of them crowding the ring and
+ *    counted not-to-us / wrong-port / bad-cookie. orbit's own probes never came back
+ *    (the PMD's qdisc bypass skips the taps), so dropping outgoing frames loses nothing.
+ *  - Its sockets' ring drops (PACKET_STATISTICS tp_drops): no imissed.
+ *  - Probes the kernel dropped after the PMD wrote them to its TX ring (qdisc bypass,
+ *    PACKET_LOSS: the driver said no, e.g. carrier down or the peer's backlog full): the
+ *    PMD counts them sent; the interface's tx_dropped moves. */
+static void af_packet_setup(struct dpdk_be *d, unsigned if_index)
+{
+	/* PACKET_IGNORE_OUTGOING cannot help: the PMD's sockets are in a fanout group, whose
+	 * own hook is what the taps call (the flag on the socket is ignored). A socket
+	 * filter runs per socket behind the fanout: drop pkttype OUTGOING, keep the rest. */
+	static struct sock_filter no_outgoing[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_PKTTYPE)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+	};
+	struct sock_fprog prog = {.len = sizeof no_outgoing / sizeof no_outgoing[0],
+				  .filter = no_outgoing};
+	af_packet_find_sockets(d);
+	for (unsigned i = 0; i < d->n_afp_fds; i++)
+		d->outgoing_filtered +=
+			setsockopt(d->afp_fds[i], SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) == 0;
+	if (if_index && if_indextoname(if_index, d->ifname))
+		d->if_tx_dropped0 = if_tx_dropped(d->ifname);
+	else
+		d->ifname[0] = 0;
+}
+
+/* tp_drops since the last call (each read resets the kernel's count). */
+static uint64_t af_packet_socket_drops(const struct dpdk_be *d)
+{
+	uint64_t drops = 0;
+	for (unsigned i = 0; i < d->n_afp_fds; i++) {
+		struct tpacket_stats ts;
+		socklen_t len = sizeof ts;
+		if (getsockopt(d->afp_fds[i], SOL_PACKET, PACKET_STATISTICS, &ts, &len) == 0)
+			drops += ts.tp_drops;
+	}
+	return drops;
+}
+
 static int port_up(struct nic *nic, struct dpdk_be *d, const struct nic_config *cfg,
 		   struct errbuf *e)
 {
@@ -260,6 +353,8 @@ static int port_up(struct nic *nic, struct dpdk_be *d, const struct nic_config *
 	if (rc != 0)
 		return err_set(e, "DPDK port '%s': start: %s", d->port_name, rte_strerror(-rc));
 	d->port_started = true;
+	if (d->af_packet)
+		af_packet_setup(d, info.if_index);
 	/* A scanner sees replies addressed to a --source-mac other than the port's own. */
 	rte_eth_promiscuous_enable(d->port);
 	nic->rx_queues = nrx;
@@ -401,32 +496,6 @@ static void dpdk_rx_release(struct nic *nic, unsigned q, struct nic_buf *bufs, u
 	}
 }
 
-/* net_af_packet (22.11) reports no imissed: the frames its kernel ring had no room for
- * are counted only by its sockets (PACKET_STATISTICS), which the PMD keeps private. They
- * are this process's own descriptors, so they are found in /proc/self/fd: every packet
- * socket of a dpdk-backend scan is the PMD's. Returns the drops since the last call. */
-static uint64_t af_packet_socket_drops(void)
-{
-	DIR *dir = opendir("/proc/self/fd");
-	if (!dir)
-		return 0;
-	uint64_t drops = 0;
-	for (struct dirent *de; (de = readdir(dir)) != NULL;) {
-		int fd = atoi(de->d_name);
-		int domain = 0;
-		socklen_t len = sizeof domain;
-		if (de->d_name[0] == '.' || fd == dirfd(dir) ||
-		    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || domain != AF_PACKET)
-			continue;
-		struct tpacket_stats ts;
-		len = sizeof ts;
-		if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &ts, &len) == 0)
-			drops += ts.tp_drops;
-	}
-	closedir(dir);
-	return drops;
-}
-
 static void dpdk_get_stats(struct nic *nic, struct nic_stats *st)
 {
 	struct dpdk_be *d = nic->backend;
@@ -446,8 +515,12 @@ static void dpdk_get_stats(struct nic *nic, struct nic_stats *st)
 		st->rx_errors = es.ierrors;
 	}
 	if (d->af_packet) {
-		d->af_packet_drops += af_packet_socket_drops();
+		d->af_packet_drops += af_packet_socket_drops(d);
 		st->rx_missed += d->af_packet_drops;
+		if (d->ifname[0]) {
+			uint64_t now = if_tx_dropped(d->ifname);
+			st->tx_dropped += now > d->if_tx_dropped0 ? now - d->if_tx_dropped0 : 0;
+		}
 	}
 }
 
