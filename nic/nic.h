@@ -65,7 +65,9 @@ struct nic_buf {
 
 struct nic_stats {
 	uint64_t tx_packets, tx_bytes;
-	uint64_t tx_dropped;   /* ring stayed full after retries (freed, not sent), or dropped by the kernel after the backend took it (dpdk net_af_packet: the interface's tx_dropped) */
+	/* Ring stayed full after retries (freed, not sent), or dropped by the kernel after the
+	 * backend took the frame (dpdk net_af_packet: the interface's own tx_dropped). */
+	uint64_t tx_dropped;
 	uint64_t tx_errors;    /* send failures reported by the backend (oerrors, errno) */
 	uint64_t rx_packets, rx_bytes;
 	uint64_t rx_missed;    /* dropped by the NIC or kernel before we saw them */
