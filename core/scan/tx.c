@@ -120,14 +120,16 @@ static size_t build_burst(struct tx_thread *t, const uint64_t *idx, size_t k, st
 	return sent;
 }
 
-/* The burst a paced sender waits for: a whole NIC burst, or the bucket's depth when that
- * is smaller (below 3,200 pps per thread). Whole bursts mean one NIC call and one wake-up
- * per burst instead of one per token: at 10 kpps that is ~300 wake-ups a second. */
+/* The burst a paced sender waits for: a whole NIC burst, or half the bucket's depth when
+ * that is smaller (below 6,400 pps per thread). Whole bursts mean one NIC call and one
+ * wake-up per burst instead of one per token: at 10 kpps that is ~300 wake-ups a second.
+ * Half, not all: the tokens a sleep overshoots by stay in the bucket (a burst as deep as
+ * the bucket lost them: -2.4 % at 1,000 pps). */
 static unsigned full_burst(const struct rate_limiter *rl)
 {
-	if (rl->per_ns == 0 || rl->burst >= SCAN_BURST)
+	if (rl->per_ns == 0 || rl->burst >= 2 * SCAN_BURST)
 		return SCAN_BURST;
-	return rl->burst >= 1 ? (unsigned)rl->burst : 1;
+	return rl->burst >= 2 ? (unsigned)(rl->burst / 2) : 1;
 }
 
 /* Waits for a full burst: sleeps the whole wait when it is long enough for the kernel's
