@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""compare_nmap.py NMAP_XML ORBIT_NDJSON: port-by-port agreement of orbit with nmap.
+"""compare_nmap.py NMAP_XML[,NMAP_XML...] ORBIT_NDJSON: port-by-port agreement of orbit with nmap.
 
 Every (host, proto, port) nmap scanned (its scaninfo lists them) is looked up in both
 outputs. nmap names every port, explicitly or through extraports/extrareasons; orbit
@@ -11,7 +11,10 @@ Agreement alone has no lower bound (nmap and orbit agree on a lab where nothing 
 so both sides must also reach the lab's floor (lab_floor.py): every port expected.txt
 says the targets --hosts/--ports answer on, in the state it says (--ack: an ACK scan).
 
-  compare_nmap.py NMAP_XML ORBIT_NDJSON --hosts H --ports P [--ack] [--expected FILE]"""
+Several nmap XMLs (comma-separated) are one reference: e.g. a TCP run and a UDP run with
+its own timing (a rate-limited host's UDP needs nmap's --scan-delay).
+
+  compare_nmap.py NMAP_XML[,NMAP_XML...] ORBIT_NDJSON --hosts H --ports P [--ack] [--expected FILE]"""
 import argparse
 import json
 import os
@@ -22,12 +25,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lab_floor  # noqa: E402
 
 
-def nmap_states(path):
-    root = ET.parse(path).getroot()
-    scanned = {}
-    for info in root.findall('scaninfo'):
-        scanned[info.get('protocol')] = lab_floor.expand(info.get('services'))
-    return scanned, lab_floor.xml_states(path)
+def nmap_states(paths):
+    scanned, states = {}, {}
+    for path in paths.split(','):
+        for info in ET.parse(path).getroot().findall('scaninfo'):
+            ports = lab_floor.expand(info.get('services'))
+            scanned[info.get('protocol')] = sorted(set(scanned.get(info.get('protocol'), [])) | set(ports))
+        states.update(lab_floor.xml_states(path))
+    return scanned, states
 
 
 def orbit_states(path):

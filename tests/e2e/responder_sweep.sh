@@ -63,11 +63,14 @@ stop_responder() {
 	wait "$resp_pid"
 	resp_pid=
 }
+# --max-retries 0: these checks count every probe the responder receives against what one
+# round (or --probes N rounds) sends, and model loss per round; UDP retry rounds would add
+# probes that depend on what the responder answered.
 scan() { # NAME ARGS...: orbit from the scanner namespace, results in $tmp/NAME.json
 	local name=$1
 	shift
 	timeout 120 ip netns exec "$RESP_NS_S" "$orbit" --backend afpacket -i "$RESP_IF_S" \
-		-S "$RESP_SRC" --source-mac "$RESP_MAC_S" -G "$RESP_MAC_R" \
+		--max-retries 0 -S "$RESP_SRC" --source-mac "$RESP_MAC_S" -G "$RESP_MAC_R" \
 		-b "$root/tests/lab/lab-blocklist.conf" --rate "$rate" "$@" \
 		>"$tmp/$name.json" 2>"$tmp/$name.err"
 }

@@ -25,7 +25,9 @@ out=$(mktemp -d /tmp/orbit-lab-nmap.XXXXXX)
 ((keep)) || trap 'rm -rf "$out"' EXIT
 
 # shellcheck disable=SC2086
-timeout 300 ip netns exec orbit-scan nmap -sS -sU -n -Pn -p "T:$TCP_PORTS,U:$UDP_PORTS" --reason \
+# --scan-delay 1100ms: the hosts rate-limit ICMP at the kernel's default (one port-unreachable
+# a second per peer after a burst of 6); nmap's adaptive timing alone does not always wait.
+timeout 300 ip netns exec orbit-scan nmap -sS -sU -n -Pn -p "T:$TCP_PORTS,U:$UDP_PORTS" --reason --scan-delay 1100ms \
     ${NMAP_ARGS:-} -oN "$out/ports.nmap" -oG "$out/ports.gnmap" "$TARGETS" >/dev/null
 timeout 120 ip netns exec orbit-scan nmap -sn -PE -n -oG "$out/sweep.gnmap" 198.18.1.0/24 >/dev/null
 

@@ -15,18 +15,17 @@ RUN=${ORBIT_LAB_RUN:-/run/orbit-lab} # lab-private configs, logs, pid files
 WAIT_TENTHS=100                      # wait at most 10 s for each service to listen
 
 # ---------------------------------------------------- kernel settings: tuned or defaults
-# The kernel's defaults, as a fresh namespace and a fresh veth have them (offloads on, ICMP
-# rate limits on), are what every container, pod and VM network looks like, and the lab runs
-# at them, with one exception on the routed part (orbit-scan, orbit-gw, orbit-h*,
-# orbit-resp), the default ORBIT_LAB_TUNED=icmp: ICMP rate limits off there, offloads at
-# their defaults. Why: the per-peer ICMP limit (one error a second after a burst of 6)
-# decides which closed UDP ports answer at all, so nmap's own -sU answers change from run to
-# run (measured: 26 of 66 UDP pairs differed between nmap and orbit, both rate-limited, in
-# either direction) and the UDP agreement test needs every closed port to answer.
-# ORBIT_LAB_TUNED=0: kernel defaults everywhere; =1: also offloads off (the old wire-like
-# lab). The on-link segment (orbit-sw, orbit-l*, and the scanner's and router's legs on it)
-# ALWAYS runs at kernel defaults. `up` applies the chosen mode both ways on an existing lab.
-LAB_TUNED_DEFAULT=icmp
+# The lab runs at the kernel's defaults, as a fresh namespace and a fresh veth have them
+# (offloads on, ICMP rate limits on): what every container, pod and VM network looks like.
+# orbit reads offloaded checksums, and retries unanswered UDP probes of answering hosts
+# (--max-retries) so closed ports behind the per-peer ICMP limit (one error a second after a
+# burst of 6) are still found; nmap's reference runs use --scan-delay for the same reason.
+# ORBIT_LAB_TUNED=icmp turns ICMP rate limits off on the routed part (orbit-scan, orbit-gw,
+# orbit-h*, orbit-resp); =1 also turns offloads off there (the old wire-like lab): both are
+# for comparisons only, no test needs them. The on-link segment (orbit-sw, orbit-l*, and the
+# scanner's and router's legs on it) always runs at kernel defaults. `up` applies the
+# chosen mode both ways on an existing lab.
+LAB_TUNED_DEFAULT=0
 LAB_TUNED=${ORBIT_LAB_TUNED:-$LAB_TUNED_DEFAULT}
 case $LAB_TUNED in
 0) ROUTED_MODE=defaults ;;
