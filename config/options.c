@@ -91,10 +91,11 @@ const struct option_spec option_table[] = {
 	{"cooldown", 0, NULL, OPT_UINT, FIELD(cooldown), NOSET, 0, 3600, "SECONDS",
 	 "keep receiving this long after the last probe (default 8)"},
 	{"max-retries", 0, NULL, OPT_UINT, FIELD(max_retries), NOSET, 0, 50, "N",
-	 "UDP: resend unanswered probes of hosts that answered, up to N rounds >= 1.1 s apart, "
-	 "until a round brings nothing (default 6; 0 = once; closed ports answer ~1 ICMP/s per "
-	 "host after 6). Free for TCP and silent hosts; on a large sweep each round re-walks "
-	 "every probe (CPU) and resends the open|filtered ports of answering hosts"},
+	 "UDP: resend unanswered probes of hosts that answered, up to N rounds >= 1.1 s "
+	 "apart, until a round brings nothing (default 10, as nmap; 0 = once; closed ports "
+	 "answer ~1 ICMP/s per host after 6). Free for TCP and silent hosts; on a large sweep "
+	 "each round re-walks every probe (CPU) and resends the open|filtered ports of "
+	 "answering hosts"},
 	{"rx-threads", 0, NULL, OPT_UINT, FIELD(rx_threads), NOSET, 1, 16, "N",
 	 "receive threads (default 1)"},
 	{"vlan", 0, NULL, OPT_UINT, FIELD(vlan), NOSET, 1, 4094, "ID",
@@ -181,7 +182,7 @@ void config_init(struct orbit_config *cfg)
 	cfg->rate = 10000;
 	cfg->probes = 1;
 	cfg->cooldown = 8;
-	cfg->max_retries = 6;
+	cfg->max_retries = 10; /* nmap's default: enough for a host whose ICMP bucket is empty (1/s) */
 	cfg->drop_privileges = true;
 	cfg->rx_threads = 1;
 	cfg->probe_ttl = 64;

@@ -2,7 +2,7 @@
 # UDP at full kernel defaults (tests/lab/README.md, "Kernel settings", ORBIT_LAB_TUNED=0):
 # a closed UDP port's host answers about one ICMP port unreachable per second after a
 # burst of 6, so a scan that sends each probe once sees most closed ports as open|filtered.
-# orbit's --max-retries rounds (default 6) must bring every UDP state of the lab hosts to
+# orbit's --max-retries rounds (default 10, as nmap) must bring every UDP state of the lab hosts to
 # what tests/lab/expected.txt says (the truth: at these defaults nmap's own answers vary,
 # so they are printed for information only, with both wall times). The lab is put back in
 # its default mode (lab.sh up) whatever happens.
