@@ -21,8 +21,9 @@ WAIT_TENTHS=100                      # wait at most 10 s for each service to lis
 # (--max-retries) so closed ports behind the per-peer ICMP limit (one error a second after a
 # burst of 6) are still found; nmap's reference runs use --scan-delay for the same reason.
 # ORBIT_LAB_TUNED=icmp turns ICMP rate limits off on the routed part (orbit-scan, orbit-gw,
-# orbit-h*, orbit-resp); =1 also turns offloads off there (the old wire-like lab): both are
-# for comparisons only, no test needs them. The on-link segment (orbit-sw, orbit-l*, and the
+# orbit-h*, orbit-resp): tests/e2e/fanout_tests.sh needs it for its own run, because it
+# counts every host-unreachable the router sends; =1 also turns offloads off there (the old
+# wire-like lab, for comparisons). The on-link segment (orbit-sw, orbit-l*, and the
 # scanner's and router's legs on it) always runs at kernel defaults. `up` applies the
 # chosen mode both ways on an existing lab.
 LAB_TUNED_DEFAULT=0
