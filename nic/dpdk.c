@@ -72,6 +72,10 @@ struct dpdk_be {
 	unsigned outgoing_filtered;   /* of them, with the no-outgoing filter attached */
 	char ifname[IF_NAMESIZE];     /* the kernel interface under net_af_packet */
 	uint64_t if_tx_dropped0;      /* its tx_dropped when the port started */
+	/* EAL keeps pointers into its argv (--vdev devargs): the strings live until close. */
+	char *eal_buf;
+	char *eal_sized[EAL_MAX_ARGS];
+	unsigned n_eal_sized;
 };
 
 /* net_af_packet's own ring (DPDK 22.11: framecnt=512 frames of 2 KiB a queue) holds ~5 ms
@@ -81,8 +85,8 @@ struct dpdk_be {
 #define AFP_FRAMECNT "8192"
 
 /* tok with ",framecnt=AFP_FRAMECNT" appended when it is a net_af_packet vdev without its
- * own framecnt; the copy lives as long as EAL (never freed, one per vdev). */
-static char *sized_vdev(char *tok)
+ * own framecnt; the copy is kept in d and freed at close, after EAL. */
+static char *sized_vdev(struct dpdk_be *d, char *tok)
 {
 	const char *dev = strncmp(tok, "--vdev=", 7) == 0 ? tok + 7 : tok;
 	if (strncmp(dev, "net_af_packet", 13) != 0 || strstr(dev, "framecnt="))
@@ -92,11 +96,12 @@ static char *sized_vdev(char *tok)
 	if (!sized)
 		return tok;
 	snprintf(sized, n, "%s,framecnt=%s", tok, AFP_FRAMECNT);
+	d->eal_sized[d->n_eal_sized++] = sized;
 	return sized;
 }
 
 /* Splits args on spaces into argv (argv[0] "orbit"); the strings live in buf. */
-static int split_args(char *buf, char **argv, int max)
+static int split_args(struct dpdk_be *d, char *buf, char **argv, int max)
 {
 	int argc = 0;
 	argv[argc++] = (char *)"orbit";
@@ -104,7 +109,7 @@ static int split_args(char *buf, char **argv, int max)
 	     tok = strtok_r(NULL, " \t", &save)) {
 		if (argc >= max - 1)
 			return -1;
-		argv[argc++] = sized_vdev(tok);
+		argv[argc++] = sized_vdev(d, tok);
 	}
 	argv[argc] = NULL;
 	return argc;
@@ -117,18 +122,17 @@ static int eal_up(struct dpdk_be *d, const struct nic_config *cfg, struct errbuf
 	char *argv[EAL_MAX_ARGS + 1];
 	if (!buf)
 		return err_set(e, "out of memory for EAL arguments");
-	int argc = split_args(buf, argv, EAL_MAX_ARGS);
+	d->eal_buf = buf;
+	int argc = split_args(d, buf, argv, EAL_MAX_ARGS);
 	if (argc < 0) {
-		free(buf);
 		return err_set(e, "too many EAL arguments in '%s' (at most %d)", args,
 			       EAL_MAX_ARGS - 2);
 	}
-	/* EAL keeps pointers into argv (e.g. for --vdev devargs): buf must outlive it, so it is
-	 * not freed on success (one small allocation per process). */
+	/* EAL keeps pointers into argv (e.g. for --vdev devargs): d keeps the strings until
+	 * dpdk_close, after rte_eal_cleanup (or frees them there on these errors). */
 	int rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
 		int err = rte_errno;
-		free(buf);
 		if (err == EALREADY)
 			return err_set(e, "DPDK EAL is already initialised in this process (one "
 					  "dpdk nic per process)");
@@ -380,6 +384,9 @@ static void dpdk_close(struct nic *nic)
 		rte_mempool_free(d->pool);
 	if (d->eal_up)
 		rte_eal_cleanup();
+	for (unsigned i = 0; i < d->n_eal_sized; i++)
+		free(d->eal_sized[i]);
+	free(d->eal_buf);
 	free(d);
 	nic->backend = NULL;
 }

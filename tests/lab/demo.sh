@@ -2,22 +2,29 @@
 # README's first command, the main job: installs what is missing, builds orbit, brings
 # the lab up (tests/lab/lab.sh; real daemons in orbit-* network namespaces) and scans
 # the lab hosts through DPDK (a net_af_packet vdev on the scanner's veth) for TCP 1-65535
-# and the UDP ports orbit has payloads for. Results: NDJSON on stdout (open ports shown
-# here; the full file is kept), the summary on stderr. Tears nothing down: stop the lab
-# with `bash tests/lab/lab.sh down`.
+# and the UDP ports orbit has payloads for, with -sV, then the on-link LAN segment (ARP,
+# MACs). Results: nmap's report on stdout, NDJSON and XML kept in /tmp/orbit-lab/, the
+# summary on stderr. Tears nothing down: stop the lab with `bash tests/lab/lab.sh down`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash .ci/install-deps.sh >/dev/null
 [ -f build/build.ninja ] || meson setup build --buildtype=release >/dev/null
 ninja -C build -j2 orbit >/dev/null
 bash tests/lab/lab.sh up >/dev/null
-out=${ORBIT_DEMO_OUT:-/tmp/orbit-lab-scan.json}
-echo "orbit: scanning the lab hosts 198.18.1.10-15 (TCP 1-65535, UDP payload ports) via DPDK" >&2
-ip netns exec orbit-scan ./build/orbit \
-	--backend dpdk -i orbit-s0 \
-	--dpdk-args "--no-huge --no-pci -m 256 --vdev=net_af_packet0,iface=orbit-s0 --file-prefix orbit-demo --log-level=lib.eal:warning --no-telemetry" \
-	-b tests/lab/lab-blocklist.conf --rate 50000 --cooldown 3 \
+out=${ORBIT_DEMO_OUT:-/tmp/orbit-lab}
+mkdir -p "$out"
+dpdk="--no-huge --no-pci -m 256 --vdev=net_af_packet0,iface=orbit-s0 --file-prefix orbit-demo --log-level=lib.eal:warning --no-telemetry"
+# The routed hosts through DPDK: every TCP port and the UDP payload ports, services and
+# versions of the open TCP ports (-sV), as nmap's report (-oN -); NDJSON and XML kept.
+echo "orbit: the lab's routed hosts 198.18.1.10-15 via DPDK (TCP 1-65535, UDP payload ports, -sV)" >&2
+ip netns exec orbit-scan ./build/orbit --backend dpdk -i orbit-s0 --dpdk-args "$dpdk" \
+	-b tests/lab/lab-blocklist.conf --rate 50000 -sS -sU -sV \
 	-p T:1-65535,U:53,69,111,123,137,161,500,1900,5353,5683,11211 \
-	198.18.1.10-198.18.1.15 >"$out"
-echo "open ports (all $(wc -l <"$out") results in $out):" >&2
-grep '"state":"open"' "$out"
+	-o "$out/routed.json" -oX "$out/routed.xml" -oN - 198.18.1.10-198.18.1.15
+# The on-link LAN segment (AF_PACKET): an ARP sweep finds the hosts, each answers at its own
+# MAC, and the report names it as nmap does.
+echo "orbit: the lab's on-link segment 198.18.5.0/24 (ARP sweep, then TCP ports, -sV)" >&2
+ip netns exec orbit-scan ./build/orbit --backend afpacket -i orbit-s1 \
+	-b tests/lab/lab-blocklist.conf -sS -sV -p 22,80,443,8080,8888,40713 \
+	-o "$out/lan.json" -oX "$out/lan.xml" -oN - 198.18.5.0/24
+echo "orbit: NDJSON and XML in $out/" >&2
