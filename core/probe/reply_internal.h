@@ -191,6 +191,18 @@ static inline enum rx_drop reply_tcp_header(const struct reply_ipv4 *ip, size_t 
 	return reply_l4_sum_check(ip, t, (uint16_t)n, REPLY_TCP_CSUM_OFF);
 }
 
+/* What every TCP kind's classify checks first: the header, the ports, and the cookie of
+ * the probe this reply answers (in *c); *doff is the header length. */
+static inline enum rx_drop reply_tcp_cookie(const struct classify_ctx *ctx,
+					    const struct reply_ipv4 *ip, size_t *doff,
+					    uint64_t *c)
+{
+	enum rx_drop why = reply_tcp_header(ip, doff);
+	if (why != RX_OK)
+		return why;
+	return reply_port_cookie(ctx, ip, pkt_be16(ip->l4), pkt_be16(ip->l4 + 2), c);
+}
+
 /* Options are informational: a malformed list ends the walk, it does not drop the reply
  * (the cookie already proved it ours). Returns the timestamp echo reply, 0 if none. */
 static inline uint32_t reply_tcp_options(const uint8_t *p, size_t n, struct scan_result *out)

@@ -63,14 +63,11 @@ enum rx_drop tcp_ack_classify(const struct classify_ctx *ctx, const struct reply
 			      struct scan_result *out)
 {
 	size_t doff;
-	enum rx_drop why = reply_tcp_header(ip, &doff);
+	uint64_t c;
+	enum rx_drop why = reply_tcp_cookie(ctx, ip, &doff, &c);
 	if (why != RX_OK)
 		return why;
 	const uint8_t *t = ip->l4;
-	uint64_t c;
-	why = reply_port_cookie(ctx, ip, pkt_be16(t), pkt_be16(t + 2), &c);
-	if (why != RX_OK)
-		return why;
 	/* RFC 793: a RST to an ACK takes its seq from the ACK's ack field. */
 	if (pkt_be32(t + 4) != cookie_tcp_seq(c))
 		return RX_DROP_BAD_COOKIE;
