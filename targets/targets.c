@@ -230,17 +230,20 @@ int64_t target_space_encode(const struct target_space *ts, uint32_t addr, uint8_
 	int64_t a = ipindex_lookup(&ts->index, addr);
 	if (a < 0)
 		return -1;
-	size_t lo = 0, hi = ts->ports.n;
+	/* Lower bound without branches on the data (a conditional move per halving): the
+	 * receive threads' dedupe keys every result through here, in random order. */
+	const struct port_entry *v = ts->ports.v;
 	uint32_t key = (uint32_t)proto << 16 | port;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		uint32_t k = (uint32_t)ts->ports.v[mid].proto << 16 | ts->ports.v[mid].port;
-		if (k < key)
-			lo = mid + 1;
-		else
-			hi = mid;
+	size_t lo = 0, n = ts->ports.n;
+	while (n > 1) {
+		size_t half = n / 2;
+		uint32_t k = (uint32_t)v[lo + half - 1].proto << 16 | v[lo + half - 1].port;
+		lo = k < key ? lo + half : lo;
+		n -= half;
 	}
-	if (lo == ts->ports.n || ts->ports.v[lo].proto != proto || ts->ports.v[lo].port != port)
+	if (n == 1 && ((uint32_t)v[lo].proto << 16 | v[lo].port) < key)
+		lo++;
+	if (lo == ts->ports.n || v[lo].proto != proto || v[lo].port != port)
 		return -1;
 	return a * (int64_t)ts->ports.n + (int64_t)lo;
 }

@@ -64,7 +64,7 @@ enum rx_drop icmp_echo_classify(const struct classify_ctx *ctx, const struct rep
 	const uint8_t *m = ip->l4;
 	if (m[0] != PKT_ICMP_ECHO_REPLY)
 		return RX_DROP_ICMP_TYPE;
-	uint64_t c = cookie_compute(ctx->key, ip->dst, ip->src, 0, PKT_IPPROTO_ICMP);
+	uint64_t c = reply_cookie(ctx, ip->hint, ip->dst, ip->src, 0, PKT_IPPROTO_ICMP);
 	if (pkt_be16(m + 4) != cookie_icmp_id(c) || pkt_be16(m + 6) != cookie_icmp_seq(c))
 		return RX_DROP_BAD_COOKIE;
 	reply_result_from_ip(ip, out);
@@ -91,7 +91,7 @@ enum rx_drop icmp_echo_classify_error(const struct classify_ctx *ctx,
 	const uint8_t *t = q->l4;
 	if (t[0] != PKT_ICMP_ECHO_REQUEST)
 		return RX_DROP_ICMP_INNER;
-	uint64_t c = cookie_compute(ctx->key, q->us, q->target, 0, PKT_IPPROTO_ICMP);
+	uint64_t c = reply_cookie(ctx, q->hint, q->us, q->target, 0, PKT_IPPROTO_ICMP);
 	if (pkt_be16(t + 4) != cookie_icmp_id(c) || pkt_be16(t + 6) != cookie_icmp_seq(c))
 		return RX_DROP_BAD_COOKIE;
 	return q->type == PKT_ICMP_TIME_EXCEEDED ? RX_DROP_TIME_EXCEEDED : RX_DROP_ECHO_UNREACHABLE;

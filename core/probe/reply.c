@@ -150,6 +150,7 @@ static enum rx_drop classify_icmp_error(const struct classify_ctx *ctx,
 	if (pkt_be16(q + 6) & PKT_IPV4_OFFSET_MASK) /* no transport header to check */
 		return RX_DROP_ICMP_INNER;
 	struct reply_quote quote = {
+		.hint = ip->hint,
 		.l4 = q + ihl,
 		.l4_len = qlen - ihl,
 		.us = pkt_be32(q + 12),
@@ -196,7 +197,8 @@ static inline enum rx_drop dispatch_frame(const struct classify_ctx *ctx,
 /* Inlined into the two entry points below with l4_csum a constant, so neither tests it. */
 static inline enum rx_drop classify_frame(const struct classify_ctx *ctx, const uint8_t *frame,
 					  size_t len, enum csum_rx l4_csum, uint64_t rx_ns,
-					  struct scan_result *out, uint64_t *notes)
+					  struct scan_result *out, uint64_t *notes,
+					  const struct reply_cookie_hint *hint)
 {
 	size_t ip_off;
 	enum rx_drop why = find_ipv4(ctx, frame, len, &ip_off);
@@ -205,6 +207,7 @@ static inline enum rx_drop classify_frame(const struct classify_ctx *ctx, const 
 			       ? classify_not_ipv4(ctx, frame, len, rx_ns, out)
 			       : why;
 	struct reply_ipv4 ip;
+	ip.hint = hint;
 	ip.rx_ns = rx_ns;
 	ip.notes = notes;
 	ip.l4_csum = l4_csum;
@@ -232,7 +235,7 @@ __attribute__((flatten)) int reply_classify_l4_verify(const struct classify_ctx 
 {
 	cnt->frames++;
 	return count_outcome(
-		classify_frame(ctx, frame, len, CSUM_RX_UNKNOWN, rx_ns, out, cnt->notes), cnt);
+		classify_frame(ctx, frame, len, CSUM_RX_UNKNOWN, rx_ns, out, cnt->notes, NULL), cnt);
 }
 
 __attribute__((flatten)) int reply_classify_l4_trusted(const struct classify_ctx *ctx,
@@ -242,7 +245,109 @@ __attribute__((flatten)) int reply_classify_l4_trusted(const struct classify_ctx
 {
 	cnt->frames++;
 	return count_outcome(
-		classify_frame(ctx, frame, len, CSUM_RX_VALID, rx_ns, out, cnt->notes), cnt);
+		classify_frame(ctx, frame, len, CSUM_RX_VALID, rx_ns, out, cnt->notes, NULL), cnt);
+}
+
+/* ---- bursts: the cookies first, in one SIMD batch ---------------------------------------
+ * Where a reply of ours carries the tuple its probe's cookie was computed from: a TCP/UDP
+ * reply (us = destination, them = source, their source port), an echo reply (port 0), an
+ * ICMP error through the probe it quotes. Nothing here is validated (classify does that);
+ * a frame not to our first address, or too short to hold the tuple, gets no hint. */
+static bool cookie_tuple(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
+			 struct reply_cookie_hint *h)
+{
+	size_t off = 0;
+	uint16_t type = MEMORY_BE16(PKT_ETHERTYPE_IPV4);
+	if (ctx->link != REPLY_LINK_RAW_IPV4 && peel_ethernet(frame, len, &off, &type) != RX_OK)
+		return false;
+	if (type != MEMORY_BE16(PKT_ETHERTYPE_IPV4) || len < off + PKT_IPV4_HLEN)
+		return false;
+	const uint8_t *ip = frame + off;
+	size_t ihl = (size_t)(ip[0] & 0x0f) * 4, l4 = off + ihl;
+	h->us = pkt_be32(ip + 16);
+	if (h->us != ctx->our_addrs[0] || len < l4 + 4)
+		return false;
+	h->them = pkt_be32(ip + 12);
+	h->proto = ip[9];
+	if (h->proto == PKT_IPPROTO_TCP || h->proto == PKT_IPPROTO_UDP) {
+		h->port = pkt_be16(frame + l4);
+		return true;
+	}
+	if (h->proto != PKT_IPPROTO_ICMP)
+		return false;
+	uint8_t icmp_type = frame[l4];
+	if (icmp_type != PKT_ICMP_UNREACH && icmp_type != PKT_ICMP_TIME_EXCEEDED) {
+		h->port = 0;
+		return true;
+	}
+	const uint8_t *q = frame + l4 + PKT_ICMP_HLEN;
+	size_t qoff = l4 + PKT_ICMP_HLEN;
+	if (len < qoff + PKT_IPV4_HLEN)
+		return false;
+	size_t qihl = (size_t)(q[0] & 0x0f) * 4;
+	if (len < qoff + qihl + PKT_ICMP_QUOTED_L4 || pkt_be32(q + 12) != h->us)
+		return false;
+	h->them = pkt_be32(q + 16);
+	h->proto = q[9];
+	h->port = h->proto == PKT_IPPROTO_ICMP ? 0 : pkt_be16(q + qihl + 2);
+	return true;
+}
+
+static void cookie_hints(const struct classify_ctx *ctx, const struct reply_frame *f,
+			 unsigned n, struct reply_cookie_hint *hints,
+			 const struct reply_cookie_hint **use)
+{
+	uint32_t them[REPLY_BURST_MAX];
+	uint16_t port[REPLY_BURST_MAX];
+	uint8_t proto[REPLY_BURST_MAX], which[REPLY_BURST_MAX];
+	uint64_t cookies[REPLY_BURST_MAX];
+	unsigned m = 0;
+	for (unsigned i = 0; i < n; i++) {
+		use[i] = NULL;
+		if (!cookie_tuple(ctx, f[i].data, f[i].len, &hints[i]))
+			continue;
+		them[m] = hints[i].them;
+		port[m] = hints[i].port;
+		proto[m] = hints[i].proto;
+		which[m++] = (uint8_t)i;
+	}
+	if (m == 0)
+		return;
+	cookie_compute_batch(ctx->key, ctx->our_addrs[0], them, port, proto, m, cookies);
+	for (unsigned j = 0; j < m; j++) {
+		hints[which[j]].cookie = cookies[j];
+		use[which[j]] = &hints[which[j]];
+	}
+}
+
+__attribute__((flatten)) unsigned reply_classify_burst(const struct classify_ctx *ctx,
+						       const struct reply_frame *frames, unsigned n,
+						       struct scan_result *out, uint8_t *ok,
+						       struct rx_counters *cnt)
+{
+	struct reply_cookie_hint hints[REPLY_BURST_MAX];
+	const struct reply_cookie_hint *use[REPLY_BURST_MAX];
+	if (n > REPLY_BURST_MAX)
+		n = REPLY_BURST_MAX;
+	cookie_hints(ctx, frames, n, hints, use);
+	unsigned results = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct reply_frame *f = &frames[i];
+		enum rx_drop why;
+		cnt->frames++;
+		if (f->l4_csum >= CSUM_RX_VALID) {
+			why = classify_frame(ctx, f->data, f->len, CSUM_RX_VALID, f->rx_ns, &out[i],
+					     cnt->notes, use[i]);
+		} else {
+			if (f->l4_csum != CSUM_RX_UNKNOWN)
+				cnt->notes[RX_NOTE_L4_CSUM_NIC_BAD]++;
+			why = classify_frame(ctx, f->data, f->len, CSUM_RX_UNKNOWN, f->rx_ns,
+					     &out[i], cnt->notes, use[i]);
+		}
+		ok[i] = (uint8_t)count_outcome(why, cnt);
+		results += ok[i];
+	}
+	return results;
 }
 
 const char *rx_drop_name(enum rx_drop d)

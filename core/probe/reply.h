@@ -121,6 +121,25 @@ static inline int reply_classify(const struct classify_ctx *ctx, const uint8_t *
 	return reply_classify_l4_verify(ctx, frame, len, rx_ns, out, cnt);
 }
 
+/* A burst of received frames for reply_classify_burst(). */
+struct reply_frame {
+	const uint8_t *data;
+	uint16_t len;
+	enum csum_rx l4_csum;
+	uint64_t rx_ns;
+};
+
+/* The same outcomes and counters as n calls of reply_classify(), cheaper: first the cookies
+ * the burst's replies will need are computed together, in one SIMD batch, from the
+ * addresses and ports where a reply of ours carries them (a hint no frame check has passed
+ * yet: classification uses a hint only when the tuple it validates is exactly the hint's,
+ * and computes the cookie itself otherwise). ok[i] = 1 when out[i] holds a result. Returns
+ * how many did. n <= REPLY_BURST_MAX. */
+#define REPLY_BURST_MAX 64
+unsigned reply_classify_burst(const struct classify_ctx *ctx, const struct reply_frame *frames,
+			      unsigned n, struct scan_result *out, uint8_t *ok,
+			      struct rx_counters *cnt);
+
 const char *rx_drop_name(enum rx_drop d); /* "bad-cookie", "fragment", ... */
 const char *rx_note_name(enum rx_note n); /* "l4-checksum-offloaded", ... */
 

@@ -18,8 +18,18 @@
 #define REPLY_TCP_CSUM_OFF 16 /* checksum field offsets in the transport header */
 #define REPLY_UDP_CSUM_OFF 6
 
+/* A cookie computed ahead for a frame of a burst (reply.c, reply_classify_burst), and the
+ * tuple it was computed for. */
+struct reply_cookie_hint {
+	uint64_t cookie;
+	uint32_t us, them;
+	uint16_t port;
+	uint8_t proto;
+};
+
 /* The peeled outer IPv4 header: all a kind's classifier needs. */
 struct reply_ipv4 {
+	const struct reply_cookie_hint *hint; /* NULL outside a burst */
 	const uint8_t *hdr;
 	const uint8_t *l4;
 	uint64_t rx_ns; /* receive time, CLOCK_REALTIME ns */
@@ -36,6 +46,7 @@ struct reply_ipv4 {
 /* Our probe as an ICMP error quotes it: its IP header passed reply.c's checks, and at
  * least PKT_ICMP_QUOTED_L4 transport bytes follow. */
 struct reply_quote {
+	const struct reply_cookie_hint *hint; /* the frame's, as in reply_ipv4 */
 	const uint8_t *l4;
 	size_t l4_len;
 	uint32_t us, target; /* the probe's source (ours) and destination */
@@ -117,13 +128,24 @@ static inline void reply_result_from_ip(const struct reply_ipv4 *ip, struct scan
 	out->grab = NULL;
 }
 
+/* The cookie of the probe (us -> them, port, proto): the burst's hint when it was computed
+ * for exactly this tuple, else computed here. */
+static inline uint64_t reply_cookie(const struct classify_ctx *ctx,
+				    const struct reply_cookie_hint *h, uint32_t us, uint32_t them,
+				    uint16_t port, uint8_t proto)
+{
+	if (h && h->them == them && h->us == us && h->port == port && h->proto == proto)
+		return h->cookie;
+	return cookie_compute(ctx->key, us, them, port, proto);
+}
+
 /* TCP/UDP replies: the cookie recomputed from the reply's own addresses and ports, and
  * the check that our port is its source port. */
 static inline enum rx_drop reply_port_cookie(const struct classify_ctx *ctx,
 					     const struct reply_ipv4 *ip, uint16_t sport,
 					     uint16_t dport, uint64_t *cookie)
 {
-	*cookie = cookie_compute(ctx->key, ip->dst, ip->src, sport, ip->proto);
+	*cookie = reply_cookie(ctx, ip->hint, ip->dst, ip->src, sport, ip->proto);
 	if (dport != cookie_source_port(*cookie, ctx->sport_base, ctx->sport_count))
 		return RX_DROP_WRONG_PORT;
 	return RX_OK;
@@ -134,7 +156,7 @@ static inline enum rx_drop reply_quote_cookie(const struct classify_ctx *ctx,
 					      const struct reply_quote *q, uint64_t *cookie)
 {
 	uint16_t our_port = pkt_be16(q->l4), target_port = pkt_be16(q->l4 + 2);
-	*cookie = cookie_compute(ctx->key, q->us, q->target, target_port, q->proto);
+	*cookie = reply_cookie(ctx, q->hint, q->us, q->target, target_port, q->proto);
 	if (our_port != cookie_source_port(*cookie, ctx->sport_base, ctx->sport_count))
 		return RX_DROP_WRONG_PORT;
 	return RX_OK;

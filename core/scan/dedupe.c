@@ -4,6 +4,8 @@
 
 #include <Judy.h>
 
+#include "targets/targets.h"
+
 _Static_assert(sizeof(Word_t) == sizeof(uint64_t), "dedupe keys need a 64-bit Judy Word_t");
 
 void dedupe_init(struct dedupe *d)
@@ -11,12 +13,30 @@ void dedupe_init(struct dedupe *d)
 	*d = (struct dedupe){0};
 }
 
+void dedupe_init_space(struct dedupe *d, const struct target_space *space)
+{
+	*d = (struct dedupe){.space = space};
+}
+
+/* Keys outside the space's indices (< 2^49: 2^32 addresses x 2 x 65536 ports). */
+#define OUTSIDE_SPACE (1ull << 63)
+
+static Word_t set_key(const struct dedupe *d, uint32_t addr, uint8_t proto, uint16_t port)
+{
+	if (d->space) {
+		int64_t i = target_space_encode(d->space, addr, proto, port);
+		if (i >= 0)
+			return (Word_t)i;
+	}
+	return (Word_t)(OUTSIDE_SPACE | dedupe_key(addr, proto, port));
+}
+
 int dedupe_insert(struct dedupe *d, uint32_t addr, uint8_t proto, uint16_t port)
 {
 	Pvoid_t set = d->judy;
 	JError_t err;
 	/* Judy1Set, not the J1S macro: the macro prints and exits on out-of-memory. */
-	int rc = Judy1Set(&set, (Word_t)dedupe_key(addr, proto, port), &err);
+	int rc = Judy1Set(&set, set_key(d, addr, proto, port), &err);
 	d->judy = set;
 	if (rc == JERR)
 		return -1;
@@ -29,14 +49,30 @@ int dedupe_insert(struct dedupe *d, uint32_t addr, uint8_t proto, uint16_t port)
 
 int dedupe_contains(const struct dedupe *d, uint32_t addr, uint8_t proto, uint16_t port)
 {
-	return Judy1Test((Pcvoid_t)d->judy, (Word_t)dedupe_key(addr, proto, port), PJE0) == 1;
+	return Judy1Test((Pcvoid_t)d->judy, set_key(d, addr, proto, port), PJE0) == 1;
+}
+
+/* Any key in [from, to)? */
+static bool any_key_in(const struct dedupe *d, Word_t from, Word_t to)
+{
+	Word_t key = from;
+	return Judy1First((Pcvoid_t)d->judy, &key, PJE0) == 1 && key < to;
 }
 
 int dedupe_has_addr(const struct dedupe *d, uint32_t addr)
 {
-	Word_t key = (Word_t)dedupe_key(addr, 0, 0);
-	/* The first key at or after (addr, 0, 0) belongs to addr when its top bits are addr. */
-	return Judy1First((Pcvoid_t)d->judy, &key, PJE0) == 1 && (key >> 24) == addr;
+	/* An address's keys are contiguous in both layouts: its ports' indices, and
+	 * (addr, 0, 0) up to (addr + 1, 0, 0) outside the space. */
+	Word_t outside = (Word_t)(OUTSIDE_SPACE | dedupe_key(addr, 0, 0));
+	if (any_key_in(d, outside, outside + ((Word_t)1 << 24)))
+		return 1;
+	if (!d->space)
+		return 0;
+	int64_t a = ipindex_lookup(&d->space->index, addr);
+	if (a < 0)
+		return 0;
+	Word_t n = (Word_t)d->space->ports.n;
+	return any_key_in(d, (Word_t)a * n, ((Word_t)a + 1) * n);
 }
 
 size_t dedupe_memory(const struct dedupe *d)

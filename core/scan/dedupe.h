@@ -1,7 +1,12 @@
 /* Duplicate suppression for results: retries, retransmitted SYN-ACKs and a RST after a
  * SYN-ACK must produce one result per (address, protocol, port). First wins.
- * Contract: a Judy1 bit set keyed by dedupe_key() (address << 24 | proto << 16 | port, one
- * 64-bit word, so each key is unique and neighbouring ports share Judy nodes). Per rx queue,
+ * Contract: a Judy1 bit set of 64-bit keys. A set made with dedupe_init_space() keys a
+ * result of the scan's target space by its index there (target_space_encode: address
+ * index * ports + port index), so the keys of a dense scan are dense and Judy keeps them
+ * as bitmap leaves: a /16 x 65 ports of results is 0.3 MB instead of 17.8 MB and a new key
+ * costs ~36 ns instead of ~400 in random order (bench/dedupe_layout.c measures both).
+ * Results outside the space (and every key of a set made with dedupe_init()) use
+ * dedupe_key() with the top bit set: address << 24 | proto << 16 | port. Per rx queue,
  * not shared between threads (RSS by source address keeps a host's own replies on one
  * queue). dedupe_insert() allocates inside Judy only; dedupe_free() releases everything.
  * Cross-queue keys: an ICMP error sent by a router (responder != address) hashes on the
@@ -20,8 +25,11 @@
 
 #include "core/base/result.h"
 
+struct target_space;
+
 struct dedupe {
 	void *judy;          /* Pvoid_t Judy1 array; NULL when empty */
+	const struct target_space *space; /* keys by index in it; NULL: dedupe_key() only */
 	uint64_t unique;     /* keys inserted for the first time */
 	uint64_t duplicates; /* inserts of a key already present */
 };
@@ -32,6 +40,8 @@ static inline uint64_t dedupe_key(uint32_t addr, uint8_t proto, uint16_t port)
 }
 
 void dedupe_init(struct dedupe *d);
+/* A set keyed by the results' indices in space (which must outlive the set). */
+void dedupe_init_space(struct dedupe *d, const struct target_space *space);
 
 /* Returns 1 when the key is new, 0 for a duplicate (counted), -1 when Judy ran out of
  * memory (nothing counted). */

@@ -183,7 +183,7 @@ static bool start_threads(struct scan *s, struct started *st)
 	for (unsigned r = 0; r < s->nrx; r++) {
 		s->rx[r].scan = s;
 		s->rx[r].queue = r;
-		dedupe_init(&s->rx[r].dedupe);
+		dedupe_init_space(&s->rx[r].dedupe, s->ts);
 		pthread_mutex_init(&s->rx[r].dedupe_lock, NULL);
 		if (pthread_create(&s->rx[r].tid, NULL, rx_main, &s->rx[r]) != 0)
 			return false;

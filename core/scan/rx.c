@@ -91,12 +91,19 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 			     struct scan_result *results)
 {
 	struct scan *s = r->scan;
+	struct reply_frame frames[SCAN_BURST];
+	uint8_t ok[SCAN_BURST];
+	for (unsigned i = 0; i < n; i++)
+		frames[i] = (struct reply_frame){bufs[i].data, bufs[i].len, bufs[i].l4_csum,
+						 bufs[i].rx_ns};
+	reply_classify_burst(&s->classify, frames, n, results, ok, &r->counters);
 	size_t k = 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct scan_result *res = &results[k];
-		if (!reply_classify(&s->classify, bufs[i].data, bufs[i].len, bufs[i].l4_csum,
-				    bufs[i].rx_ns, res, &r->counters))
+		if (!ok[i])
 			continue;
+		if (i != k)
+			*res = results[i];
 		if (!admit(r, res))
 			continue;
 		r->by_state[res->state <= PORT_STATE_MAX ? res->state : 0]++;

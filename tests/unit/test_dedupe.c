@@ -2,7 +2,9 @@
  * protocol and port each tell keys apart, including at their extremes. */
 #include <netinet/in.h>
 
+#include "core/base/error.h"
 #include "core/scan/dedupe.h"
+#include "targets/targets.h"
 #include "tests/unit/check.h"
 
 static void test_distinct_fields(void)
@@ -126,10 +128,58 @@ static void test_two_queues_one_result(void)
 	}
 }
 
+/* Keyed by the target space's index: the same answers as the plain keys, for keys inside
+ * the space and outside it (a port or address the scan did not probe), and has_addr sees
+ * an address through either kind of key. */
+static void test_space_keys(void)
+{
+	struct ipset set;
+	struct portlist pl = {0};
+	struct errbuf e;
+	ipset_init(&set);
+	ipset_add(&set, 0xc6130000u, 0xc61300ffu);
+	CHECK(portlist_parse("22,80,U:53", PROTO_BIT(PROTO_TCP), &pl, &e) == 0);
+	struct target_space ts;
+	CHECK(target_space_init(&ts, &set, &pl, &e) == 0);
+	struct dedupe d;
+	dedupe_init_space(&d, &ts);
+	const uint32_t a = 0xc6130010u;
+	CHECK_EQ_U64(dedupe_insert(&d, a, IPPROTO_TCP, 80), 1);
+	CHECK_EQ_U64(dedupe_insert(&d, a, IPPROTO_TCP, 80), 0);
+	CHECK_EQ_U64(dedupe_insert(&d, a, IPPROTO_UDP, 53), 1);
+	CHECK_EQ_U64(dedupe_insert(&d, a, IPPROTO_TCP, 22), 1);
+	CHECK_EQ_U64(dedupe_insert(&d, a + 1, IPPROTO_TCP, 22), 1);
+	/* outside the space: a port not probed, an address not probed, an echo reply */
+	CHECK_EQ_U64(dedupe_insert(&d, a, IPPROTO_TCP, 443), 1);
+	CHECK_EQ_U64(dedupe_insert(&d, a, IPPROTO_TCP, 443), 0);
+	CHECK_EQ_U64(dedupe_insert(&d, 0xc6140001u, IPPROTO_TCP, 80), 1);
+	CHECK_EQ_U64(dedupe_insert(&d, a + 2, IPPROTO_ICMP, 0), 1);
+	CHECK_EQ_U64(d.unique, 7);
+	CHECK_EQ_U64(d.duplicates, 2);
+	CHECK(dedupe_contains(&d, a, IPPROTO_UDP, 53));
+	CHECK(!dedupe_contains(&d, a, IPPROTO_UDP, 54));
+	CHECK(!dedupe_contains(&d, a + 1, IPPROTO_TCP, 80));
+	CHECK(dedupe_contains(&d, 0xc6140001u, IPPROTO_TCP, 80));
+	CHECK(dedupe_has_addr(&d, a));
+	CHECK(dedupe_has_addr(&d, a + 1));
+	CHECK(dedupe_has_addr(&d, a + 2));          /* only an outside key */
+	CHECK(dedupe_has_addr(&d, 0xc6140001u));    /* outside the space entirely */
+	CHECK(!dedupe_has_addr(&d, a + 3));
+	CHECK(!dedupe_has_addr(&d, a - 1));
+	CHECK(!dedupe_has_addr(&d, 0xc6140002u));
+	/* the last address of the space and its last port: the top index */
+	CHECK_EQ_U64(dedupe_insert(&d, 0xc61300ffu, IPPROTO_UDP, 53), 1);
+	CHECK(dedupe_has_addr(&d, 0xc61300ffu));
+	CHECK(!dedupe_has_addr(&d, 0xc61300feu));
+	dedupe_free(&d);
+	target_space_free(&ts);
+}
+
 int main(void)
 {
 	test_distinct_fields();
 	test_many();
+	test_space_keys();
 	test_two_queues_one_result();
 	return check_done("dedupe");
 }
