@@ -1,4 +1,5 @@
 #include "output/fields.h"
+#include "output/utc_time.h"
 #include "core/base/grab_result.h"
 
 #include <inttypes.h>
@@ -124,12 +125,9 @@ static bool get_time(const struct scan_result *r, const struct field_env *env,
 	(void)env;
 	if (!r->timestamp_ns)
 		return false;
-	time_t secs = (time_t)(r->timestamp_ns / 1000000000u);
-	struct tm tm;
-	gmtime_r(&secs, &tm);
-	snprintf(v->text, sizeof v->text, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned)(r->timestamp_ns % 1000000000u / 1000));
+	_Static_assert(sizeof v->text > UTC_RFC3339_LEN, "field text holds a timestamp");
+	utc_rfc3339_us(r->timestamp_ns, v->text);
+	v->text[UTC_RFC3339_LEN] = '\0';
 	v->str = v->text;
 	return true;
 }

@@ -33,6 +33,13 @@ void json_object_end(struct json *j);
 void json_array_begin(struct json *j);
 void json_array_end(struct json *j);
 void json_key(struct json *j, const char *key); /* then exactly one value */
+/* The same for a key or string the program itself spells (a literal, a name from one of
+ * its tables): printable ASCII without '"' or '\\', so it is copied, not escaped --
+ * per record these are most of the bytes. JSON_KEY takes a literal. */
+void json_key_plain(struct json *j, const char *key, size_t n);
+#define JSON_KEY(j, literal) json_key_plain((j), "" literal, sizeof(literal) - 1)
+void json_cstring_plain(struct json *j, const char *s); /* NULL: null */
+void json_string_plain(struct json *j, const char *s, size_t n);
 
 void json_string(struct json *j, const char *s, size_t n);
 void json_cstring(struct json *j, const char *s); /* NULL: null */

@@ -1,49 +1,20 @@
 #include "output/ndjson.h"
 
-#include <time.h>
-
 #include "output/json.h"
+#include "output/utc_time.h"
 
-static void put_str(struct json *j, const char *key, const char *v)
-{
-	json_key(j, key);
-	json_cstring(j, v);
-}
-
-static void put_uint(struct json *j, const char *key, uint64_t v)
-{
-	json_key(j, key);
-	json_uint(j, v);
-}
-
-static void put_true(struct json *j, const char *key)
-{
-	json_key(j, key);
-	json_bool(j, true);
-}
-
-static void digits(char *out, unsigned v, int width)
-{
-	for (int i = width - 1; i >= 0; i--, v /= 10)
-		out[i] = (char)('0' + v % 10);
-}
+/* key: a literal (JSON_KEY); v: a name from the program's own tables. */
+#define put_str(j, key, v) (JSON_KEY((j), key), json_cstring_plain((j), (v)))
+#define put_uint(j, key, v) (JSON_KEY((j), key), json_uint((j), (v)))
+#define put_true(j, key) (JSON_KEY((j), key), json_bool((j), true))
 
 /* RFC 3339 UTC with microseconds: 2026-11-25T09:33:57.123456Z. */
 static void put_time(struct json *j, uint64_t ns)
 {
-	time_t secs = (time_t)(ns / 1000000000u);
-	struct tm tm;
-	gmtime_r(&secs, &tm);
-	char t[27] = "0000-00-00T00:00:00.000000Z";
-	digits(t, (unsigned)(tm.tm_year + 1900) % 10000, 4);
-	digits(t + 5, (unsigned)tm.tm_mon + 1, 2);
-	digits(t + 8, (unsigned)tm.tm_mday, 2);
-	digits(t + 11, (unsigned)tm.tm_hour, 2);
-	digits(t + 14, (unsigned)tm.tm_min, 2);
-	digits(t + 17, (unsigned)tm.tm_sec, 2);
-	digits(t + 20, (unsigned)(ns % 1000000000u / 1000), 6);
-	json_key(j, "time");
-	json_string(j, t, sizeof t);
+	char t[UTC_RFC3339_LEN];
+	utc_rfc3339_us(ns, t);
+	JSON_KEY(j, "time");
+	json_string_plain(j, t, sizeof t);
 }
 
 static bool shows_icmp(const struct scan_result *r)
@@ -60,7 +31,7 @@ static void put_reply(struct json *j, const struct scan_result *r)
 	put_uint(j, "ipid", r->ip_id);
 	put_uint(j, "len", r->reply_len);
 	if (r->responder && r->responder != r->addr) {
-		json_key(j, "responder");
+		JSON_KEY(j, "responder");
 		json_ipv4(j, r->responder);
 	}
 	if (shows_icmp(r)) {
@@ -79,7 +50,7 @@ static void put_reply(struct json *j, const struct scan_result *r)
 			put_true(j, "timestamps");
 	}
 	if (r->rtt_ns >= 0) {
-		json_key(j, "rtt_us");
+		JSON_KEY(j, "rtt_us");
 		json_int(j, r->rtt_ns / 1000);
 	}
 }
@@ -89,7 +60,7 @@ size_t ndjson_format_result(const struct scan_result *r, char *buf, size_t cap)
 	struct json j;
 	json_init(&j, buf, cap);
 	json_object_begin(&j);
-	json_key(&j, "addr");
+	JSON_KEY(&j, "addr");
 	json_ipv4(&j, r->addr);
 	put_str(&j, "proto", result_proto_name(r->proto));
 	if (r->proto != 1 && r->proto != RESULT_PROTO_ARP)

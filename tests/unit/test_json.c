@@ -4,10 +4,14 @@
  * wrap-arounds, from another thread. */
 #include "core/base/ring.h"
 #include "output/json.h"
+#include "output/utc_time.h"
 #include "tests/unit/check.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 static const char *escaped(const char *s, size_t n)
 {
@@ -130,11 +134,40 @@ static void test_ring_one_producer(void)
 	ring_free(&q);
 }
 
+/* The timestamp text equals gmtime_r's date and time, on leap days, ends of years and
+ * centuries (2000 is a leap year, 2100 is not) and on a spread of other seconds. */
+static void check_time(uint64_t secs, unsigned us)
+{
+	char got[UTC_RFC3339_LEN + 1] = {0}, want[64];
+	utc_rfc3339_us(secs * 1000000000u + us * 1000u + 999, got);
+	time_t t = (time_t)secs;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
+	CHECK_STR_EQ(got, want);
+}
+
+static void test_utc_time(void)
+{
+	static const uint64_t edges[] = {0, 59, 86399, 86400, 951782399, 951782400, 951868800,
+					 978307199, 1709164800, 1735689599, 4107456000, 4107542399,
+					 4107542400, 4133894399, 16725225599};
+	for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
+		check_time(edges[i], (unsigned)(i * 77777 % 1000000));
+	uint64_t x = 88172645463325252ull;
+	for (int i = 0; i < 20000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		check_time(x % 4102444800u, (unsigned)(x >> 40) % 1000000);
+	}
+}
+
 int main(void)
 {
 	test_escaping();
 	test_structure();
 	test_spill();
+	test_utc_time();
 	test_ring_one_producer();
 	return check_done("json");
 }
