@@ -48,6 +48,10 @@ add "orbit pcap" "$orbit --backend pcap ${common_orbit[*]}"
 add "orbit dpdk af_packet" "$orbit --backend dpdk --dpdk-args '$eal --vdev=net_af_packet0,iface=orbit-bs0' ${common_orbit[*]}"
 add "orbit dpdk af_xdp" "$orbit --backend dpdk --dpdk-args '$eal --vdev=net_af_xdp0,iface=orbit-bs0' ${common_orbit[*]}"
 add "zmap" "zmap -q -i orbit-bs0 -S 198.18.240.1 --source-mac 02:00:c6:12:f0:01 -G 02:00:c6:12:f0:02 -b $tmp/empty -p 80 -P 32 -r 0 -c 0 -T 1 -o /dev/null --disable-syslog 198.19.0.0/16"
+# The limit of the AF_XDP path here: a plain DPDK sender (bench/tx_limit.c: one fixed frame,
+# incrementing address, no walk, no cookie, no pacing) through the same PMD for 2 s.
+tx_limit=$(dirname "$orbit")/bench/tx_limit
+[ -x "$tx_limit" ] && add "limit: af_xdp tx_limit" "$tx_limit 2 1 $eal --vdev=net_af_xdp0,iface=orbit-bs0"
 add "masscan" "masscan 198.19.0.0/16 -p1-32 --rate 10000000 --wait 0 --adapter orbit-bs0 --adapter-ip 198.18.240.1 --adapter-mac 02:00:c6:12:f0:01 --router-mac 02:00:c6:12:f0:02 -oL /dev/null"
 
 printf '%-22s %12s %10s %10s %14s\n' scanner counted "send s" "pps" "CPU s/M"
@@ -85,7 +89,19 @@ PY
 n, secs, cpu = $n, $secs, $user + $sys
 pps = n / secs if secs else 0
 per_m = cpu / (n / 1e6) if n else float('inf')
-print('%-22s %12d %10.2f %10.0f %14.2f' % ('${names[$i]}', n, secs, pps, per_m))"
+print('%-22s %12d %10.2f %10.0f %14.2f' % ('${names[$i]}', n, secs, pps, per_m))" | tee -a "$tmp/table"
 	[ "$n" -gt 1000 ] || sed 's/^/    /' "$tmp/err" | tail -3
 done
 echo "(2,097,152 probes per run; one transmit thread each)"
+# The ratios the issue asks for: orbit's fastest backend over each peer and the limit.
+python3 - "$tmp/table" <<'PY'
+import sys
+pps = {}
+for line in open(sys.argv[1]):
+    f = line.rsplit(None, 4)
+    pps[f[0].strip()] = float(f[3])
+orbit = max((v, k) for k, v in pps.items() if k.startswith("orbit"))
+for peer in ("zmap", "masscan", "limit: af_xdp tx_limit"):
+    if pps.get(peer):
+        print(f"{orbit[1]} / {peer}: {orbit[0] / pps[peer]:.2f}")
+PY

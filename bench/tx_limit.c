@@ -8,6 +8,7 @@
  *   tx_limit SECONDS THREADS [EAL ARGS...]      prints "threads N pps P sent S dropped D"
  * e.g. tx_limit 3 1 --no-huge --no-pci -m 256 --vdev=net_null0,no-rx=1 --no-telemetry */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +19,10 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 
-enum { BURST = 32, RING = 1024, CACHE = 256, FRAME = 74, MAX_THREADS = 16, RETRIES = 64 };
+enum { BURST = 32, RING = 1024, CACHE = 256, FRAME = 74, MAX_THREADS = 16, RETRIES = 64,
+       AF_XDP_FILL = 2048 /* mbufs net_af_xdp puts on its fill ring (nic/dpdk.c) */ };
 
 struct sender {
 	pthread_t tid;
@@ -81,6 +84,27 @@ static void *send_loop(void *arg)
 	return NULL;
 }
 
+/* As nic/dpdk.c's pool_create (see why there): net_af_xdp's UMEM covers one chunk of
+ * objects back to back, so its pool is built without the one-object-per-page rule. */
+static struct rte_mempool *pool_make(unsigned n, bool packed)
+{
+	if (!packed)
+		return rte_pktmbuf_pool_create("tx_limit", n, CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					       (int)rte_socket_id());
+	struct rte_pktmbuf_pool_private priv = {
+		.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE, .mbuf_priv_size = 0};
+	struct rte_mempool *mp = rte_mempool_create_empty(
+		"tx_limit", n, (unsigned)sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE, CACHE,
+		sizeof priv, (int)rte_socket_id(), RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	if (!mp || rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL) != 0)
+		return NULL;
+	rte_pktmbuf_pool_init(mp, &priv);
+	if (rte_mempool_populate_default(mp) < 0 || mp->nb_mem_chunks != 1)
+		return NULL;
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
+}
+
 static int port_up(uint16_t port, unsigned nq, struct rte_mempool *pool)
 {
 	struct rte_eth_conf conf;
@@ -121,10 +145,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tx_limit: EAL init or no port\n");
 		return 1;
 	}
-	unsigned mbufs = RING + nthreads * (RING + 2 * BURST) + (rte_lcore_count() + nthreads + 1) * CACHE;
-	struct rte_mempool *pool = rte_pktmbuf_pool_create("tx_limit", mbufs, CACHE, 0,
-							   RTE_MBUF_DEFAULT_BUF_SIZE,
-							   (int)rte_socket_id());
+	struct rte_eth_dev_info info;
+	rte_eth_dev_info_get(0, &info);
+	bool af_xdp = info.driver_name && strcmp(info.driver_name, "net_af_xdp") == 0;
+	unsigned mbufs = (af_xdp ? AF_XDP_FILL : RING) + nthreads * (RING + 2 * BURST) +
+			 (rte_lcore_count() + nthreads + 1) * CACHE;
+	struct rte_mempool *pool = pool_make(mbufs, af_xdp);
 	if (!pool || port_up(0, nthreads, pool) != 0) {
 		fprintf(stderr, "tx_limit: pool or port setup failed\n");
 		return 1;
