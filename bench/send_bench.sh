@@ -8,6 +8,7 @@
 # user + system time over the whole run, per million packets counted.
 # Everything stays inside two namespaces this script makes and removes (orbit-bench-*).
 #   bench/send_bench.sh [ORBIT_BINARY]   (default build-release/orbit; run as root)
+# Also writes OUT/send_bench.csv (default bench/results), which bench/tx_plot.py draws.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 orbit=$(realpath "${1:-$root/build-release/orbit}")
@@ -94,12 +95,17 @@ print('%-22s %12d %10.2f %10.0f %14.2f' % ('${names[$i]}', n, secs, pps, per_m))
 done
 echo "(2,097,152 probes per run; one transmit thread each)"
 # The ratios the issue asks for: orbit's fastest backend over each peer and the limit.
-python3 - "$tmp/table" <<'PY'
+out=${OUT:-$root/bench/results}
+mkdir -p "$out"
+python3 - "$tmp/table" "$out/send_bench.csv" <<'PY'
 import sys
 pps = {}
-for line in open(sys.argv[1]):
-    f = line.rsplit(None, 4)
-    pps[f[0].strip()] = float(f[3])
+with open(sys.argv[2], "w") as csv:
+    csv.write("scanner,counted,send_s,pps,cpu_s_per_m\n")
+    for line in open(sys.argv[1]):
+        f = line.rsplit(None, 4)
+        pps[f[0].strip()] = float(f[3])
+        csv.write(",".join([f[0].strip()] + f[1:]) + "\n")
 orbit = max((v, k) for k, v in pps.items() if k.startswith("orbit"))
 for peer in ("zmap", "masscan", "limit: af_xdp tx_limit"):
     if pps.get(peer):

@@ -7,8 +7,9 @@
 #     function into the parts of the path (walk and pacing, template and checksums, cookie,
 #     mbuf alloc, submit, __tls_get_addr, the PMD).
 # Nothing leaves the process: net_null swallows every frame (no namespace, no network).
-# Writes OUT/tx_limit.csv and OUT/tx_instructions.csv and prints both; bench/tx_plot.py
-# draws them (OUT/tx_limit.svg). A program, not a test. Run as root:
+# Writes OUT/tx_limit.csv and OUT/tx_instructions.csv, prints both, and draws them with
+# bench/tx_plot.py into OUT/tx_limit.svg (beside send_bench.sh's veth rates if present).
+# A program, not a test. Run as root:
 #   bench/tx_limit.sh BUILD_DIR [SECONDS]        (a release build: meson -Dbuildtype=release)
 # Packets/s on a loaded machine are low and noisy (the script prints the load average);
 # instruction counts are not.
@@ -121,12 +122,15 @@ def per_part(a, b, count):
 orbit = per_part(by_function(o1), by_function(o2), int(n2) - int(n1))
 limit = per_part(by_function(l1), by_function(l2), int(s2) - int(s1))
 labels = [p for p, _ in PARTS] + ["other"]
-with open(csv, "w") as f:
-    f.write("part,orbit,tx_limit\n")
+import csv as csvmod
+with open(csv, "w", newline="") as f:
+    w = csvmod.writer(f)
+    w.writerow(["part", "orbit", "tx_limit"])
     for p in labels:
-        f.write(f"{p},{orbit.get(p, 0):.1f},{limit.get(p, 0):.1f}\n")
+        w.writerow([p, f"{orbit.get(p, 0):.1f}", f"{limit.get(p, 0):.1f}"])
 print(f"\n{'instructions per probe (sending thread)':40} {'orbit':>8} {'tx_limit':>9}")
 for p in labels:
     print(f"{p:40} {orbit.get(p, 0):8.1f} {limit.get(p, 0):9.1f}")
 print(f"{'total':40} {sum(orbit.values()):8.1f} {sum(limit.values()):9.1f}")
 EOF
+python3 "$root/bench/tx_plot.py" "$out" && echo "picture: $out/tx_limit.svg (with the veth rates of $out/send_bench.csv when bench/send_bench.sh wrote it)"
