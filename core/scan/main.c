@@ -44,6 +44,10 @@ static void build_target_inputs(const struct orbit_config *cfg, struct target_in
 	in->blocklist_file = cfg->blocklist_file;
 	in->ports = cfg->ports;
 	in->top_ports = cfg->top_ports;
+	/* No -p: nmap's default of the top 1000 ports (-F: 100), TCP or UDP with -sU. */
+	if (!cfg->ports && !cfg->top_ports && !cfg->ping_sweep)
+		in->top_ports = cfg->fast ? 100 : 1000;
+	in->services_file = PORTLIST_NMAP_SERVICES;
 	in->default_protos = config_default_protos(cfg);
 	in->icmp_only = cfg->ping_sweep;
 }
