@@ -103,7 +103,8 @@ source = source[source.index("option_table[] = {"):]
 source = source[:source.index("\n};")]
 entries = re.findall(r'\{"([a-z0-9-]+)", (.*?)\},\n', source, re.S)
 names = [n for n, rest in entries if "cli_only = true" not in rest]
-aliases = {"max-rate", "excludefile", "ttl"}  # same field as another: printed under the canonical name only
+aliases = {"max-rate", "excludefile", "ttl", "sender-threads", "adapter", "adapter-ip",
+           "adapter-mac", "router-mac", "adapter-port", "cooldown-time", "output-fields"}  # same field as another: printed under the canonical name only
 missing = [n for n in names if n not in cfg and n not in aliases]
 extra = [k for k in cfg if k not in names and k != "targets"]
 if len(entries) < 40:
