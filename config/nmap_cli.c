@@ -71,7 +71,6 @@ static const struct nmap_refusal {
 	{"-r", "ports in order; not yet", false},
 	{"--reason", "a REASON column in the text report; not yet (the NDJSON, CSV and XML "
 		     "outputs carry the reason)", false},
-	{"--open", "only open ports; not yet: use --output-filter \"state = open\"", false},
 	{"--packet-trace", "packet trace; not yet", false},
 };
 

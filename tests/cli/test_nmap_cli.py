@@ -76,6 +76,8 @@ WORKS = {
                            'output-grepable': 'x.gnmap'}),
     '-v': (['-v', '-vv'], {'verbosity': '3'}),
     '-d': (['-dd'], {'debug-level': '2'}),
+    '--open': (['--open'], {'open': 'true',
+                            'output-filter': 'state = open || state = open|filtered'}),
     '--resume': (['--resume', '/dev/null'], {'resume': '/dev/null'}),
     '--noninteractive': (['--noninteractive'], None),
     '--send-eth': (['--send-eth'], None),
@@ -116,7 +118,7 @@ REFUSED = {
     '--webxml': ['--webxml'], '--no-stylesheet': ['--no-stylesheet'], '-A': ['-A'],
     '--datadir': ['--datadir', '/tmp'], '--send-ip': ['--send-ip'],
     '--privileged': ['--privileged'], '--unprivileged': ['--unprivileged'],
-    '-r': ['-r'], '--reason': ['--reason'], '--open': ['--open'],
+    '-r': ['-r'], '--reason': ['--reason'],
     '--packet-trace': ['--packet-trace'],
 }
 
@@ -292,6 +294,20 @@ def check_output_all():
         shutil.rmtree(tmp)
 
 
+def check_open():
+    tmp = tempfile.mkdtemp(prefix='orbit-cli-nmap.')
+    try:
+        path = os.path.join(tmp, 'open.yaml')
+        rc, out, err = run('--open', '--output-filter', 'port = 22', '--print-config', HOST)
+        open(path, 'w').write(out)
+        rc2, again, err2 = run('-c', path, '--print-config')
+        want = 'output-filter: "(port = 22) && (state = open || state = open|filtered)"'
+        result(rc == 0 and rc2 == 0 and want in out and out == again,
+               f'--open joins --output-filter, and reads back the same: {err.strip()} {err2.strip()}')
+    finally:
+        shutil.rmtree(tmp)
+
+
 def check_letters():
     rc, out, err = run('-6', HOST)
     result(rc == 2 and err == 'orbit: -6 (IPv6) is not supported yet\n', f'-6: {err.strip()}')
@@ -311,6 +327,7 @@ check_spelling()
 check_timing()
 check_top_ports()
 check_output_all()
+check_open()
 check_letters()
 print(f'{passed} passed, {failed} failed')
 sys.exit(1 if failed else 0)
