@@ -28,6 +28,7 @@ struct orbit_config {
 	const char *ports;
 	unsigned top_ports;
 	bool fast;           /* -F: top 100 */
+	bool ports_in_order; /* -r: no randomisation */
 
 	/* How: nmap's scan types. With none given, a TCP SYN scan. */
 	bool scan_syn, scan_udp, scan_ack, ping_sweep;

@@ -27,6 +27,9 @@ const struct option_spec option_table[] = {
 	 "and -F: the top 1000, as nmap"},
 	{"fast", 'F', NULL, OPT_FLAG, FIELD(fast), NOSET, 0, 0, NULL,
 	 "the top 100 ports instead of the top 1000 (nmap's -F)"},
+	{"ports-in-order", 'r', NULL, OPT_FLAG, FIELD(ports_in_order), NOSET, 0, 0, NULL,
+	 "nmap's -r: no randomisation; hosts ascending, each host's ports ascending (a host "
+	 "gets its probes back to back at the full rate)"},
 	{"input-file", 0, "-iL", OPT_STRING, FIELD(input_file), NOSET, 0, 0, "FILE",
 	 "read targets from FILE, one per line (# comments)"},
 	{"allowlist-file", 'w', NULL, OPT_STRING, FIELD(allowlist_file), NOSET, 0, 0, "FILE",

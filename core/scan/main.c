@@ -97,7 +97,7 @@ static int run(struct orbit_config *cfg, const struct scan_params *params,
 	struct walk_plan_params wp = {
 		.seed = cfg->seed, .seed_given = cfg->seed_given, .shards = cfg->shards,
 		.shard = cfg->shard, .threads = cfg->tx_threads, .max_targets = cfg->max_targets,
-		.resume_path = cfg->resume_file,
+		.resume_path = cfg->resume_file, .in_order = cfg->ports_in_order,
 	};
 	if (walk_plan_init(&plan, &ts, &wp, &e) < 0) {
 		target_space_free(&ts);

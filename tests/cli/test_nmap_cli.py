@@ -58,6 +58,7 @@ WORKS = {
     '-sU': (['-sU'], {'udp': 'true'}),
     '-p': (['-p', '22,80'], {'ports': '22,80'}),
     '-F': (['-F'], {'fast': 'true'}),
+    '-r': (['-r'], {'ports-in-order': 'true'}),
     '--top-ports': (['--top-ports', '5000'], {'top-ports': '5000'}),
     '-T': (['-T4'], {'timing': '4', 'rate': '50000'}),
     '--max-retries': (['--max-retries', '3'], {'max-retries': '3'}),
@@ -118,7 +119,7 @@ REFUSED = {
     '--webxml': ['--webxml'], '--no-stylesheet': ['--no-stylesheet'], '-A': ['-A'],
     '--datadir': ['--datadir', '/tmp'], '--send-ip': ['--send-ip'],
     '--privileged': ['--privileged'], '--unprivileged': ['--unprivileged'],
-    '-r': ['-r'], '--reason': ['--reason'],
+    '--reason': ['--reason'],
     '--packet-trace': ['--packet-trace'],
 }
 
@@ -294,6 +295,20 @@ def check_output_all():
         shutil.rmtree(tmp)
 
 
+def check_in_order():
+    def walk(*args):
+        p = subprocess.run([orbit, '--dry-run', '--blocklist-file', block, *args,
+                            '198.18.1.10-198.18.1.29'], capture_output=True, text=True, timeout=60)
+        rows = [l.split(',') for l in p.stdout.split()]
+        return [(tuple(int(o) for o in r[0].split('.')), r[1], int(r[2])) for r in rows]
+    for args in (['-p', '22,80,443,8080'], ['-F', '--tx-threads', '3'], ['-sS', '-sU', '-p', '53,161']):
+        got = walk('-r', *args)
+        shuffled = walk('--seed', '1', *args)
+        result(len(got) > 50 and got == sorted(got) and sorted(shuffled) == got and shuffled != got,
+               f'-r {" ".join(args)}: {len(got)} probes, hosts then ports ascending (without -r: '
+               f'the same set, {"shuffled" if shuffled != got else "IN ORDER TOO"})')
+
+
 def check_open():
     tmp = tempfile.mkdtemp(prefix='orbit-cli-nmap.')
     try:
@@ -312,9 +327,12 @@ def check_letters():
     rc, out, err = run('-6', HOST)
     result(rc == 2 and err == 'orbit: -6 (IPv6) is not supported yet\n', f'-6: {err.strip()}')
     # zmap's letters that meant something else are gone: -n is not --max-targets, -r not --rate.
-    for letter in ('-n', '-r', '-O', '-o', '-i', '-s', '-b', '-f', '-P'):
+    for letter in ('-n', '-O', '-o', '-i', '-s', '-b', '-f', '-P'):
         rc, cfg, err = config_of(letter, '5')
         result(rc == 2, f'{letter} 5 is no longer a zmap option (exit {rc}: {err.strip()})')
+    rc, cfg, err = config_of('-r', '198.18.1.14')
+    result(rc == 0 and cfg.get('rate') == '10000' and cfg.get('ports-in-order') == 'true',
+           f'-r is ports in order, not --rate: rate {cfg.get("rate")}')
     rc, cfg, err = config_of('-v2')
     result(rc == 0 and cfg.get('verbosity') == '2', f'-v2 is verbosity 2: {cfg.get("verbosity")}')
     rc, cfg, err = config_of('-T', '4')
@@ -328,6 +346,7 @@ check_timing()
 check_top_ports()
 check_output_all()
 check_open()
+check_in_order()
 check_letters()
 print(f'{passed} passed, {failed} failed')
 sys.exit(1 if failed else 0)
