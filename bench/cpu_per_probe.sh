@@ -43,7 +43,7 @@ per_probe net_null "$paced" "$paced" $((paced * 6)) "${orbit_null[@]}" "${null_a
 per_probe net_null 0 200000 2000000 "${orbit_null[@]}" "${null_args[@]}"
 if ip netns list 2>/dev/null | grep -qw orbit-scan; then
 	ip -n orbit-gw route replace blackhole 198.18.200.0/24
-	orbit_afp=(ip netns exec orbit-scan "$orbit" -b "$root/tests/lab/lab-blocklist.conf")
+	orbit_afp=(ip netns exec orbit-scan "$orbit" --blocklist-file "$root/tests/lab/lab-blocklist.conf")
 	per_probe afpacket "$paced" "$paced" $((paced * 6)) "${orbit_afp[@]}" "${afp_args[@]}"
 	per_probe afpacket 0 200000 2000000 "${orbit_afp[@]}" "${afp_args[@]}"
 else

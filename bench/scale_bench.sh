@@ -52,7 +52,7 @@ for size in $sizes; do
 		/usr/bin/time -f '%e %M' -o "$tmp/time" timeout 100 ip netns exec "$RESP_NS_S" "$orbit" \
 			--backend afpacket --interface "$RESP_IF_S" -S "$RESP_SRC" --source-mac "$RESP_MAC_S" \
 			-G "$RESP_MAC_R" --blocklist-file "$tmp/block.conf" -p $ports --rate 0 --cooldown 2 \
-			-o /dev/null $targets 2>"$tmp/orbit.err"
+			--output-file /dev/null $targets 2>"$tmp/orbit.err"
 		rc=$?
 		missed=""
 		if [ -n "$resp_pid" ]; then
