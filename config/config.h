@@ -78,6 +78,7 @@ struct orbit_config {
 	bool list_fields;
 	const char *output_filter; /* e.g. "state = open && port != 22" */
 	bool open_only;            /* --open: only open and open|filtered results */
+	bool reason;               /* --reason: REASON column in the text report */
 	bool report_all;           /* also report unresponsive targets (filtered, open|filtered) */
 	const char *normal_file;   /* -oN: Nmap-style text report */
 	const char *xml_file;      /* -oX: Nmap XML */

@@ -68,8 +68,6 @@ static const struct nmap_refusal {
 	{"--privileged", "privilege assumptions", false},
 	{"--unprivileged", "unprivileged scanning", false},
 	/* nmap's, and meant for orbit, but not there yet. */
-	{"--reason", "a REASON column in the text report; not yet (the NDJSON, CSV and XML "
-		     "outputs carry the reason)", false},
 	{"--packet-trace", "packet trace; not yet", false},
 };
 

@@ -154,6 +154,8 @@ const struct option_spec option_table[] = {
 	 "report only results matching EXPR, e.g. \"state = open && port != 22\""},
 	{"report-all", 0, NULL, OPT_FLAG, FIELD(report_all), NOSET, 0, 0, NULL,
 	 "also report targets that never answered (filtered, open|filtered)"},
+	{"reason", 0, NULL, OPT_FLAG, FIELD(reason), NOSET, 0, 0, NULL,
+	 "a REASON column in the text report's port table (syn-ack ttl 64), as nmap's --reason"},
 	{"open", 0, NULL, OPT_FLAG, FIELD(open_only), NOSET, 0, 0, NULL,
 	 "report only open and open|filtered ports (nmap's --open; joins --output-filter)"},
 	{"output-normal", 0, "-oN", OPT_STRING, FIELD(normal_file), NOSET, 0, 0, "FILE",
