@@ -59,6 +59,7 @@ WORKS = {
     '-p': (['-p', '22,80'], {'ports': '22,80'}),
     '-F': (['-F'], {'fast': 'true'}),
     '-r': (['-r'], {'ports-in-order': 'true'}),
+    '--reason': (['--reason'], {'reason': 'true'}),
     '--top-ports': (['--top-ports', '5000'], {'top-ports': '5000'}),
     '-T': (['-T4'], {'timing': '4', 'rate': '50000'}),
     '--max-retries': (['--max-retries', '3'], {'max-retries': '3'}),
@@ -119,7 +120,6 @@ REFUSED = {
     '--webxml': ['--webxml'], '--no-stylesheet': ['--no-stylesheet'], '-A': ['-A'],
     '--datadir': ['--datadir', '/tmp'], '--send-ip': ['--send-ip'],
     '--privileged': ['--privileged'], '--unprivileged': ['--unprivileged'],
-    '--reason': ['--reason'],
     '--packet-trace': ['--packet-trace'],
 }
 

@@ -305,6 +305,9 @@ on_bad=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/onlink.log
 passed=$((passed + ${on_ok:-0}))
 failed=$((failed + ${on_bad:-1}))
 
+# nmap's command line against nmap: --reason, --open, -T4 -F, -oA (tests/e2e/cli_tests.sh).
+bash "$root/tests/e2e/cli_tests.sh" "$orbit" | tee "$tmp/cli.log"; read -r c_ok c_bad < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$tmp/cli.log" | tail -1); passed=$((passed + ${c_ok:-0})); failed=$((failed + ${c_bad:-1}))
+
 # Several receive queues: one result per key, router errors included (tests/e2e/fanout_tests.sh).
 bash "$root/tests/e2e/fanout_tests.sh" "$orbit" | tee "$tmp/fanout.log"
 fo_ok=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/fanout.log" | tail -1)
