@@ -6,7 +6,8 @@
 #  - --open: only nmap's --open lines (no closed port), the same as nmap's;
 #  - -T4 -F: the open ports of the top 100 agree with nmap -T4 -F; floor: the lab README's
 #    open ports of that host among the top 100 (22, 80);
-#  - -oA BASE of a real scan: BASE.nmap, BASE.xml (well-formed), BASE.gnmap.
+#  - -oA BASE of a real scan: BASE.nmap, BASE.xml (well-formed), BASE.gnmap;
+#  - --scan-delay paces the probes (the -T0..-T2 knob).
 # Needs the lab lock (flock -o /tmp/orbit-lab.lock) like every lab test. About 20 s.
 #   cli_tests.sh ORBIT_BINARY          prints PASS/FAIL per test, then "N passed, N failed"
 set -uo pipefail
@@ -60,6 +61,15 @@ result "-T4 -F: the open ports of the top 100 agree with nmap -T4 -F (floor: 22 
 [ -s "$tmp/base.nmap" ] && [ -s "$tmp/base.gnmap" ] && xmllint --noout "$tmp/base.xml" 2>/dev/null &&
 	grep -q '22/open/tcp' "$tmp/base.gnmap" && grep -q '^22/tcp *open' "$tmp/base.nmap"
 result "-oA base: base.nmap, base.xml (well-formed) and base.gnmap of one scan" $?
+
+# --scan-delay (what -T0..-T2 set): one probe per delay. 5 probes 250 ms apart take >= 1 s
+# (at the default rate they take microseconds).
+t0=$(date +%s%N)
+scan -sS -Pn -p 21-25 --scan-delay 250ms --cooldown 0 --quiet $H >"$tmp/delay.json" 2>&1
+ms=$((($(date +%s%N) - t0) / 1000000))
+echo "--scan-delay 250ms, 5 probes: ${ms} ms"
+[ $ms -ge 1000 ] && [ $ms -lt 5000 ] && jq -se 'map(select(.port == 22 and .state == "open")) | length == 1' "$tmp/delay.json" >/dev/null
+result "--scan-delay 250ms paces 5 probes over >= 1 s (and still finds 22 open)" $?
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
