@@ -79,6 +79,7 @@ struct orbit_config {
 	const char *output_filter; /* e.g. "state = open && port != 22" */
 	bool open_only;            /* --open: only open and open|filtered results */
 	bool reason;               /* --reason: REASON column in the text report */
+	bool packet_trace;         /* --packet-trace: SENT/RCVD lines on stderr */
 	bool report_all;           /* also report unresponsive targets (filtered, open|filtered) */
 	const char *normal_file;   /* -oN: Nmap-style text report */
 	const char *xml_file;      /* -oX: Nmap XML */

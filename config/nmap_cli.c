@@ -67,8 +67,6 @@ static const struct nmap_refusal {
 	{"--send-ip", "sending IP packets; orbit sends Ethernet frames", false},
 	{"--privileged", "privilege assumptions", false},
 	{"--unprivileged", "unprivileged scanning", false},
-	/* nmap's, and meant for orbit, but not there yet. */
-	{"--packet-trace", "packet trace; not yet", false},
 };
 
 /* Whether the table now takes this flag (a merge added it): then it is not refused. */

@@ -176,6 +176,9 @@ const struct option_spec option_table[] = {
 	 "live status once a second on stderr even when it is not a terminal"},
 	{"status-file", 0, NULL, OPT_STRING, FIELD(status_file), NOSET, 0, 0, "FILE",
 	 "live status as NDJSON lines to FILE"},
+	{"packet-trace", 0, NULL, OPT_FLAG, FIELD(packet_trace), NOSET, 0, 0, NULL,
+	 "nmap's SENT/RCVD line per probe and per reply of this scan on stderr (the first 1000 "
+	 "of each)"},
 	{"config", 'c', NULL, OPT_STRING, FIELD(config_file), NOSET, 0, 0, "FILE",
 	 "read options from a YAML file (keys are the long option names)", .cli_only = true},
 	{"print-config", 0, NULL, OPT_FLAG, FIELD(print_config), NOSET, 0, 0, NULL,

@@ -97,6 +97,8 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 		if (!reply_classify(&s->classify, bufs[i].data, bufs[i].len, bufs[i].l4_csum,
 				    bufs[i].rx_ns, res, &r->counters))
 			continue;
+		if (s->tracing)
+			packet_trace_frame(&s->trace, true, bufs[i].data, bufs[i].len);
 		if (!admit(r, res))
 			continue;
 		r->by_state[res->state <= PORT_STATE_MAX ? res->state : 0]++;

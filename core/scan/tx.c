@@ -207,6 +207,9 @@ static uint64_t send_arc(struct tx_thread *t, struct rate_limiter *rl, struct wa
 		size_t built = build_burst(t, idx, k, bufs);
 		for (size_t i = k; i < m; i++)
 			bufs[i].len = 0; /* lent but unused: returned unsent */
+		for (size_t i = 0; s->tracing && i < m; i++)
+			if (bufs[i].len)
+				packet_trace_frame(&s->trace, false, bufs[i].data, bufs[i].len);
 		nic_tx_submit(s->nic, t->queue, bufs, m);
 		total += built;
 		if (retry)

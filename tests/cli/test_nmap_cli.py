@@ -60,6 +60,7 @@ WORKS = {
     '-F': (['-F'], {'fast': 'true'}),
     '-r': (['-r'], {'ports-in-order': 'true'}),
     '--reason': (['--reason'], {'reason': 'true'}),
+    '--packet-trace': (['--packet-trace'], {'packet-trace': 'true'}),
     '--top-ports': (['--top-ports', '5000'], {'top-ports': '5000'}),
     '-T': (['-T4'], {'timing': '4', 'rate': '50000'}),
     '--max-retries': (['--max-retries', '3'], {'max-retries': '3'}),
@@ -120,7 +121,6 @@ REFUSED = {
     '--webxml': ['--webxml'], '--no-stylesheet': ['--no-stylesheet'], '-A': ['-A'],
     '--datadir': ['--datadir', '/tmp'], '--send-ip': ['--send-ip'],
     '--privileged': ['--privileged'], '--unprivileged': ['--unprivileged'],
-    '--packet-trace': ['--packet-trace'],
 }
 
 

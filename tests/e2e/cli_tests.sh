@@ -7,7 +7,8 @@
 #  - -T4 -F: the open ports of the top 100 agree with nmap -T4 -F; floor: the lab README's
 #    open ports of that host among the top 100 (22, 80);
 #  - -oA BASE of a real scan: BASE.nmap, BASE.xml (well-formed), BASE.gnmap;
-#  - --scan-delay paces the probes (the -T0..-T2 knob).
+#  - --scan-delay paces the probes (the -T0..-T2 knob);
+#  - --packet-trace prints nmap's SENT/RCVD lines.
 # Needs the lab lock (flock -o /tmp/orbit-lab.lock) like every lab test. About 20 s.
 #   cli_tests.sh ORBIT_BINARY          prints PASS/FAIL per test, then "N passed, N failed"
 set -uo pipefail
@@ -70,6 +71,19 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 echo "--scan-delay 250ms, 5 probes: ${ms} ms"
 [ $ms -ge 1000 ] && [ $ms -lt 5000 ] && jq -se 'map(select(.port == 22 and .state == "open")) | length == 1' "$tmp/delay.json" >/dev/null
 result "--scan-delay 250ms paces 5 probes over >= 1 s (and still finds 22 open)" $?
+
+# --packet-trace: nmap's SENT/RCVD lines. Compared with nmap's own trace of the same probes
+# by their shape (protocol, addresses, destination port, flags), times and ports aside.
+shape() { sed -n 's/^\(SENT\|RCVD\) ([0-9.]*s) TCP \([0-9.]*\):\([0-9]*\) > \([0-9.]*\):\([0-9]*\) \([A-Z]*\) .*/\1 \2 \4 \6/p' |
+	awk '{ print $1, $2, $3, $4 }' | sort; }
+scan -sS -Pn -p 22,23 --packet-trace --cooldown 1 --quiet $H >/dev/null 2>"$tmp/o-trace.txt"
+nmap_in -sS -Pn -p 22,23 --packet-trace $H 2>&1 | grep -E '^(SENT|RCVD).* TCP ' >"$tmp/n-trace.txt"
+shape <"$tmp/o-trace.txt" | uniq >"$tmp/o.t"
+shape <"$tmp/n-trace.txt" | grep -v ' R$' | uniq >"$tmp/n.t" # nmap resets its own SYN-ACKs (R)
+echo "orbit --packet-trace:"; sed 's/^/  /' "$tmp/o-trace.txt"
+[ "$(grep -c '^SENT' "$tmp/o-trace.txt")" -eq 2 ] && [ "$(grep -c '^RCVD' "$tmp/o-trace.txt")" -eq 2 ] &&
+	grep -q '^RCVD .* 198.18.1.10:22 > .* SA ttl=' "$tmp/o-trace.txt" && diff "$tmp/n.t" "$tmp/o.t"
+result "--packet-trace: 2 SENT and 2 RCVD lines, the shape of nmap's (S, SA, RA)" $?
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
