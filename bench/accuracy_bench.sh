@@ -46,8 +46,8 @@ resp_ns_up bench 249 || exit 1
 
 eal="--no-huge --no-pci -m 256 --file-prefix orbit-acc --log-level=lib.eal:warning --no-telemetry"
 orbit_cmd() { # BACKEND-ARGS... : the common orbit command line
-	echo "$orbit -i $RESP_IF_S -S $RESP_SRC --source-mac $RESP_MAC_S -G $RESP_MAC_R" \
-		"-b $root/tests/lab/lab-blocklist.conf -p $ports --cooldown $cooldown $* $range"
+	echo "$orbit --interface $RESP_IF_S -S $RESP_SRC --source-mac $RESP_MAC_S -G $RESP_MAC_R" \
+		"--blocklist-file $root/tests/lab/lab-blocklist.conf -p $ports --cooldown $cooldown $* $range"
 }
 scanner_cmd() { # SCANNER RATE RESULTFILE
 	local s=$1 r=$2 f=$3

@@ -1,5 +1,5 @@
 /* Output throughput: THREADS producer threads each push RESULTS results (bursts of 32,
- * like a receive thread) through one output set to FILE (default /dev/null) as -O FORMAT;
+ * like a receive thread) through one output set to FILE (default /dev/null) as --output-format FORMAT;
  * prints results/s from output_set_begin() to the end of output_set_finish(). Each thread
  * writes through its own queue (output_producer_open), as a receive thread does; "shared"
  * makes them all use output_set_write()'s one queue instead.

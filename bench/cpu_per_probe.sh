@@ -14,9 +14,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 orbit=$(realpath "${1:-$root/build/orbit}")
 paced=${2:-10000}
 eal="--no-huge --no-pci -m 256 --vdev=net_null0,no-rx=1 --file-prefix orbit-cpu --log-level=lib.eal:warning --no-telemetry"
-null_args=(--backend dpdk --dpdk-args "$eal" -i null0 -S 198.18.240.1 --source-mac 02:00:c6:12:f0:01
+null_args=(--backend dpdk --dpdk-args "$eal" --interface null0 -S 198.18.240.1 --source-mac 02:00:c6:12:f0:01
 	-G 02:00:c6:12:f0:02 198.19.0.0/16)
-afp_args=(--backend afpacket -i orbit-s0 198.18.200.0/24)
+afp_args=(--backend afpacket --interface orbit-s0 198.18.200.0/24)
 
 # cpu_seconds ARGS...: user + system seconds of one quiet run.
 cpu_seconds() {
@@ -30,20 +30,20 @@ per_probe() {
 	local label=$1 rate=$2 n1=$3 n2=$4
 	shift 4
 	local c1 c2
-	c1=$(cpu_seconds "$@" -q -p 1-65535 --cooldown 0 --rate "$rate" -n "$n1")
-	c2=$(cpu_seconds "$@" -q -p 1-65535 --cooldown 0 --rate "$rate" -n "$n2")
+	c1=$(cpu_seconds "$@" -q -p 1-65535 --cooldown 0 --rate "$rate" --max-targets "$n1")
+	c2=$(cpu_seconds "$@" -q -p 1-65535 --cooldown 0 --rate "$rate" --max-targets "$n2")
 	awk -v l="$label" -v r="$rate" -v a="$c1" -v b="$c2" -v n1="$n1" -v n2="$n2" 'BEGIN {
 		printf "%-10s %10s %10d %9.2f %9.2f %12.3f\n", l, (r == 0 ? "max" : r), n2 - n1, a, b,
 			(b - a) / (n2 - n1) * 1e6 }'
 }
 
 printf '%-10s %10s %10s %9s %9s %12s\n' backend rate probes "cpu1 s" "cpu2 s" "us/probe"
-orbit_null=("$orbit" -b "$root/tests/lab/lab-blocklist.conf")
+orbit_null=("$orbit" --blocklist-file "$root/tests/lab/lab-blocklist.conf")
 per_probe net_null "$paced" "$paced" $((paced * 6)) "${orbit_null[@]}" "${null_args[@]}"
 per_probe net_null 0 200000 2000000 "${orbit_null[@]}" "${null_args[@]}"
 if ip netns list 2>/dev/null | grep -qw orbit-scan; then
 	ip -n orbit-gw route replace blackhole 198.18.200.0/24
-	orbit_afp=(ip netns exec orbit-scan "$orbit" -b "$root/tests/lab/lab-blocklist.conf")
+	orbit_afp=(ip netns exec orbit-scan "$orbit" --blocklist-file "$root/tests/lab/lab-blocklist.conf")
 	per_probe afpacket "$paced" "$paced" $((paced * 6)) "${orbit_afp[@]}" "${afp_args[@]}"
 	per_probe afpacket 0 200000 2000000 "${orbit_afp[@]}" "${afp_args[@]}"
 else

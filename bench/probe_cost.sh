@@ -39,8 +39,8 @@ resp_ns_up cost 251 || exit 1
 
 cmd() { # SCANNER N
 	case $1 in
-	orbit) echo "$orbit -q --backend afpacket -i $RESP_IF_S -S $RESP_SRC --source-mac $RESP_MAC_S" \
-		"-G $RESP_MAC_R -b $tmp/block.conf -p 80 --rate 0 --cooldown 0 -n $2 -o /dev/null 198.18.0.0/15" ;;
+	orbit) echo "$orbit -q --backend afpacket --interface $RESP_IF_S -S $RESP_SRC --source-mac $RESP_MAC_S" \
+		"-G $RESP_MAC_R --blocklist-file $tmp/block.conf -p 80 --rate 0 --cooldown 0 --max-targets $2 --output-file /dev/null 198.18.0.0/15" ;;
 	zmap) echo "zmap -q -i $RESP_IF_S -S $RESP_SRC --source-mac $RESP_MAC_S -G $RESP_MAC_R" \
 		"-b $tmp/empty -p 80 -r 0 -c 0 -T 1 -n $2 -o /dev/null --disable-syslog 198.18.0.0/15" ;;
 	masscan)

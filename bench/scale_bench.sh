@@ -50,9 +50,9 @@ for size in $sizes; do
 			sleep 0.5
 		fi
 		/usr/bin/time -f '%e %M' -o "$tmp/time" timeout 100 ip netns exec "$RESP_NS_S" "$orbit" \
-			--backend afpacket -i "$RESP_IF_S" -S "$RESP_SRC" --source-mac "$RESP_MAC_S" \
-			-G "$RESP_MAC_R" -b "$tmp/block.conf" -p $ports --rate 0 --cooldown 2 \
-			-o /dev/null $targets 2>"$tmp/orbit.err"
+			--backend afpacket --interface "$RESP_IF_S" -S "$RESP_SRC" --source-mac "$RESP_MAC_S" \
+			-G "$RESP_MAC_R" --blocklist-file "$tmp/block.conf" -p $ports --rate 0 --cooldown 2 \
+			--output-file /dev/null $targets 2>"$tmp/orbit.err"
 		rc=$?
 		missed=""
 		if [ -n "$resp_pid" ]; then

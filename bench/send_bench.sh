@@ -38,8 +38,8 @@ ip -n $T link set dev orbit-bt0 xdp obj "$tmp/xdp_drop.o" sec xdp
 : >"$tmp/empty"
 
 counted() { ip netns exec $T cat /sys/class/net/orbit-bt0/statistics/rx_packets; }
-common_orbit=(-q -i orbit-bs0 -S 198.18.240.1 --source-mac 02:00:c6:12:f0:01 -G 02:00:c6:12:f0:02
-	-b "$root/tests/lab/lab-blocklist.conf" -p 1-32 --rate 0 --cooldown 0 198.19.0.0/16)
+common_orbit=(-q --interface orbit-bs0 -S 198.18.240.1 --source-mac 02:00:c6:12:f0:01 -G 02:00:c6:12:f0:02
+	--blocklist-file "$root/tests/lab/lab-blocklist.conf" -p 1-32 --rate 0 --cooldown 0 198.19.0.0/16)
 eal="--no-huge --no-pci -m 256 --file-prefix orbit-bench --log-level=lib.eal:warning --no-telemetry"
 
 declare -a names cmds

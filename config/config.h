@@ -27,6 +27,8 @@ struct orbit_config {
 	const char *blocklist_file;
 	const char *ports;
 	unsigned top_ports;
+	bool fast;           /* -F: top 100 */
+	bool ports_in_order; /* -r: no randomisation */
 
 	/* How: nmap's scan types. With none given, a TCP SYN scan. */
 	bool scan_syn, scan_udp, scan_ack, ping_sweep;
@@ -55,6 +57,9 @@ struct orbit_config {
 	const char *user;         /* --user: who to become once set up; NULL: nobody when root */
 	bool drop_privileges;     /* default true; --no-drop-privileges keeps root */
 	uint64_t rate;            /* probes/s in all; 0 = as fast as the NIC takes them */
+	uint64_t min_rate;        /* --min-rate: raises rate to it */
+	const char *timing;       /* -T: nmap's template, 0-5 or its name; NULL: none */
+	unsigned scan_delay_ms;   /* --scan-delay: at most one probe per this long */
 	uint64_t bandwidth;       /* bits/s on the wire; overrides rate when set */
 	unsigned probes;          /* probes per target, in rounds spread over the scan */
 	unsigned cooldown;        /* seconds to keep receiving after the last probe */
@@ -72,10 +77,16 @@ struct orbit_config {
 	const char *fields;        /* CSV field selection, comma separated */
 	bool list_fields;
 	const char *output_filter; /* e.g. "state = open && port != 22" */
+	bool open_only;            /* --open: only open and open|filtered results */
+	bool reason;               /* --reason: REASON column in the text report */
+	bool packet_trace;         /* --packet-trace: SENT/RCVD lines on stderr */
 	bool report_all;           /* also report unresponsive targets (filtered, open|filtered) */
 	const char *normal_file;   /* -oN: Nmap-style text report */
 	const char *xml_file;      /* -oX: Nmap XML */
 	const char *grepable_file; /* -oG: Nmap grepable */
+	const char *all_base;      /* -oA: BASE.nmap, BASE.xml, BASE.gnmap */
+	unsigned verbosity, debug_level; /* -v, -d */
+	bool nmap_noop;            /* --noninteractive, --send-eth: nothing to do */
 	const char *metadata_file; /* -m */
 	bool status;               /* live status on stderr even when it is not a TTY */
 	const char *status_file;   /* status as NDJSON lines */
@@ -94,6 +105,10 @@ struct orbit_config {
 
 	bool quiet;
 	bool show_help, show_version;
+
+	/* Which options were given a value (command line or file), by the option table index
+	 * of the canonical entry: a -T template fills in only the knobs left unset. */
+	bool option_given[256];
 
 	/* Strings copied out of config files: owned here, freed by config_free(). */
 	struct {

@@ -5,6 +5,7 @@
 
 #include "config/config.h"
 #include "config/option_table.h"
+#include "config/timing.h"
 
 void config_print_help(FILE *out)
 {
@@ -83,6 +84,53 @@ static void man_option(FILE *out, const struct option_spec *o)
 		fputs("Command line only (not a config-file key).\n", out);
 }
 
+/* nmap's, zmap's and masscan's options as orbit reads them (the refused nmap options are
+ * config/nmap_cli.c's table; orbit names each in its one-line refusal). */
+static void man_other_tools(FILE *out)
+{
+	fputs(".SH NMAP, ZMAP AND MASSCAN OPTIONS\n"
+	      "nmap's letters and flags that orbit takes, as nmap means them:\n"
+	      ".PP\n.nf\n"
+	      "\\-p PORTS, \\-F, \\-\\-top\\-ports N   ports (default: the top 1000)\n"
+	      "\\-sS \\-sU \\-sA \\-sn \\-Pn \\-sV    scan types, as nmap\n"
+	      "\\-iL FILE, \\-\\-excludefile FILE  targets from FILE; \\-\\-blocklist\\-file\n"
+	      "\\-T0 .. \\-T5 (\\-Tparanoid ..)  \\-\\-timing: see TIMING TEMPLATES\n"
+	      "\\-\\-min\\-rate, \\-\\-max\\-rate        \\-\\-min\\-rate, \\-\\-rate\n"
+	      "\\-\\-max\\-retries, \\-\\-scan\\-delay   as nmap (UDP retry rounds; a pace cap)\n"
+	      "\\-e IF, \\-S ADDR, \\-g PORT       \\-\\-interface, \\-\\-source\\-ip, \\-\\-source\\-port\n"
+	      "\\-\\-ttl TTL                      \\-\\-probe\\-ttl\n"
+	      "\\-oN \\-oX \\-oG FILE, \\-oA BASE   nmap's reports (BASE.nmap, BASE.xml, BASE.gnmap)\n"
+	      "\\-v \\-vv \\-v2, \\-d \\-dd \\-d2      \\-\\-verbosity, \\-\\-debug\\-level (kept in the\n"
+	      "                               configuration; output does not change yet)\n"
+	      "\\-\\-resume FILE, \\-V, \\-h         orbit's own checkpoint format\n"
+	      "\\-\\-open                         \\-\\-open (an output filter: open, open|filtered)\n"
+	      "\\-r                             \\-\\-ports\\-in\\-order (hosts, then ports, ascending)\n"
+	      "\\-\\-reason                       \\-\\-reason (a REASON column in the text report)\n"
+	      "\\-\\-packet\\-trace                 SENT/RCVD lines on stderr (the first 1000 of each)\n"
+	      "\\-\\-noninteractive, \\-\\-send\\-eth  accepted: nothing to do\n"
+	      ".fi\n.PP\n"
+	      "Every other option of \\fBnmap \\-\\-help\\fR (\\-sT, \\-sI, \\-b, \\-f, \\-D, \\-A,\n"
+	      "\\-\\-traceroute, \\-\\-host\\-timeout, \\-\\-mtu, \\-\\-spoof\\-mac, ...) is\n"
+	      "refused in one line naming that nmap option, with exit status 2. \\fB\\-6\\fR: IPv6 is not supported yet.\n"
+	      ".PP\n"
+	      "zmap's and masscan's letters that nmap uses otherwise are long options in orbit:\n"
+	      ".PP\n.nf\n"
+	      "zmap \\-o, \\-O, \\-f     \\-\\-output\\-file, \\-\\-output\\-format, \\-\\-fields (\\-\\-output\\-fields)\n"
+	      "zmap \\-b, \\-w         \\-\\-blocklist\\-file (masscan's \\-\\-excludefile), \\-\\-allowlist\\-file (\\-w stays)\n"
+	      "zmap \\-r, \\-B         \\-\\-rate (nmap's \\-\\-max\\-rate), \\-\\-bandwidth (\\-B stays)\n"
+	      "zmap \\-n, \\-P, \\-e     \\-\\-max\\-targets, \\-\\-probes, \\-\\-seed\n"
+	      "zmap \\-T              \\-\\-tx\\-threads (zmap's \\-\\-sender\\-threads)\n"
+	      "zmap \\-i, \\-s         \\-\\-interface (nmap's \\-e), \\-\\-source\\-port (nmap's \\-g)\n"
+	      "zmap \\-c              \\-\\-cooldown (zmap's \\-\\-cooldown\\-time); orbit's \\-c is \\-\\-config\n"
+	      "zmap \\-S, \\-G         unchanged (\\-\\-source\\-ip, \\-\\-gateway\\-mac)\n"
+	      "masscan \\-\\-adapter, \\-\\-adapter\\-ip, \\-\\-adapter\\-port, \\-\\-adapter\\-mac, \\-\\-router\\-mac\n"
+	      "                    \\-\\-interface, \\-\\-source\\-ip, \\-\\-source\\-port, \\-\\-source\\-mac,\n"
+	      "                    \\-\\-gateway\\-mac\n"
+	      ".fi\n"
+	      "zmap's \\-\\-shards, \\-\\-shard, \\-\\-output\\-filter and \\-\\-max\\-targets keep their names.\n",
+	      out);
+}
+
 void config_print_man(FILE *out)
 {
 	fprintf(out,
@@ -104,11 +152,17 @@ void config_print_man(FILE *out)
 		".PP\n"
 		"\\fITARGETS\\fR are IPv4 addresses, CIDR blocks, a.b.c.d\\-e.f.g.h ranges and\n"
 		"hostnames. Addresses of the IANA special\\-purpose registry are never scanned unless\n"
-		"\\fB\\-b\\fR names another blocklist.\n"
+		"\\fB\\-\\-blocklist\\-file\\fR names another blocklist. Without \\fB\\-p\\fR, the\n"
+		"top 1000 ports of \\fI/usr/share/nmap/nmap\\-services\\fR (UDP with \\fB\\-sU\\fR), as\n"
+		"nmap; \\fB\\-F\\fR the top 100. When that file (Debian's nmap\\-common) is missing,\n"
+		"a list of the top 1000 shipped with orbit, made from the same file, stands in.\n"
 		".PP\n"
-		"Options take zmap's short letters, nmap's multi\\-letter flags (\\fB\\-sS\\fR,\n"
-		"\\fB\\-oX\\fR, \\fB\\-iL\\fR) and long names. Conflicting or unknown options are\n"
-		"reported in one line, and orbit exits with status 2 before sending anything.\n"
+		"Single letters and nmap's multi\\-letter flags (\\fB\\-sS\\fR, \\fB\\-oX\\fR,\n"
+		"\\fB\\-iL\\fR) mean what they mean to nmap; zmap's and masscan's long names are\n"
+		"kept (see NMAP, ZMAP AND MASSCAN OPTIONS). Long options are spelt in full: an\n"
+		"abbreviation is refused, and a misspelt one gets the nearest name. Conflicting or\n"
+		"unknown options are reported in one line, and orbit exits with status 2 before\n"
+		"sending anything.\n"
 		"Every flag \\fB\\-\\-\\fIX\\fR also has a \\fB\\-\\-no\\-\\fIX\\fR form that clears it.\n"
 		"Numbers are decimal (or hexadecimal after 0x); rates and sizes take K, M and G\n"
 		"suffixes (powers of 1000).\n",
@@ -124,6 +178,8 @@ void config_print_man(FILE *out)
 		}
 		man_option(out, o);
 	}
+	man_other_tools(out);
+	timing_print_man(out);
 	fputs(".SH CONFIGURATION FILES\n"
 	      "\\fB\\-c\\fR \\fIFILE\\fR reads a YAML mapping whose keys are the long option names\n"
 	      "(without the dashes) and \\fBtargets\\fR. Flags take \\fBtrue\\fR or \\fBfalse\\fR;\n"

@@ -21,6 +21,7 @@ enum opt_kind {
 	OPT_U64,
 	OPT_SI,   /* a number with an optional K/M/G suffix (powers of 1000) */
 	OPT_LIST, /* repeatable string: appended to a struct str_list */
+	OPT_MS,   /* a time in milliseconds (unsigned): 500, 500ms, 2s, 1m, 1h */
 };
 
 struct option_spec {
@@ -38,6 +39,8 @@ struct option_spec {
 	bool cli_only;
 	/* For strings with a fixed vocabulary: the accepted values, separated by '|'. */
 	const char *choices;
+	/* -v, -d: the letter takes no value and each use adds one (the long form sets it). */
+	bool counted;
 };
 
 #define OPTION_NOSET SIZE_MAX
@@ -72,6 +75,9 @@ int option_apply(struct orbit_config *cfg, const struct option_spec *o, const ch
  * value of one option an error), applied over what cfg holds; positional targets replace
  * cfg's. Does not read the -c file: config/load.c orders the passes. */
 int option_apply_argv(struct orbit_config *cfg, int argc, char **argv, struct errbuf *e);
+/* Whether o's field holds the same value in a and b (strings by content). */
+bool option_values_equal(const struct option_spec *o, const struct orbit_config *a,
+			 const struct orbit_config *b);
 /* Sets o's field (and its "given" marker) back to what config_init() gives. */
 void option_reset(struct orbit_config *cfg, const struct option_spec *o);
 

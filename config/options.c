@@ -4,7 +4,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +22,22 @@
 const struct option_spec option_table[] = {
 	{"ports", 'p', NULL, OPT_STRING, FIELD(ports), NOSET, 0, 0, "PORTS",
 	 "ports to probe: 80, 1-1024, 22,80,443, - (all), T:22,80,U:53,161"},
-	{"top-ports", 0, NULL, OPT_UINT, FIELD(top_ports), NOSET, 1, 1000, "N",
-	 "the N most frequently open ports (TCP, or UDP with -sU)"},
+	{"top-ports", 0, NULL, OPT_UINT, FIELD(top_ports), NOSET, 1, 65535, "N",
+	 "the N most frequently open ports of nmap-services (TCP, or UDP with -sU); without -p "
+	 "and -F: the top 1000, as nmap"},
+	{"fast", 'F', NULL, OPT_FLAG, FIELD(fast), NOSET, 0, 0, NULL,
+	 "the top 100 ports instead of the top 1000 (nmap's -F)"},
+	{"ports-in-order", 'r', NULL, OPT_FLAG, FIELD(ports_in_order), NOSET, 0, 0, NULL,
+	 "nmap's -r: no randomisation; hosts ascending, each host's ports ascending (a host "
+	 "gets its probes back to back at the full rate)"},
 	{"input-file", 0, "-iL", OPT_STRING, FIELD(input_file), NOSET, 0, 0, "FILE",
 	 "read targets from FILE, one per line (# comments)"},
 	{"allowlist-file", 'w', NULL, OPT_STRING, FIELD(allowlist_file), NOSET, 0, 0, "FILE",
 	 "scan only addresses in FILE (targets default to all of it)"},
-	{"blocklist-file", 'b', NULL, OPT_STRING, FIELD(blocklist_file), NOSET, 0, 0, "FILE",
+	{"blocklist-file", 0, NULL, OPT_STRING, FIELD(blocklist_file), NOSET, 0, 0, "FILE",
 	 "never scan addresses in FILE (replaces the built-in IANA special-purpose list)"},
+	{"excludefile", 0, NULL, OPT_STRING, FIELD(blocklist_file), NOSET, 0, 0, "FILE",
+	 "masscan's and nmap's name for --blocklist-file"},
 	{"syn", 0, "-sS", OPT_FLAG, FIELD(scan_syn), NOSET, 0, 0, NULL, "TCP SYN scan (default)"},
 	{"udp", 0, "-sU", OPT_FLAG, FIELD(scan_udp), NOSET, 0, 0, NULL, "UDP scan"},
 	{"ack", 0, "-sA", OPT_FLAG, FIELD(scan_ack), NOSET, 0, 0, NULL,
@@ -39,15 +46,17 @@ const struct option_spec option_table[] = {
 	 "ICMP echo sweep: which hosts are up"},
 	{"no-ping", 0, "-Pn", OPT_FLAG, FIELD(no_ping), NOSET, 0, 0, NULL,
 	 "accepted for nmap users: orbit never pings before probing"},
-	{"seed", 'e', NULL, OPT_U64, FIELD(seed), FIELD(seed_given), 0, UINT64_MAX, "N",
+	{"seed", 0, NULL, OPT_U64, FIELD(seed), FIELD(seed_given), 0, UINT64_MAX, "N",
 	 "64-bit seed of the probe order (random when absent, and printed)"},
 	{"shards", 0, NULL, OPT_UINT, FIELD(shards), NOSET, 1, 65535, "S",
 	 "split the scan over S machines (same seed on each)"},
 	{"shard", 0, NULL, OPT_UINT, FIELD(shard), NOSET, 0, 65534, "I",
 	 "this machine's shard, 0 .. S-1"},
-	{"tx-threads", 'T', NULL, OPT_UINT, FIELD(tx_threads), NOSET, 1, 256, "N",
+	{"tx-threads", 0, NULL, OPT_UINT, FIELD(tx_threads), NOSET, 1, 256, "N",
 	 "transmit threads (each walks its own arc)"},
-	{"max-targets", 'n', NULL, OPT_U64, FIELD(max_targets), NOSET, 1, UINT64_MAX, "N",
+	{"sender-threads", 0, NULL, OPT_UINT, FIELD(tx_threads), NOSET, 1, 256, "N",
+	 "zmap's name for --tx-threads"},
+	{"max-targets", 0, NULL, OPT_U64, FIELD(max_targets), NOSET, 1, UINT64_MAX, "N",
 	 "stop after N probes in all (split evenly over shards and threads)"},
 	{"checkpoint", 0, NULL, OPT_STRING, FIELD(checkpoint_file), NOSET, 0, 0, "FILE",
 	 "write each arc's position to FILE when stopping, for --resume"},
@@ -59,14 +68,22 @@ const struct option_spec option_table[] = {
 	 "also drop received frames that fail this pcap filter, in the kernel (afpacket, pcap)"},
 	{"backend", 0, NULL, OPT_STRING, FIELD(backend), NOSET, 0, 0, "NAME",
 	 "packet I/O: dpdk, afpacket, pcap (default: dpdk with --dpdk-args, else afpacket)", .choices = "dpdk|afpacket|pcap"},
-	{"interface", 'i', NULL, OPT_STRING, FIELD(interface), NOSET, 0, 0, "IF",
+	{"interface", 'e', NULL, OPT_STRING, FIELD(interface), NOSET, 0, 0, "IF",
 	 "interface to send on (default: the route to the first target)"},
+	{"adapter", 0, NULL, OPT_STRING, FIELD(interface), NOSET, 0, 0, "IF",
+	 "masscan's name for --interface"},
 	{"source-ip", 'S', NULL, OPT_STRING, FIELD(source_ip), NOSET, 0, 0, "ADDR",
 	 "source address of probes (default: the interface's)"},
+	{"adapter-ip", 0, NULL, OPT_STRING, FIELD(source_ip), NOSET, 0, 0, "ADDR",
+	 "masscan's name for --source-ip"},
 	{"source-mac", 0, NULL, OPT_STRING, FIELD(source_mac), NOSET, 0, 0, "MAC",
 	 "source MAC (default: the interface's)"},
+	{"adapter-mac", 0, NULL, OPT_STRING, FIELD(source_mac), NOSET, 0, 0, "MAC",
+	 "masscan's name for --source-mac"},
 	{"gateway-mac", 'G', NULL, OPT_STRING, FIELD(gateway_mac), NOSET, 0, 0, "MAC",
 	 "next hop's MAC for routed targets (default: the neighbour table, else orbit's own ARP request)"},
+	{"router-mac", 0, NULL, OPT_STRING, FIELD(gateway_mac), NOSET, 0, 0, "MAC",
+	 "masscan's name for --gateway-mac"},
 	{"dpdk-args", 0, NULL, OPT_STRING, FIELD(dpdk_args), NOSET, 0, 0, "ARGS",
 	 "DPDK EAL arguments, e.g. \"--no-huge --vdev=net_af_packet0,iface=eth1\""},
 	{"dpdk-port", 0, NULL, OPT_STRING, FIELD(dpdk_port), NOSET, 0, 0, "NAME",
@@ -78,18 +95,31 @@ const struct option_spec option_table[] = {
 	 "once the NIC, sockets and files are open, run as NAME (default: nobody when root)"},
 	{"drop-privileges", 0, NULL, OPT_FLAG, FIELD(drop_privileges), NOSET, 0, 0, NULL,
 	 "drop root and every capability once set up (default on; --no-drop-privileges keeps them)"},
-	{"source-port", 's', NULL, OPT_STRING, FIELD(source_ports), NOSET, 0, 0, "A-B",
-	 "source ports of probes (default 32768-61000)"},
-	{"rate", 'r', NULL, OPT_SI, FIELD(rate), NOSET, 0, UINT64_MAX, "PPS",
+	{"source-port", 'g', NULL, OPT_STRING, FIELD(source_ports), NOSET, 0, 0, "A-B",
+	 "source ports of probes: one port (nmap's -g) or a range (default 32768-61000)"},
+	{"adapter-port", 0, NULL, OPT_STRING, FIELD(source_ports), NOSET, 0, 0, "A-B",
+	 "masscan's name for --source-port"},
+	{"rate", 0, NULL, OPT_SI, FIELD(rate), NOSET, 0, UINT64_MAX, "PPS",
 	 "probes per second in all (default 10000; 0 = as fast as possible)"},
 	{"max-rate", 0, NULL, OPT_SI, FIELD(rate), NOSET, 0, UINT64_MAX, "PPS",
 	 "nmap's name for --rate"},
+	{"min-rate", 0, NULL, OPT_SI, FIELD(min_rate), NOSET, 0, UINT64_MAX, "PPS",
+	 "send no slower than PPS: raises --rate (or a -T template's rate) to it"},
+	{"timing", 'T', NULL, OPT_STRING, FIELD(timing), NOSET, 0, 0, "0-5",
+	 "nmap's timing template: sets --rate, --max-retries, --cooldown, --grab-timeout and "
+	 "--scan-delay unless given (see TIMING TEMPLATES)",
+	 .choices = "0|1|2|3|4|5|paranoid|sneaky|polite|normal|aggressive|insane"},
+	{"scan-delay", 0, NULL, OPT_MS, FIELD(scan_delay_ms), NOSET, 0, 3600000, "TIME",
+	 "wait TIME between probes (ms, s, m, h suffixes; plain numbers are ms): at most "
+	 "1/TIME probes per second"},
 	{"bandwidth", 'B', NULL, OPT_SI, FIELD(bandwidth), NOSET, 1, UINT64_MAX, "BPS",
 	 "bits per second on the wire (K, M, G suffixes); overrides --rate"},
-	{"probes", 'P', NULL, OPT_UINT, FIELD(probes), NOSET, 1, 16, "N",
+	{"probes", 0, NULL, OPT_UINT, FIELD(probes), NOSET, 1, 16, "N",
 	 "probes per target, sent in N rounds (default 1)"},
 	{"cooldown", 0, NULL, OPT_UINT, FIELD(cooldown), NOSET, 0, 3600, "SECONDS",
 	 "keep receiving this long after the last probe (default 8)"},
+	{"cooldown-time", 0, NULL, OPT_UINT, FIELD(cooldown), NOSET, 0, 3600, "SECONDS",
+	 "zmap's name for --cooldown"},
 	{"max-retries", 0, NULL, OPT_UINT, FIELD(max_retries), NOSET, 0, 50, "N",
 	 "UDP: resend unanswered probes of hosts that answered, up to N rounds >= 1.1 s "
 	 "apart, until a round brings nothing (default 10, as nmap; 0 = once; closed ports "
@@ -102,36 +132,53 @@ const struct option_spec option_table[] = {
 	 "send every probe with one 802.1Q tag (masscan's --vlan); replies may come tagged"},
 	{"probe-ttl", 0, NULL, OPT_UINT, FIELD(probe_ttl), NOSET, 1, 255, "TTL",
 	 "IP TTL of probes (default 64)"},
+	{"ttl", 0, NULL, OPT_UINT, FIELD(probe_ttl), NOSET, 1, 255, "TTL",
+	 "nmap's name for --probe-ttl"},
 	{"tcp-options", 0, NULL, OPT_STRING, FIELD(tcp_options), NOSET, 0, 0, "PROFILE",
 	 "SYN options: linux (default), windows, mss-only, none", .choices = "linux|windows|mss-only|none"},
 	{"udp-payload", 0, NULL, OPT_LIST, FIELD(udp_payloads), NOSET, 0, 0, "PORT:DATA",
 	 "UDP payload for a port: PORT:HEX, PORT:@FILE or PORT:NAME (repeatable)"},
 	{"rx-pcap", 0, NULL, OPT_STRING, FIELD(rx_pcap), NOSET, 0, 0, "FILE",
 	 "pcap backend: classify the replies in FILE instead of listening"},
-	{"output-file", 'o', NULL, OPT_STRING, FIELD(output_file), NOSET, 0, 0, "FILE",
+	{"output-file", 0, NULL, OPT_STRING, FIELD(output_file), NOSET, 0, 0, "FILE",
 	 "write results to FILE (default stdout)"},
-	{"output-format", 'O', NULL, OPT_STRING, FIELD(output_format), NOSET, 0, 0, "FORMAT",
+	{"output-format", 0, NULL, OPT_STRING, FIELD(output_format), NOSET, 0, 0, "FORMAT",
 	 "ndjson, csv, text or xml (default: text on a terminal, else ndjson)", .choices = "ndjson|csv|text|xml|grepable"},
-	{"fields", 'f', NULL, OPT_STRING, FIELD(fields), NOSET, 0, 0, "LIST",
+	{"fields", 0, NULL, OPT_STRING, FIELD(fields), NOSET, 0, 0, "LIST",
 	 "CSV fields to print, in order (see --list-fields)"},
+	{"output-fields", 0, NULL, OPT_STRING, FIELD(fields), NOSET, 0, 0, "LIST",
+	 "zmap's name for --fields"},
 	{"list-fields", 0, NULL, OPT_FLAG, FIELD(list_fields), NOSET, 0, 0, NULL,
 	 "print the result fields and exit", .cli_only = true},
 	{"output-filter", 0, NULL, OPT_STRING, FIELD(output_filter), NOSET, 0, 0, "EXPR",
 	 "report only results matching EXPR, e.g. \"state = open && port != 22\""},
 	{"report-all", 0, NULL, OPT_FLAG, FIELD(report_all), NOSET, 0, 0, NULL,
 	 "also report targets that never answered (filtered, open|filtered)"},
+	{"reason", 0, NULL, OPT_FLAG, FIELD(reason), NOSET, 0, 0, NULL,
+	 "a REASON column in the text report's port table (syn-ack ttl 64), as nmap's --reason"},
+	{"open", 0, NULL, OPT_FLAG, FIELD(open_only), NOSET, 0, 0, NULL,
+	 "report only open and open|filtered ports (nmap's --open; joins --output-filter)"},
 	{"output-normal", 0, "-oN", OPT_STRING, FIELD(normal_file), NOSET, 0, 0, "FILE",
 	 "also write an Nmap-style text report to FILE (- for stdout)"},
 	{"output-xml", 0, "-oX", OPT_STRING, FIELD(xml_file), NOSET, 0, 0, "FILE",
 	 "also write Nmap XML to FILE (- for stdout)"},
 	{"output-grepable", 0, "-oG", OPT_STRING, FIELD(grepable_file), NOSET, 0, 0, "FILE",
 	 "also write Nmap grepable output to FILE (- for stdout)"},
+	{"output-all", 0, "-oA", OPT_STRING, FIELD(all_base), NOSET, 0, 0, "BASE",
+	 "write BASE.nmap, BASE.xml and BASE.gnmap at once (nmap's -oA)"},
+	{"verbosity", 'v', NULL, OPT_UINT, FIELD(verbosity), NOSET, 0, 9, "LEVEL",
+	 "-v, -vv or -v2: nmap's verbosity level (each -v adds one)", .counted = true},
+	{"debug-level", 'd', NULL, OPT_UINT, FIELD(debug_level), NOSET, 0, 9, "LEVEL",
+	 "-d, -dd or -d2: nmap's debugging level (each -d adds one)", .counted = true},
 	{"metadata", 'm', NULL, OPT_STRING, FIELD(metadata_file), NOSET, 0, 0, "FILE",
 	 "write one JSON object of scan metadata to FILE at the end"},
 	{"status", 0, NULL, OPT_FLAG, FIELD(status), NOSET, 0, 0, NULL,
 	 "live status once a second on stderr even when it is not a terminal"},
 	{"status-file", 0, NULL, OPT_STRING, FIELD(status_file), NOSET, 0, 0, "FILE",
 	 "live status as NDJSON lines to FILE"},
+	{"packet-trace", 0, NULL, OPT_FLAG, FIELD(packet_trace), NOSET, 0, 0, NULL,
+	 "nmap's SENT/RCVD line per probe and per reply of this scan on stderr (the first 1000 "
+	 "of each)"},
 	{"config", 'c', NULL, OPT_STRING, FIELD(config_file), NOSET, 0, 0, "FILE",
 	 "read options from a YAML file (keys are the long option names)", .cli_only = true},
 	{"print-config", 0, NULL, OPT_FLAG, FIELD(print_config), NOSET, 0, 0, NULL,
@@ -150,6 +197,10 @@ const struct option_spec option_table[] = {
 	 "source address of banner-grab connections"},
 	{"service-probes", 0, NULL, OPT_STRING, FIELD(service_probes), NOSET, 0, 0, "FILE",
 	 "match banners with an nmap-service-probes file"},
+	{"noninteractive", 0, NULL, OPT_FLAG, FIELD(nmap_noop), NOSET, 0, 0, NULL,
+	 "accepted for nmap users: orbit reads no keys while scanning", .cli_only = true},
+	{"send-eth", 0, NULL, OPT_FLAG, FIELD(nmap_noop), NOSET, 0, 0, NULL,
+	 "accepted for nmap users: orbit always sends Ethernet frames", .cli_only = true},
 	{"quiet", 'q', NULL, OPT_FLAG, FIELD(quiet), NOSET, 0, 0, NULL, "no status or notes on stderr"},
 	{"help", 'h', NULL, OPT_FLAG, FIELD(show_help), NOSET, 0, 0, NULL, "this help",
 	 .cli_only = true},
@@ -161,6 +212,8 @@ const struct option_spec option_table[] = {
 
 const size_t option_count = sizeof option_table / sizeof option_table[0];
 enum { NOPTIONS = sizeof option_table / sizeof option_table[0] };
+_Static_assert(NOPTIONS <= sizeof ((struct orbit_config *)0)->option_given,
+	       "orbit_config.option_given needs one slot per option");
 
 const struct option_section option_sections[] = {
 	{"ports", "Targets and ports"},
@@ -288,7 +341,7 @@ static bool same_string(const char *a, const char *b)
 }
 
 /* Whether o's field holds the same value in a and b (strings by content). */
-static bool field_equal(const struct option_spec *o, const struct orbit_config *a,
+bool option_values_equal(const struct option_spec *o, const struct orbit_config *a,
 			const struct orbit_config *b)
 {
 	switch (o->kind) {
@@ -298,6 +351,7 @@ static bool field_equal(const struct option_spec *o, const struct orbit_config *
 		return same_string(*(const char *const *)cfield(a, o->offset),
 				   *(const char *const *)cfield(b, o->offset));
 	case OPT_UINT:
+	case OPT_MS:
 		return *(const unsigned *)cfield(a, o->offset) ==
 		       *(const unsigned *)cfield(b, o->offset);
 	case OPT_U64:
@@ -323,7 +377,7 @@ bool config_same_settings(const struct orbit_config *a, const struct orbit_confi
 		const struct option_spec *o = &option_table[i];
 		if (o->cli_only)
 			continue;
-		if (!field_equal(o, a, b))
+		if (!option_values_equal(o, a, b))
 			return false;
 		if (o->set_offset != NOSET &&
 		    *(const bool *)cfield(a, o->set_offset) != *(const bool *)cfield(b, o->set_offset))
@@ -349,6 +403,7 @@ void option_reset(struct orbit_config *cfg, const struct option_spec *o)
 		*(const char **)field(cfg, o->offset) = *(const char **)field(&defaults, o->offset);
 		break;
 	case OPT_UINT:
+	case OPT_MS:
 		*(unsigned *)field(cfg, o->offset) = *(unsigned *)field(&defaults, o->offset);
 		break;
 	case OPT_U64:
@@ -361,6 +416,7 @@ void option_reset(struct orbit_config *cfg, const struct option_spec *o)
 	}
 	if (o->set_offset != NOSET)
 		*(bool *)field(cfg, o->set_offset) = false;
+	cfg->option_given[option_canonical(o) - option_table] = false;
 }
 
 /* Decimal, or hexadecimal after 0x; never octal (a leading zero is not a base). */
@@ -417,6 +473,29 @@ static int parse_si(const char *s, uint64_t *out)
 	if (v >= 1.8e19)
 		return -1;
 	*out = (uint64_t)(v + 0.5);
+	return 0;
+}
+
+/* nmap's <time>: "500" and "500ms" are milliseconds, then s, m and h. */
+static int parse_ms(const char *s, uint64_t *out)
+{
+	char digits[24];
+	size_t n = strspn(s, "0123456789");
+	if (n == 0 || n >= sizeof digits)
+		return -1;
+	memcpy(digits, s, n);
+	digits[n] = '\0';
+	uint64_t v;
+	if (parse_u64(digits, &v) < 0)
+		return -1;
+	const char *unit = s + n;
+	uint64_t mult = strcmp(unit, "") == 0 || strcmp(unit, "ms") == 0 ? 1
+			: strcmp(unit, "s") == 0 ? 1000
+			: strcmp(unit, "m") == 0 ? 60000
+			: strcmp(unit, "h") == 0 ? 3600000 : 0;
+	if (mult == 0 || v > UINT32_MAX / mult)
+		return -1;
+	*out = v * mult;
 	return 0;
 }
 
@@ -503,6 +582,13 @@ int option_apply(struct orbit_config *cfg, const struct option_spec *o, const ch
 		}
 		*(const char **)field(cfg, o->offset) = value;
 		break;
+	case OPT_MS:
+		if (parse_ms(value, &v) < 0 || v < o->min || v > o->max)
+			return err_set(e, "invalid value '%s' for %s: expected a time up to %llu ms "
+					  "(ms, s, m, h suffixes)", value, label,
+				       (unsigned long long)o->max);
+		*(unsigned *)field(cfg, o->offset) = (unsigned)v;
+		break;
 	case OPT_UINT:
 	case OPT_U64:
 		if (parse_u64(value, &v) < 0 || v < o->min || v > o->max) {
@@ -519,36 +605,8 @@ int option_apply(struct orbit_config *cfg, const struct option_spec *o, const ch
 	}
 	if (o->set_offset != NOSET)
 		*(bool *)field(cfg, o->set_offset) = true;
+	cfg->option_given[option_canonical(o) - option_table] = true;
 	return 0;
-}
-
-/* nmap's multi-letter flags ("-sS", "-iL") are not getopt material: rewrite them to
- * their long names first. */
-static const char *nmap_alias_to_long(const char *arg)
-{
-	for (size_t i = 0; i < NOPTIONS; i++)
-		if (option_table[i].nmap_alias && strcmp(arg, option_table[i].nmap_alias) == 0)
-			return option_table[i].name;
-	return NULL;
-}
-
-/* -sT, -oA, -iR, -PE...: nmap's flags that orbit lacks would otherwise parse as zmap's
- * -s/-o/-i/-P with a value ("-oA": results to a file named A); none of those takes a
- * value of one capital letter. */
-static bool looks_like_nmap_flag(const char *arg)
-{
-	return arg[0] == '-' && arg[1] && strchr("soiP", arg[1]) && isupper((unsigned char)arg[2]) &&
-	       arg[3] == '\0';
-}
-
-/* How an option is named in messages about the command line: as the user typed it when
- * that was an nmap alias, else by its long name. */
-static void flag_label(const struct option_spec *o, bool typed_alias, char *buf, size_t size)
-{
-	if (typed_alias && o->nmap_alias)
-		snprintf(buf, size, "%s", o->nmap_alias);
-	else
-		snprintf(buf, size, "--%s", o->name);
 }
 
 /* Outputs that would overwrite each other. Paths are compared as written; "-" (stdout)
@@ -559,7 +617,7 @@ static int check_output_clashes(const struct orbit_config *cfg, struct errbuf *e
 		const char *flag;
 		const char *path;
 	} outs[] = {
-		{"-o", cfg->output_file},        {"-oN", cfg->normal_file},
+		{"--output-file", cfg->output_file},        {"-oN", cfg->normal_file},
 		{"-oX", cfg->xml_file},          {"-oG", cfg->grepable_file},
 		{"-m", cfg->metadata_file},      {"--status-file", cfg->status_file},
 		{"--checkpoint", cfg->checkpoint_file},
@@ -585,6 +643,11 @@ int config_check(const struct orbit_config *cfg, struct errbuf *e)
 	if (cfg->ping_sweep && cfg->grab)
 		return err_set(e, "conflicting options -sV and -sn: banners need open TCP ports, "
 				  "a ping sweep finds none");
+	if (cfg->fast && (cfg->ports || cfg->top_ports))
+		return err_set(e, "conflicting options -F and %s: -F is the top 100 ports",
+			       cfg->ports ? "-p" : "--top-ports");
+	if (cfg->ping_sweep && cfg->fast)
+		return err_set(e, "a ping sweep (-sn) takes no ports: drop -F");
 	if (cfg->rx_pcap && cfg->backend && strcmp(cfg->backend, "pcap") != 0)
 		return err_set(e, "--rx-pcap reads replies with the pcap backend, not '%s'", cfg->backend);
 	if (cfg->shard >= cfg->shards)
@@ -599,167 +662,6 @@ int config_check(const struct orbit_config *cfg, struct errbuf *e)
 	return check_output_clashes(cfg, e);
 }
 
-/* An ambiguous abbreviation ("--grab-" for --grab-concurrency, --grab-timeout, ...) is
- * worth its own message: getopt calls it unknown. */
-static int report_bad_option(const char *bad, int c, int bad_short,
-			     const struct option *longopts, struct errbuf *e)
-{
-	if (c == ':')
-		return err_set(e, "option '%s' needs a value", bad);
-	if (bad_short)
-		return err_set(e, "unknown option '-%c'", bad_short);
-	if (bad && strncmp(bad, "--", 2) == 0) {
-		size_t len = strcspn(bad + 2, "=");
-		size_t matches = 0;
-		for (const struct option *l = longopts; l->name; l++)
-			matches += strncmp(l->name, bad + 2, len) == 0;
-		if (matches > 1)
-			return err_set(e, "ambiguous option '%.*s': give more of its name",
-				       (int)(len + 2), bad);
-	}
-	return err_set(e, "unknown option '%s'", bad);
-}
-
-/* Where s was rewritten from an nmap alias: its argv index, or -1. */
-static int rewritten_index(char *const *rewritten, int argc, const char *s)
-{
-	for (int i = 1; s && i < argc; i++)
-		if (rewritten[i] == s)
-			return i;
-	return -1;
-}
-
-int option_apply_argv(struct orbit_config *cfg, int argc, char **argv, struct errbuf *e)
-{
-	enum { LONG_BASE = 1000, NEGATED_BASE = 3000 };
-	struct option longopts[2 * NOPTIONS + 1];
-	char negated_names[NOPTIONS][64];
-	char shortopts[3 * NOPTIONS + 2];
-	size_t ns = 0, nl = 0;
-	shortopts[ns++] = ':'; /* report a missing argument as ':' */
-	for (size_t i = 0; i < NOPTIONS; i++) {
-		const struct option_spec *o = &option_table[i];
-		int has_arg = o->kind == OPT_FLAG ? no_argument : required_argument;
-		longopts[nl++] = (struct option){o->name, has_arg, NULL, (int)(LONG_BASE + i)};
-		if (o->kind == OPT_FLAG && !o->cli_only) {
-			/* --no-FLAG: the way to clear, on the command line, a flag a file set. */
-			snprintf(negated_names[i], sizeof negated_names[i], "no-%s", o->name);
-			longopts[nl++] = (struct option){negated_names[i], no_argument, NULL,
-							 (int)(NEGATED_BASE + i)};
-		}
-		if (o->short_name) {
-			shortopts[ns++] = (char)o->short_name;
-			if (has_arg)
-				shortopts[ns++] = ':';
-		}
-	}
-	longopts[nl] = (struct option){0};
-	shortopts[ns] = '\0';
-
-	/* Rewrite nmap aliases in a private argv copy. */
-	char **args = malloc((size_t)(argc + 1) * sizeof *args);
-	char **rewritten = calloc((size_t)argc + 1, sizeof *rewritten);
-	if (!args || !rewritten) {
-		free(args);
-		free(rewritten);
-		return err_set(e, "out of memory");
-	}
-	int rc = 0;
-	bool after_dashes = false; /* after "--", everything is a target, as getopt has it */
-	for (int i = 0; i < argc; i++) {
-		const char *lng = i > 0 && !after_dashes ? nmap_alias_to_long(argv[i]) : NULL;
-		after_dashes = after_dashes || (i > 0 && strcmp(argv[i], "--") == 0);
-		if (i > 0 && !after_dashes && !lng && looks_like_nmap_flag(argv[i])) {
-			rc = err_set(e, "unknown option '%s' (an nmap flag orbit does not take)",
-				     argv[i]);
-			break;
-		}
-		args[i] = argv[i];
-		if (lng) {
-			size_t len = strlen(lng) + 3;
-			rewritten[i] = malloc(len);
-			if (!rewritten[i]) {
-				rc = err_set(e, "out of memory");
-				break;
-			}
-			snprintf(rewritten[i], len, "--%s", lng);
-			args[i] = rewritten[i];
-		}
-	}
-	args[argc] = NULL;
-
-	/* Per canonical option: given on this command line yet, under which name and with
-	 * which value, so a second, different value is an error rather than a silent
-	 * last-one-wins, and the first list item given here replaces the file's list. */
-	const struct option_spec *given_as[NOPTIONS] = {0};
-	const char *given_value[NOPTIONS] = {0};
-	bool given_as_alias[NOPTIONS] = {0};
-
-	opterr = 0;
-	optind = 0; /* 0, not 1: a full reset of getopt's state from an earlier pass */
-	int c, longindex;
-	while (rc == 0 && (c = getopt_long(argc, args, shortopts, longopts, &longindex)) != -1) {
-		const struct option_spec *o = NULL;
-		if (c >= NEGATED_BASE) {
-			o = &option_table[c - NEGATED_BASE];
-			*(bool *)field(cfg, o->offset) = false;
-			continue;
-		}
-		if (c >= LONG_BASE) {
-			o = &option_table[c - LONG_BASE];
-		} else if (c == '?' || c == ':') {
-			const char *bad = args[optind - 1];
-			bool short_bad = bad && bad[0] == '-' && bad[1] != '-';
-			rc = report_bad_option(bad, c, short_bad ? optopt : 0, longopts, e);
-			break;
-		} else {
-			for (size_t i = 0; i < NOPTIONS; i++)
-				if (option_table[i].short_name == c)
-					o = &option_table[i];
-		}
-		/* A value that looked like an nmap alias (-oN -sS) was rewritten like one:
-		 * keep what was typed (and not the rewritten copy, freed below). */
-		const char *value = optarg;
-		int from = rewritten_index(rewritten, argc, optarg);
-		if (from > 0)
-			value = argv[from];
-		/* The token that named the option: the one before a separate value (getopt
-		 * permutes args, so indices into it do not map back to argv). */
-		int at = optind - 1 - (optarg && optind >= 2 && optarg == args[optind - 1]);
-		bool typed_alias = at > 0 && rewritten_index(rewritten, argc, args[at]) > 0 &&
-				   strcmp(args[at] + 2, o->name) == 0;
-		char label[64];
-		flag_label(o, typed_alias, label, sizeof label);
-		size_t ci = (size_t)(option_canonical(o) - option_table);
-		if (o->kind == OPT_LIST && !given_as[ci])
-			((struct str_list *)field(cfg, o->offset))->n = 0;
-		struct orbit_config before = *cfg;
-		rc = option_apply(cfg, o, value, label, e);
-		if (rc == 0 && given_as[ci] && o->kind != OPT_FLAG && o->kind != OPT_LIST &&
-		    !field_equal(o, &before, cfg)) {
-			char first[64];
-			flag_label(given_as[ci], given_as_alias[ci], first, sizeof first);
-			rc = err_set(e, "%s '%s' contradicts %s '%s' given before it", label, value,
-				     first, given_value[ci]);
-		}
-		if (!given_as[ci]) {
-			given_as[ci] = o;
-			given_value[ci] = value;
-			given_as_alias[ci] = typed_alias;
-		}
-	}
-	if (rc == 0 && optind < argc)
-		cfg->ntargets = 0; /* targets on the command line replace the file's */
-	/* From args, not argv: getopt moved the operands behind the options in args. */
-	for (int i = optind; rc == 0 && i < argc; i++)
-		if (config_add_target(cfg, args[i]) < 0)
-			rc = err_set(e, "out of memory");
-	for (int i = 0; i < argc; i++)
-		free(rewritten[i]);
-	free(rewritten);
-	free(args);
-	return rc;
-}
 
 void config_error_one_line(struct errbuf *e)
 {

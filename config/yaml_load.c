@@ -195,6 +195,7 @@ static int load_option(struct orbit_config *cfg, const struct yaml_source *src,
 			return -1;
 		break;
 	case OPT_UINT:
+	case OPT_MS:
 	case OPT_U64:
 	case OPT_SI:
 		if (value->type != YAML_SCALAR_NODE)

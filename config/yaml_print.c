@@ -108,7 +108,8 @@ static bool number_unset(const struct orbit_config *cfg, const struct option_spe
 		return !*(const bool *)cfield(cfg, o->set_offset);
 	struct orbit_config defaults;
 	config_init(&defaults);
-	uint64_t d = o->kind == OPT_UINT ? *(const unsigned *)cfield(&defaults, o->offset)
+	uint64_t d = o->kind == OPT_UINT || o->kind == OPT_MS
+			     ? *(const unsigned *)cfield(&defaults, o->offset)
 					 : *(const uint64_t *)cfield(&defaults, o->offset);
 	return v == d && (d < o->min || d > o->max);
 }
@@ -132,9 +133,11 @@ static int print_option(FILE *out, const struct orbit_config *cfg, const struct 
 		return rc;
 	}
 	case OPT_UINT:
+	case OPT_MS:
 	case OPT_U64:
 	case OPT_SI: {
-		uint64_t v = o->kind == OPT_UINT ? *(const unsigned *)cfield(cfg, o->offset)
+		uint64_t v = o->kind == OPT_UINT || o->kind == OPT_MS
+				     ? *(const unsigned *)cfield(cfg, o->offset)
 						 : *(const uint64_t *)cfield(cfg, o->offset);
 		if (number_unset(cfg, o, v))
 			fputs(" null\n", out);

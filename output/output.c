@@ -54,6 +54,7 @@ struct output_set {
 	size_t nstreams;
 	bool any_grouped, any_streaming;
 	bool report_all;
+	bool reason;
 	bool unanswered_to_reports;
 	bool unanswered_every_host; /* -Pn small scan: hosts that never answered listed too */
 	bool unanswered_walked;     /* the complement reached the set (for the report's notes) */
@@ -259,6 +260,7 @@ int output_set_open(struct output_set **out, const struct output_options *opt, s
 	pthread_mutex_init(&os->direct_lock, NULL);
 	os->shared.os = os;
 	os->report_all = opt->report_all;
+	os->reason = opt->reason;
 
 	const struct format_ops *main_fmt;
 	bool main_implicit = opt->format == NULL;
@@ -681,6 +683,7 @@ int output_set_finish(struct output_set *os, uint64_t end_ns, bool interrupted, 
 				      : os->unanswered_every_host ? REPORT_COMPLEMENT_EVERY_HOST
 								  : REPORT_COMPLEMENT_ANSWERED_HOSTS,
 			.silent_probes_unlisted = os->unanswered_unlisted,
+			.reason = os->reason,
 		};
 		for (size_t i = 0; i < os->nstreams; i++) {
 			struct stream *s = &os->streams[i];

@@ -64,6 +64,7 @@ struct output_options {
 	const char *xml_path;      /* -oX */
 	const char *grepable_path; /* -oG */
 	bool report_all;
+	bool reason;               /* --reason: a REASON column in the text report */
 	bool stdout_is_tty;        /* picks the default format: text on a terminal */
 	bool validate_only;        /* check the options, open nothing (*out stays NULL) */
 };

@@ -254,6 +254,67 @@ static void text_mac(FILE *f, const struct host *h)
 	fprintf(f, "MAC Address: %s\n", mac);
 }
 
+/* The port table's columns: widths, and whether VERSION and REASON are shown (reason_w 0:
+ * no REASON column). */
+struct port_columns {
+	size_t port_w, state_w, svc_w;
+	bool versions;
+	size_t reason_w;
+};
+
+/* nmap's --reason cell: "syn-ack ttl 64", "reset ttl 63", "no-response". */
+static void reason_cell(const struct scan_result *r, char *out, size_t cap)
+{
+	const char *name = result_reason_name((enum result_reason)r->reason);
+	if (r->reason == REASON_NO_RESPONSE || r->reason == REASON_NONE)
+		snprintf(out, cap, "%s", name);
+	else
+		snprintf(out, cap, "%s ttl %u", name, r->ttl);
+}
+
+static size_t reason_width(const struct host *h)
+{
+	size_t w = 6; /* "REASON" */
+	for (size_t i = 0; i < h->n; i++) {
+		const struct scan_result *r = &h->v[i];
+		if ((r->proto != 6 && r->proto != 17) || h->ignored[r->state])
+			continue;
+		char cell[64];
+		reason_cell(r, cell, sizeof cell);
+		w = strlen(cell) > w ? strlen(cell) : w;
+	}
+	return w;
+}
+
+static void text_port_header(FILE *f, const struct port_columns *c)
+{
+	bool more = c->versions || c->reason_w;
+	fprintf(f, "%-*s %-*s %-*s", (int)c->port_w, "PORT", (int)c->state_w, "STATE",
+		more ? (int)c->svc_w : 0, "SERVICE");
+	if (c->reason_w)
+		fprintf(f, " %-*s", c->versions ? (int)c->reason_w : 0, "REASON");
+	fputs(c->versions ? " VERSION\n" : "\n", f);
+}
+
+static void text_port_row(FILE *f, const struct report_scan *scan, const struct scan_result *r,
+			  const struct port_columns *c)
+{
+	char port[16], version[300], reason[64];
+	snprintf(port, sizeof port, "%u/%s", r->port, result_proto_name(r->proto));
+	version_text(r, version, sizeof version);
+	bool has_version = c->versions && version[0];
+	fprintf(f, "%-*s %-*s %-*s", (int)c->port_w, port, (int)c->state_w,
+		port_state_name((enum port_state)r->state),
+		has_version || c->reason_w ? (int)c->svc_w : 0, service_or_unknown(scan, r));
+	if (c->reason_w) {
+		reason_cell(r, reason, sizeof reason);
+		fprintf(f, " %-*s", has_version ? (int)c->reason_w : 0, reason);
+	}
+	if (has_version)
+		fprintf(f, " %s", version);
+	fputc('\n', f);
+}
+
 static int text_host(FILE *f, const struct report_scan *scan, const struct host *h, void *arg)
 {
 	struct tally *t = arg;
@@ -304,26 +365,14 @@ static int text_host(FILE *f, const struct report_scan *scan, const struct host 
 			svc_w = l > svc_w ? l : svc_w;
 			versions |= r->grab != NULL;
 		}
-		if (versions)
-			fprintf(f, "%-*s %-*s %-*s VERSION\n", (int)port_w, "PORT", (int)state_w, "STATE",
-				(int)svc_w, "SERVICE");
-		else
-			fprintf(f, "%-*s %-*s SERVICE\n", (int)port_w, "PORT", (int)state_w, "STATE");
+		struct port_columns cols = {port_w, state_w, svc_w, versions,
+					    scan->reason ? reason_width(h) : 0};
+		text_port_header(f, &cols);
 		for (size_t i = 0; i < h->n; i++) {
 			const struct scan_result *r = &h->v[i];
 			if ((r->proto != 6 && r->proto != 17) || h->ignored[r->state])
 				continue;
-			char port[16], version[300];
-			snprintf(port, sizeof port, "%u/%s", r->port, result_proto_name(r->proto));
-			version_text(r, version, sizeof version);
-			if (versions && version[0])
-				fprintf(f, "%-*s %-*s %-*s %s\n", (int)port_w, port, (int)state_w,
-					port_state_name((enum port_state)r->state), (int)svc_w,
-					service_or_unknown(scan, r), version);
-			else
-				fprintf(f, "%-*s %-*s %s\n", (int)port_w, port, (int)state_w,
-					port_state_name((enum port_state)r->state),
-					service_or_unknown(scan, r));
+			text_port_row(f, scan, r, &cols);
 		}
 	}
 	text_mac(f, h);

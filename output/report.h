@@ -47,6 +47,7 @@ struct report_scan {
 	const struct service_names *services;
 	enum report_complement complement;
 	uint64_t silent_probes_unlisted; /* -Pn: probes of hosts that never answered, not listed */
+	bool reason;                     /* --reason: a REASON column ("syn-ack ttl 64") */
 };
 
 void report_sort(struct scan_result *v, size_t *n);

@@ -8,6 +8,7 @@
 #ifndef ORBIT_TARGETS_CYCLIC_H
 #define ORBIT_TARGETS_CYCLIC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,9 @@ struct cyclic_group {
 	uint64_t p_neg_inv; /* -p^-1 mod 2^64, for Montgomery reduction */
 	uint64_t g_mont;  /* g * 2^64 mod p: montmul(x, g_mont) == x * g mod p */
 	uint64_t r2;      /* 2^128 mod p, to bring constants into Montgomery form */
+	/* nmap's -r: the walk visits exponent e as index e (no permutation), so hosts and
+	 * each host's ports go in ascending order; set by the plan, read by walk_next(). */
+	bool in_order;
 };
 
 /* The table of moduli; exposed so the test can re-verify every entry. */

@@ -124,7 +124,9 @@ int walk_plan_init(struct walk_plan *plan, const struct target_space *ts,
 	plan->shards = params->shards;
 	plan->shard = params->shard;
 	plan->threads = params->threads;
-	plan->digest = target_space_digest(ts);
+	/* An in-order walk visits other indices at the same positions: its checkpoints are
+	 * not a permuted walk's. */
+	plan->digest = target_space_digest(ts) ^ (params->in_order ? 0x6f726465726564ULL : 0);
 
 	struct checkpoint cp = {0};
 	if (params->resume_path) {
@@ -146,6 +148,7 @@ int walk_plan_init(struct walk_plan *plan, const struct target_space *ts,
 		plan->seed = params->seed_given ? params->seed : walk_plan_random_seed();
 	}
 	int rc = cyclic_init(&plan->cg, ts->n, plan->seed, e);
+	plan->cg.in_order = params->in_order;
 	if (rc == 0 && params->resume_path && cp.p != plan->cg.p)
 		rc = err_set(e, "checkpoint '%s' uses group %" PRIu64 ", this scan %" PRIu64,
 			     params->resume_path, cp.p, plan->cg.p);

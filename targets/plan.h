@@ -22,6 +22,7 @@ struct walk_plan_params {
 	unsigned shards, shard;
 	unsigned threads;
 	uint64_t max_targets;  /* 0 = no cap; split evenly over all shards' arcs */
+	int in_order;          /* nmap's -r: no permutation (hosts, then ports, ascending) */
 	const char *resume_path;
 };
 

@@ -1,6 +1,7 @@
 #include "targets/ports.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -178,4 +179,75 @@ int portlist_add_top(struct portlist *out, unsigned n, uint8_t proto, struct err
 	}
 	portlist_normalize(out);
 	return 0;
+}
+
+/* One port of nmap-services and how often nmap's scans found it open. */
+struct ranked_port {
+	double freq;
+	uint16_t port;
+	size_t line; /* file order breaks ties */
+};
+
+static int by_frequency(const void *a, const void *b)
+{
+	const struct ranked_port *x = a, *y = b;
+	if (x->freq != y->freq)
+		return x->freq < y->freq ? 1 : -1;
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+/* The ports of proto in nmap-services ("name port/proto frequency ..."), most open first.
+ * Returns the count, or -1 when the file cannot be read. */
+static long read_services(const char *path, uint8_t proto, struct ranked_port **out)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	struct ranked_port *v = NULL;
+	size_t n = 0, cap = 0, lineno = 0;
+	char line[512], name[128], proto_name_buf[8];
+	unsigned port;
+	double freq;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		if (sscanf(line, "%127s %u/%7s %lf", name, &port, proto_name_buf, &freq) != 4 ||
+		    name[0] == '#' || port < 1 || port > 65535 ||
+		    strcmp(proto_name_buf, proto_name(proto)) != 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4096;
+			struct ranked_port *nv = realloc(v, cap * sizeof *nv);
+			if (!nv) {
+				free(v);
+				fclose(f);
+				return -1;
+			}
+			v = nv;
+		}
+		v[n++] = (struct ranked_port){freq, (uint16_t)port, lineno};
+	}
+	fclose(f);
+	qsort(v, n, sizeof *v, by_frequency);
+	*out = v;
+	return (long)n;
+}
+
+int portlist_add_top_from(struct portlist *out, unsigned n, uint8_t proto,
+			  const char *services_path, struct errbuf *e)
+{
+	struct ranked_port *ranked = NULL;
+	long avail = services_path ? read_services(services_path, proto, &ranked) : -1;
+	if (avail < 0)
+		return portlist_add_top(out, n, proto, e);
+	int rc = 0;
+	if (n < 1 || (long)n > avail)
+		rc = err_set(e, "invalid --top-ports %u: %s has 1-%ld %s ports", n, services_path,
+			     avail, proto_name(proto));
+	for (unsigned i = 0; rc == 0 && i < n; i++)
+		if (portlist_add(out, proto, ranked[i].port) < 0)
+			rc = err_set(e, "out of memory");
+	free(ranked);
+	if (rc == 0)
+		portlist_normalize(out);
+	return rc;
 }

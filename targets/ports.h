@@ -38,6 +38,13 @@ int portlist_add(struct portlist *out, uint8_t proto, uint16_t port);
 void portlist_normalize(struct portlist *l);
 void portlist_free(struct portlist *l);
 size_t portlist_top_available(uint8_t proto);
+/* The same from nmap-services read at run time (Debian's nmap-common,
+ * PORTLIST_NMAP_SERVICES): ranked by its open frequency, ties in file order, up to every
+ * port of proto in the file. When the file cannot be read, the shipped lists above (the
+ * top 1000, generated from the same file) are the fallback. */
+#define PORTLIST_NMAP_SERVICES "/usr/share/nmap/nmap-services"
+int portlist_add_top_from(struct portlist *out, unsigned n, uint8_t proto,
+			  const char *services_path, struct errbuf *e);
 const char *proto_name(uint8_t proto); /* "tcp", "udp", "icmp" */
 
 #endif

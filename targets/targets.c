@@ -90,7 +90,7 @@ static int build_ports(struct target_space *ts, const struct target_inputs *in, 
 	/* With -sS -sU, --top-ports N is the top N TCP ports and the top N UDP ports (nmap). */
 	for (uint8_t proto = PROTO_TCP; in->top_ports && proto <= PROTO_UDP; proto++)
 		if ((in->default_protos & PROTO_BIT(proto)) &&
-		    portlist_add_top(&ts->ports, in->top_ports, proto, e) < 0)
+		    portlist_add_top_from(&ts->ports, in->top_ports, proto, in->services_file, e) < 0)
 			return -1;
 	if (ts->ports.n == 0)
 		return err_set(e, "no ports given: use -p PORTS or --top-ports N");

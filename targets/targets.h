@@ -24,6 +24,7 @@ struct target_inputs {
 	const char *blocklist_file; /* -b; NULL = embedded default */
 	const char *ports;          /* -p, may be NULL */
 	unsigned top_ports;         /* --top-ports, 0 = none */
+	const char *services_file;  /* nmap-services for --top-ports; NULL: the shipped lists */
 	unsigned default_protos;    /* PROTO_BIT set for unprefixed ports and --top-ports */
 	int icmp_only;              /* ping sweep: the port list is {ICMP, 0} */
 };

@@ -41,6 +41,25 @@ static inline int walk_arc_done(const struct walk_arc *a)
 	return a->pos >= a->end || a->budget == 0;
 }
 
+/* walk_next() of an in-order group: index = exponent. */
+static inline size_t walk_next_in_order(struct walk_arc *a, const struct cyclic_group *cg,
+					uint64_t *out, size_t max)
+{
+	size_t k = 0;
+	uint64_t pos = a->pos, n = cg->n;
+	const uint64_t end = a->end;
+	while (k < max && pos < end) {
+		out[k] = pos;
+		k += pos < n;
+		pos++;
+	}
+	a->pos = pos;
+	a->emitted += k;
+	if (a->budget != WALK_UNLIMITED)
+		a->budget -= k;
+	return k;
+}
+
 /* Writes up to max valid indices into out; returns how many (0 only when done). The loop
  * is branch-light on purpose: the candidate is stored unconditionally and kept only
  * when it is below n. */
@@ -49,6 +68,8 @@ static inline size_t walk_next(struct walk_arc *a, const struct cyclic_group *cg
 {
 	if (max > a->budget)
 		max = (size_t)a->budget;
+	if (cg->in_order) /* once per batch: the permuted loop below stays as it was */
+		return walk_next_in_order(a, cg, out, max);
 	size_t k = 0;
 	uint64_t x = a->x, pos = a->pos, n = cg->n;
 	const uint64_t end = a->end;

@@ -30,6 +30,7 @@ static struct output_options output_options_of(const struct orbit_config *cfg)
 		.xml_path = cfg->xml_file,
 		.grepable_path = cfg->grepable_file,
 		.report_all = cfg->report_all,
+		.reason = cfg->reason,
 		.stdout_is_tty = isatty(STDOUT_FILENO) == 1,
 	};
 	return o;
@@ -138,6 +139,8 @@ static int prepare(struct scan *s, const char *command_line, uint64_t t0, uint64
 	if (tx_init_templates(s, e) < 0)
 		return ORBIT_EXIT_BAD_INPUT;
 	rx_init_classify(s);
+	s->tracing = cfg->packet_trace;
+	packet_trace_init(&s->trace, stderr, t0);
 	s->pps_per_thread = tx_probes_per_second(s) / s->ntx;
 	s->retry_udp = !s->replay && cfg->max_retries > 0 && s->tx[0].has_kind[KIND_UDP];
 	bool human_status = !cfg->quiet && (cfg->status || isatty(STDERR_FILENO) == 1);

@@ -44,6 +44,10 @@ static void build_target_inputs(const struct orbit_config *cfg, struct target_in
 	in->blocklist_file = cfg->blocklist_file;
 	in->ports = cfg->ports;
 	in->top_ports = cfg->top_ports;
+	/* No -p: nmap's default of the top 1000 ports (-F: 100), TCP or UDP with -sU. */
+	if (!cfg->ports && !cfg->top_ports && !cfg->ping_sweep)
+		in->top_ports = cfg->fast ? 100 : 1000;
+	in->services_file = PORTLIST_NMAP_SERVICES;
 	in->default_protos = config_default_protos(cfg);
 	in->icmp_only = cfg->ping_sweep;
 }
@@ -93,7 +97,7 @@ static int run(struct orbit_config *cfg, const struct scan_params *params,
 	struct walk_plan_params wp = {
 		.seed = cfg->seed, .seed_given = cfg->seed_given, .shards = cfg->shards,
 		.shard = cfg->shard, .threads = cfg->tx_threads, .max_targets = cfg->max_targets,
-		.resume_path = cfg->resume_file,
+		.resume_path = cfg->resume_file, .in_order = cfg->ports_in_order,
 	};
 	if (walk_plan_init(&plan, &ts, &wp, &e) < 0) {
 		target_space_free(&ts);

@@ -104,6 +104,8 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 			continue;
 		if (i != k)
 			*res = results[i];
+		if (s->tracing)
+			packet_trace_frame(&s->trace, true, bufs[i].data, bufs[i].len);
 		if (!admit(r, res))
 			continue;
 		r->by_state[res->state <= PORT_STATE_MAX ? res->state : 0]++;

@@ -13,6 +13,7 @@
 #include "core/base/cookie.h"
 #include "core/probe/probe.h"
 #include "core/probe/reply.h"
+#include "core/scan/packet_trace.h"
 #include "core/scan/arp_sweep.h"
 #include "core/scan/dedupe.h"
 #include "core/scan/monitor.h"
@@ -95,6 +96,8 @@ struct scan {
 	bool retry_udp; /* --max-retries > 0 and UDP ports: senders retry, rx locks dedupe */
 	bool interrupted; /* Ctrl-C or SIGTERM came: the status line and the outputs say so */
 	int checkpoint_fd, metadata_fd; /* opened before privileges drop (latefile.h); -1: none */
+	bool tracing;                 /* --packet-trace */
+	struct packet_trace trace;
 };
 
 /* tx.c: the templates of every transmit thread (and the pacing that depends on their

@@ -50,7 +50,23 @@ int tx_init_templates(struct scan *s, struct errbuf *e)
 	return 0;
 }
 
+static double tx_probes_per_second_uncapped(const struct scan *s);
+
+/* --scan-delay (or a -T0..-T2 template) caps the pace at one probe per delay. */
+static double capped_by_scan_delay(const struct orbit_config *cfg, double pps)
+{
+	if (!cfg->scan_delay_ms)
+		return pps;
+	double cap = 1000.0 / cfg->scan_delay_ms;
+	return pps == 0 || pps > cap ? cap : pps;
+}
+
 double tx_probes_per_second(const struct scan *s)
+{
+	return capped_by_scan_delay(s->cfg, tx_probes_per_second_uncapped(s));
+}
+
+static double tx_probes_per_second_uncapped(const struct scan *s)
 {
 	const struct orbit_config *cfg = s->cfg;
 	if (!cfg->bandwidth)
@@ -191,6 +207,9 @@ static uint64_t send_arc(struct tx_thread *t, struct rate_limiter *rl, struct wa
 		size_t built = build_burst(t, idx, k, bufs);
 		for (size_t i = k; i < m; i++)
 			bufs[i].len = 0; /* lent but unused: returned unsent */
+		for (size_t i = 0; s->tracing && i < m; i++)
+			if (bufs[i].len)
+				packet_trace_frame(&s->trace, false, bufs[i].data, bufs[i].len);
 		nic_tx_submit(s->nic, t->queue, bufs, m);
 		total += built;
 		if (retry)

@@ -47,12 +47,12 @@ expect_bad() {
 }
 
 # The case, as typed (the default blocklist would stop this target later on).
-expect_bad "zz:zz" -- --source-mac zz:zz -o out.json 198.18.1.10 -p 80
+expect_bad "zz:zz" -- --source-mac zz:zz --output-file out.json 198.18.1.10 -p 80
 expect_bad "zz:zz" -- --dry-run --source-mac zz:zz 198.18.1.10 -p 80
 
 # Every output named, and a target the lab blocklist allows: only the parameters stop it.
-scan=(-o out.json -oN out.nmap -oX out.xml -oG out.gnmap --status-file status.ndjson
-	-m meta.json -b "$lab_block" --rx-pcap "$tmp/none.pcap" -p 80 198.18.1.10)
+scan=(--output-file out.json -oN out.nmap -oX out.xml -oG out.gnmap --status-file status.ndjson
+	-m meta.json --blocklist-file "$lab_block" --rx-pcap "$tmp/none.pcap" -p 80 198.18.1.10)
 expect_bad "zz:zz" -- --source-mac zz:zz "${scan[@]}"
 expect_bad "00:11:22:33:44" -- --source-mac 00:11:22:33:44 "${scan[@]}"
 expect_bad "01:02:03:04:05:1ff" -- --gateway-mac 01:02:03:04:05:1ff "${scan[@]}"
@@ -64,8 +64,8 @@ expect_bad "53:zz" -- --udp-payload 53:zz "${scan[@]}"
 expect_bad "$tmp/no-such-probes" -- -sV --service-probes "$tmp/no-such-probes" "${scan[@]}"
 expect_bad "999.0.0.1" -- --source-ip 999.0.0.1 "${scan[@]}"
 expect_bad "tcp prot 80" -- --rx-filter "tcp prot 80" "${scan[@]}"
-expect_bad "not dpdk" -- --backend dpdk --rx-filter "tcp" -o out.json -b "$lab_block" -p 80 198.18.1.10
-expect_bad "53:zz" -- --dry-run --udp-payload 53:zz -b "$lab_block" -p U:53 198.18.1.10
+expect_bad "not dpdk" -- --backend dpdk --rx-filter "tcp" --output-file out.json --blocklist-file "$lab_block" -p 80 198.18.1.10
+expect_bad "53:zz" -- --dry-run --udp-payload 53:zz --blocklist-file "$lab_block" -p U:53 198.18.1.10
 [ -e meta.json ] && fail "-m meta.json was written"
 
 if [ "$fails" -ne 0 ]; then

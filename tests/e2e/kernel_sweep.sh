@@ -61,15 +61,15 @@ s.bind(("0.0.0.0", 80)); s.listen(65535); print("listening", flush=True); time.s
 lpid=$!
 for _ in $(seq 50); do grep -q listening "$tmp/listen.out" && break; sleep 0.1; done
 case $backend in
-dpdk) io=(--backend dpdk --dpdk-args "--no-huge --no-pci -m 256 --vdev=net_af_packet0,iface=$IS --file-prefix $S" -i "$IS") ;;
-*) io=(--backend "$backend" -i "$IS") ;;
+dpdk) io=(--backend dpdk --dpdk-args "--no-huge --no-pci -m 256 --vdev=net_af_packet0,iface=$IS --file-prefix $S" --interface "$IS") ;;
+*) io=(--backend "$backend" --interface "$IS") ;;
 esac
 # KS_PEER_DOWN=1: the target's end is down, so the scanner's kernel drops every probe
 # (carrier off) after the backend handed it over: the check is that orbit counts them.
 [ -n "${KS_PEER_DOWN:-}" ] && ip -n "$T" link set "$IT" down && sleep 0.2
 rx0=$(ip netns exec "$T" cat /sys/class/net/"$IT"/statistics/rx_packets)
 timeout 120 ip netns exec "$S" ${KS_WRAP:-} "$orbit" "${io[@]}" -S $SRC --source-mac $MAC_S -G $MAC_T \
-	-b "$here/../lab/lab-blocklist.conf" -p 80,81 --rate "$rate" --cooldown 3 -O ndjson "$range" >"$tmp/out.json" 2>"$tmp/err"
+	--blocklist-file "$here/../lab/lab-blocklist.conf" -p 80,81 --rate "$rate" --cooldown 3 --output-format ndjson "$range" >"$tmp/out.json" 2>"$tmp/err"
 rc=$?
 rx1=$(ip netns exec "$T" cat /sys/class/net/"$IT"/statistics/rx_packets)
 open=$(grep -c '"port":80,.*"state":"open"\|"state":"open".*"port":80' "$tmp/out.json")

@@ -17,7 +17,7 @@ tmp=$(mktemp -d /tmp/orbit-e2e.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 passed=0
 failed=0
-scan() { timeout 300 ip netns exec orbit-scan "$orbit" -b "$lab_block" "$@"; }
+scan() { timeout 300 ip netns exec orbit-scan "$orbit" --blocklist-file "$lab_block" "$@"; }
 result() { # NAME STATUS
 	if [ "$2" -eq 0 ]; then echo "PASS $1"; passed=$((passed + 1)); else echo "FAIL $1"; failed=$((failed + 1)); fi
 }
@@ -39,9 +39,9 @@ tcp_ports=1-1024,6379,8080
 udp_ports=53,69,111,123,137,161,500,1900,5353,5683,11211
 dpdk_args="--no-huge --no-pci -m 256 --vdev=net_af_packet0,iface=orbit-s0 --file-prefix orbit-e2e --log-level=lib.eal:warning --no-telemetry"
 declare -A backend_args=(
-	[afpacket]="--backend afpacket -i orbit-s0"
-	[pcap]="--backend pcap -i orbit-s0"
-	[dpdk]="--backend dpdk -i orbit-s0 --dpdk-args"
+	[afpacket]="--backend afpacket --interface orbit-s0"
+	[pcap]="--backend pcap --interface orbit-s0"
+	[dpdk]="--backend dpdk --interface orbit-s0 --dpdk-args"
 )
 
 # The reference: Debian's nmap, from the same namespace. Its UDP run waits 1.1 s between
@@ -73,7 +73,7 @@ done
 # Floor: every port that answers a SYN with a RST or SYN-ACK (expected.txt) is unfiltered.
 timeout 120 ip netns exec orbit-scan nmap -sA -n -Pn --reason -p 1-1024,8080 -oX "$tmp/nmap-ack.xml" \
 	198.18.1.13-15 >/dev/null 2>&1 || nmap_note -sA $?
-scan --backend afpacket -i orbit-s0 -sA -p 1-1024,8080 --cooldown 3 198.18.1.13-198.18.1.15 \
+scan --backend afpacket --interface orbit-s0 -sA -p 1-1024,8080 --cooldown 3 198.18.1.13-198.18.1.15 \
 	>"$tmp/ack.json" 2>"$tmp/ack.err" &&
 	python3 "$root/tests/e2e/compare_nmap.py" "$tmp/nmap-ack.xml" "$tmp/ack.json" \
 		--hosts 198.18.1.13-15 --ports 1-1024,8080 --ack
@@ -82,7 +82,7 @@ result "orbit -sA agrees with nmap -sA" $?
 # --probes 2: every probe twice (counted at the router), each result once, the repeats
 # counted as duplicates.
 a=$(ip netns exec orbit-gw cat /sys/class/net/orbit-g0/statistics/rx_packets)
-scan --backend afpacket -i orbit-s0 -p 1-500 --probes 2 --cooldown 2 198.18.1.13 >"$tmp/p2.json" 2>"$tmp/p2.err"
+scan --backend afpacket --interface orbit-s0 -p 1-500 --probes 2 --cooldown 2 198.18.1.13 >"$tmp/p2.json" 2>"$tmp/p2.err"
 b=$(ip netns exec orbit-gw cat /sys/class/net/orbit-g0/statistics/rx_packets)
 lines=$(wc -l <"$tmp/p2.json"); uniq=$(sort -u "$tmp/p2.json" | python3 -c "import json,sys; print(len({(json.loads(l)['port']) for l in sys.stdin}))")
 echo "--probes 2: $((b - a)) frames at the router, $lines results ($uniq distinct), $(grep -o 'duplicates [0-9]*' "$tmp/p2.err")"
@@ -95,7 +95,7 @@ result "--probes 2 sends twice, reports once" $?
 # nmap's and orbit's results.
 timeout 180 ip netns exec orbit-scan nmap -sV -n -Pn -p 21,22,80,6379 -oX "$tmp/nmap-sv.xml" \
 	198.18.1.10-11 >"$tmp/nmap-sv.txt" 2>&1 || nmap_note -sV $?
-scan --backend afpacket -i orbit-s0 -sS -sV --grab-threads 2 -p 1-65535 --rate 50000 --cooldown 2 -oN "$tmp/sv.txt" \
+scan --backend afpacket --interface orbit-s0 -sS -sV --grab-threads 2 -p 1-65535 --rate 50000 --cooldown 2 -oN "$tmp/sv.txt" \
 	198.18.1.10-198.18.1.11 >"$tmp/sv.json" 2>"$tmp/sv.err"
 python3 "$root/tests/e2e/lab_floor.py" --hosts 198.18.1.10-11 --ports 21,22,80,6379 \
 	"$tmp/nmap-sv.xml" "$tmp/sv.json" &&
@@ -138,7 +138,7 @@ result "ICMP echo sweep of 198.18.1.0/24 finds exactly the up hosts" $?
 # --rx-filter: the kernel drops what the expression refuses, before orbit sees it. The same
 # sweep with the replies of two up hosts filtered out finds the others and not those two.
 for backend in afpacket pcap; do
-	scan --backend "$backend" -i orbit-s0 -sn --cooldown 2 --rx-filter "not src host 198.18.1.10 and not src host 198.18.1.11" \
+	scan --backend "$backend" --interface orbit-s0 -sn --cooldown 2 --rx-filter "not src host 198.18.1.10 and not src host 198.18.1.11" \
 		198.18.1.0/24 >"$tmp/rxf.json" 2>"$tmp/rxf.err"
 	python3 - "$tmp/rxf.json" "$tmp/sweep.json" <<'PY'
 import json, sys
@@ -157,7 +157,7 @@ ip -n orbit-gw route replace blackhole 198.18.200.0/24
 rx_count() { ip netns exec orbit-gw cat /sys/class/net/orbit-g0/statistics/rx_packets; }
 for rate in 1000 10000 100000; do
 	seconds=3
-	scan --backend afpacket -i orbit-s0 -q -p 1-65535 --rate $rate -n $((rate * seconds + rate)) \
+	scan --backend afpacket --interface orbit-s0 -q -p 1-65535 --rate $rate --max-targets $((rate * seconds + rate)) \
 		--cooldown 0 198.18.200.0/24 >/dev/null 2>&1 &
 	pid=$!
 	sleep 1.2 # skip the start-up
@@ -194,7 +194,7 @@ ip netns exec orbit-scan tcpdump --immediate-mode -i orbit-s0 -n -w "$tmp/out.pc
 	'src host 198.18.0.2 and dst host 198.18.1.11 and tcp[13] == 2' >/dev/null 2>&1 &
 cap=$!
 sleep 1
-scan --backend afpacket -i orbit-s0 -q -p 1-200 --cooldown 1 198.18.1.11 >/dev/null 2>&1
+scan --backend afpacket --interface orbit-s0 -q -p 1-200 --cooldown 1 198.18.1.11 >/dev/null 2>&1
 rc=$?
 sleep 1
 kill $cap; wait $cap 2>/dev/null
@@ -208,7 +208,7 @@ ip netns exec orbit-scan tcpdump -i orbit-s0 -n -w "$tmp/cap.pcap" -U \
 	'src net 198.18.1.0/24 and tcp and dst host 198.18.0.2' >/dev/null 2>&1 &
 cap=$!
 sleep 1
-scan --backend afpacket -i orbit-s0 -p 1-65535 --rate 20000 --cooldown 2 --seed 424242 --status "$hosts" >"$tmp/int.json" 2>"$tmp/int.err" &
+scan --backend afpacket --interface orbit-s0 -p 1-65535 --rate 20000 --cooldown 2 --seed 424242 --status "$hosts" >"$tmp/int.json" 2>"$tmp/int.err" &
 pid=$!
 sleep 3
 # Its receive, transmit and writer threads, for the least-privilege test below.
@@ -266,7 +266,7 @@ while True:
 ' &
 listener=$!
 sleep 0.5
-ip netns exec orbit-scan "$orbit" -b "$lab_block" -sV --grab-timeout 60 -p 7777 -oX "$tmp/sv.xml" \
+ip netns exec orbit-scan "$orbit" --blocklist-file "$lab_block" -sV --grab-timeout 60 -p 7777 -oX "$tmp/sv.xml" \
 	-m "$tmp/sv-meta.json" 198.18.1.13 >"$tmp/sv.json" 2>"$tmp/sv.err" &
 pid=$!
 (sleep 40; kill -9 $pid 2>/dev/null) &
@@ -305,6 +305,9 @@ on_bad=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/onlink.log
 passed=$((passed + ${on_ok:-0}))
 failed=$((failed + ${on_bad:-1}))
 
+# nmap's command line against nmap: --reason, --open, -T4 -F, -oA (tests/e2e/cli_tests.sh).
+bash "$root/tests/e2e/cli_tests.sh" "$orbit" | tee "$tmp/cli.log"; read -r c_ok c_bad < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$tmp/cli.log" | tail -1); passed=$((passed + ${c_ok:-0})); failed=$((failed + ${c_bad:-1}))
+
 # Several receive queues: one result per key, router errors included (tests/e2e/fanout_tests.sh).
 bash "$root/tests/e2e/fanout_tests.sh" "$orbit" | tee "$tmp/fanout.log"
 fo_ok=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/fanout.log" | tail -1)
@@ -318,7 +321,7 @@ ip netns exec orbit-gw timeout 8 tcpdump -e -n -i orbit-g0 -c 20 'vlan 7 and tcp
 	>"$tmp/vlan.txt" 2>/dev/null &
 dump=$!
 sleep 1
-scan --backend afpacket -i orbit-s0 --vlan 7 -p 80 --rate 100 --cooldown 0 198.18.1.10-198.18.1.29 \
+scan --backend afpacket --interface orbit-s0 --vlan 7 -p 80 --rate 100 --cooldown 0 198.18.1.10-198.18.1.29 \
 	>/dev/null 2>"$tmp/vlan.err"
 wait $dump
 tagged=$(grep -c 'vlan 7' "$tmp/vlan.txt")

@@ -32,7 +32,7 @@ result() { # NAME STATUS
 	if [ "$2" -eq 0 ]; then echo "PASS $1"; passed=$((passed + 1)); else echo "FAIL $1"; failed=$((failed + 1)); fi
 }
 nmap_note() { echo "note: nmap $1 exited $2"; }
-scan() { timeout 120 ip netns exec orbit-scan "$orbit" -b "$lab_block" "$@"; }
+scan() { timeout 120 ip netns exec orbit-scan "$orbit" --blocklist-file "$lab_block" "$@"; }
 
 bash "$lab_sh" up >"$tmp/lab-up.log" 2>&1 || { cat "$tmp/lab-up.log"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -49,7 +49,7 @@ dpdk_args="--no-huge --no-pci -m 256 --vdev=net_af_packet0,iface=orbit-s1 --file
 for backend in afpacket pcap dpdk; do
 	extra=()
 	[ "$backend" = dpdk ] && extra=(--dpdk-args "$dpdk_args")
-	scan --backend $backend -i orbit-s1 "${extra[@]}" -sn --cooldown 1 198.18.5.0/24 \
+	scan --backend $backend --interface orbit-s1 "${extra[@]}" -sn --cooldown 1 198.18.5.0/24 \
 		-oN "$tmp/sn-$backend.txt" -oX "$tmp/sn-$backend.xml" >"$tmp/sn-$backend.json" \
 		2>"$tmp/sn-$backend.err"
 	rc=$?
@@ -70,7 +70,7 @@ port_floor+=,198.18.5.13/22=closed,198.18.5.13/80=closed,198.18.5.13/8888=closed
 host_macs=$(echo "$floor" | tr , '\n' | grep -v '^198\.18\.5\.1=' | paste -sd, -)
 timeout 120 ip netns exec orbit-scan nmap -sS -n -p $ports -oX "$tmp/nmap-ss.xml" 198.18.5.10-14 \
 	>/dev/null 2>&1 || nmap_note -sS $?
-scan -i orbit-s1 -sS -p $ports --cooldown 2 198.18.5.10-198.18.5.14 -oN "$tmp/ss.txt" \
+scan --interface orbit-s1 -sS -p $ports --cooldown 2 198.18.5.10-198.18.5.14 -oN "$tmp/ss.txt" \
 	>"$tmp/ss.json" 2>"$tmp/ss.err"
 rc=$?
 tail -1 "$tmp/ss.err"
@@ -82,7 +82,7 @@ result "orbit -sS -p $ports 198.18.5.10-14 agrees with nmap -sS, with MAC Addres
 # Port 23 of h10 is closed: its RST is the kernel's own, so this holds whatever the
 # routed part's offload settings (ORBIT_LAB_TUNED).
 ip -n orbit-scan neigh flush all
-scan -i orbit-s0 -p 23 --cooldown 1 198.18.1.10 >"$tmp/flush.json" 2>"$tmp/flush.err"
+scan --interface orbit-s0 -p 23 --cooldown 1 198.18.1.10 >"$tmp/flush.json" 2>"$tmp/flush.err"
 rc=$?
 [ $rc -eq 0 ] && grep -q '"addr":"198.18.1.10","proto":"tcp","port":23,"state":"closed"' "$tmp/flush.json"
 rc2=$?
@@ -100,7 +100,7 @@ ip netns add $GW_S && ip netns add $GW_R &&
 rc=$?
 if [ $rc -eq 0 ]; then
 	t0=$(date +%s%N)
-	timeout 60 ip netns exec $GW_S "$orbit" -b "$lab_block" --seed 1 -p 80 --cooldown 1 \
+	timeout 60 ip netns exec $GW_S "$orbit" --blocklist-file "$lab_block" --seed 1 -p 80 --cooldown 1 \
 		198.18.7.9 \
 		>"$tmp/nogw.json" 2>"$tmp/nogw.err"
 	rc=$?

@@ -14,7 +14,7 @@ tmp=$(mktemp -d /tmp/orbit-out-e2e.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 passed=0
 failed=0
-scan() { timeout 300 ip netns exec orbit-scan "$orbit" -b "$lab_block" --backend afpacket -i orbit-s0 "$@"; }
+scan() { timeout 300 ip netns exec orbit-scan "$orbit" --blocklist-file "$lab_block" --backend afpacket --interface orbit-s0 "$@"; }
 result() { # NAME STATUS
 	if [ "$2" -eq 0 ]; then echo "PASS $1"; passed=$((passed + 1)); else echo "FAIL $1"; failed=$((failed + 1)); fi
 }
@@ -110,7 +110,7 @@ result "acceptance: -oX lab.xml -oN - of 198.18.1.0/24 is what nmap users expect
 #    Floor: both XMLs show the lab's open ports (expected.txt) open; nmap's run is preparation.
 ip netns exec orbit-scan nmap -sS -n -Pn -p 1-1024,6379,8080 -oX "$tmp/nmap.xml" 198.18.1.10-15 >/dev/null 2>&1 ||
 	echo "note: nmap -sS exited $?"
-scan -sS -Pn -p 1-1024,6379,8080 --cooldown 3 -q -oX "$tmp/orbit.xml" -o /dev/null $hosts
+scan -sS -Pn -p 1-1024,6379,8080 --cooldown 3 -q -oX "$tmp/orbit.xml" --output-file /dev/null $hosts
 ndiff "$tmp/nmap.xml" "$tmp/orbit.xml" >"$tmp/ndiff.txt"
 nd=$?
 grep -E '^[-+]' "$tmp/ndiff.txt" | grep -v 'scan initiated' | head -5
@@ -118,9 +118,9 @@ grep -E '^[-+]' "$tmp/ndiff.txt" | grep -v 'scan initiated' | head -5
 	python3 "$root/tests/e2e/lab_floor.py" --hosts $hosts --ports 1-1024,6379,8080 "$tmp/nmap.xml" "$tmp/orbit.xml"
 result "ndiff: orbit -oX and nmap -oX of the lab differ in nothing but the header; both show its open ports" $?
 
-# 3. Text report on stdout (-O text) of TCP and UDP against expected.txt, with -Pn so the
+# 3. Text report on stdout (--output-format text) of TCP and UDP against expected.txt, with -Pn so the
 #    silent h15 is listed, filtered ports filled in from the complement.
-scan -sS -sU -Pn -p T:1-1024,6379,8080,U:53,123,161,500 --cooldown 3 -O text $hosts \
+scan -sS -sU -Pn -p T:1-1024,6379,8080,U:53,123,161,500 --cooldown 3 --output-format text $hosts \
 	>"$tmp/text.txt" 2>"$tmp/text.err"
 python3 - "$tmp/text.txt" "$expected" "$tmp/report.py" <<'PY'
 import sys
@@ -148,7 +148,7 @@ for a in hosts:
 print(f'text report: {len(rep)} hosts; problems: {problems[:5]}')
 sys.exit(1 if problems else 0)
 PY
-result "text report (-O text, -sS -sU -Pn) matches expected.txt port for port" $?
+result "text report (--output-format text, -sS -sU -Pn) matches expected.txt port for port" $?
 
 # 4. A >10k-result scan piped through jq, with metadata, status file and --status lines.
 #    5,000 pps: ~2.5 s of sending for two or more once-a-second status lines, now that the
@@ -205,7 +205,7 @@ result "slow reader: back-pressure, no result lost" $?
 rm -f "$tmp/ckpt"
 # Not through timeout(1): it would pass the signal on to the whole process group, and a
 # second SIGINT ends orbit without a cooldown. ip netns exec execs orbit: $! is orbit.
-ip netns exec orbit-scan "$orbit" -b "$lab_block" --backend afpacket -i orbit-s0 -p 1-2100 --rate 3000 \
+ip netns exec orbit-scan "$orbit" --blocklist-file "$lab_block" --backend afpacket --interface orbit-s0 -p 1-2100 --rate 3000 \
 	--cooldown 2 --checkpoint "$tmp/ckpt" -oX "$tmp/int.xml" $hosts >"$tmp/run1.json" 2>"$tmp/run1.err" &
 pid=$!
 sleep 2.5
@@ -231,7 +231,7 @@ PY
 result "Ctrl-C + --checkpoint/--resume: exit 130, each result exactly once across both runs; valid XML after Ctrl-C" $?
 
 # 7. --report-all: unanswered targets as the complement (filtered, open|filtered, down).
-scan -sS -sU --report-all -p T:22,443,8080,U:53,500 --cooldown 3 -f addr,proto,port,state,reason -O csv \
+scan -sS -sU --report-all -p T:22,443,8080,U:53,500 --cooldown 3 --fields addr,proto,port,state,reason --output-format csv \
 	198.18.1.14 >"$tmp/all.csv" 2>/dev/null &&
 	scan -sn --report-all --cooldown 4 198.18.1.0/28 >"$tmp/sweep.json" 2>/dev/null &&
 	python3 - "$tmp/all.csv" "$tmp/sweep.json" <<'PY'
@@ -263,9 +263,9 @@ check_bad() { # WANT_TEXT ARGS...
 }
 check_bad "at position 14: expected && or ||" --output-filter "state = open & port = 22"
 check_bad "unknown field 'prot'" --output-filter "prot = tcp"
-check_bad "invalid value 'yaml' for --output-format" -O yaml
-check_bad "unknown field 'bogus'" -O csv -f addr,bogus
-check_bad "both write to stdout" -O csv -oN -
+check_bad "invalid value 'yaml' for --output-format" --output-format yaml
+check_bad "unknown field 'bogus'" --output-format csv --fields addr,bogus
+check_bad "both write to stdout" --output-format csv -oN -
 check_bad "more than one of -oN/-oX/-oG" -oN - -oX -
 "$orbit" --list-fields | grep -q '^addr .*address' || bad=1
 [ $bad -eq 0 ]

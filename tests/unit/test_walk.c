@@ -306,6 +306,48 @@ static void test_seeds(void)
 	target_space_free(&ts);
 }
 
+/* nmap's -r: every index once, ascending within each arc and arc after arc, over shards
+ * and threads; --max-targets still caps; the digest tells it from a permuted walk. */
+static void test_in_order(void)
+{
+	struct target_space ts;
+	CHECK(make_space(&ts, LAB, LAB + 999, "22,80,443") == 0);
+	uint64_t next = 0, digest_in_order = 0;
+	bool ascending = true;
+	for (unsigned shard = 0; shard < 2; shard++) {
+		struct walk_plan_params wp = {.seed = 9, .seed_given = 1, .shards = 2, .shard = shard,
+					      .threads = 3, .in_order = 1};
+		struct walk_plan plan;
+		struct errbuf e;
+		CHECK(walk_plan_init(&plan, &ts, &wp, &e) == 0);
+		digest_in_order = plan.digest;
+		for (unsigned t = 0; t < plan.threads; t++) {
+			uint64_t idx[64];
+			size_t k;
+			while ((k = walk_next(&plan.arcs[t], &plan.cg, idx, 64)) > 0)
+				for (size_t i = 0; i < k; i++)
+					ascending = ascending && idx[i] == next++;
+		}
+		walk_plan_free(&plan);
+	}
+	CHECK(ascending);
+	CHECK_EQ_U64(next, ts.n);
+	struct walk_plan_params capped = {.seed = 9, .seed_given = 1, .shards = 1, .threads = 1,
+					  .max_targets = 100, .in_order = 1};
+	struct walk_plan plan;
+	struct errbuf e;
+	CHECK(walk_plan_init(&plan, &ts, &capped, &e) == 0);
+	uint64_t idx[256];
+	CHECK_EQ_U64(walk_next(&plan.arcs[0], &plan.cg, idx, 256), 100);
+	CHECK(idx[99] == 99);
+	walk_plan_free(&plan);
+	capped.in_order = 0;
+	CHECK(walk_plan_init(&plan, &ts, &capped, &e) == 0);
+	CHECK(plan.digest != digest_in_order);
+	walk_plan_free(&plan);
+	target_space_free(&ts);
+}
+
 /* Stop after k probes (spread over the arcs), checkpoint, resume: exact union. */
 static void test_resume(void)
 {
@@ -385,6 +427,7 @@ int main(void)
 		return 1;
 	test_random_coverage();
 	test_seeds();
+	test_in_order();
 	test_resume();
 	test_slash8();
 	test_huge();
