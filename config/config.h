@@ -73,6 +73,10 @@ struct orbit_config {
 	bool list_fields;
 	const char *output_filter; /* e.g. "state = open && port != 22" */
 	bool report_all;           /* also report unresponsive targets (filtered, open|filtered) */
+	bool no_dns;               /* -n: no reverse DNS */
+	bool resolve_all;          /* -R: reverse DNS for every reported host */
+	const char *dns_servers;   /* reverse DNS servers; NULL: /etc/resolv.conf */
+	bool system_dns;           /* reverse DNS through getnameinfo() */
 	const char *normal_file;   /* -oN: Nmap-style text report */
 	const char *xml_file;      /* -oX: Nmap XML */
 	const char *grepable_file; /* -oG: Nmap grepable */

@@ -12,7 +12,9 @@
 #include "core/base/clock.h"
 #include "core/base/ring.h"
 #include "output/grab_json.h"
+#include "output/host_names.h"
 #include "output/json.h"
+#include "output/mac_vendors.h"
 #include "output/ndjson.h"
 #include "output/report.h"
 #include "output/services.h"
@@ -658,6 +660,33 @@ void output_set_write_unanswered(struct output_set *os, const struct scan_result
 	atomic_fetch_add(&os->unanswered, atomic_load(&os->written) - before);
 }
 
+/* The reports' names: the user's, then the PTRs of the hosts they list. */
+static void report_names(const struct output_set *os, const struct report_scan *scan,
+			 struct host_names *names)
+{
+	const struct host_names *user = os->info.names;
+	for (size_t i = 0; user && i < user->n; i++)
+		if (host_names_add(names, user->v[i].addr, user->v[i].user, NULL) < 0)
+			break;
+	uint32_t *addrs = os->info.rdns ? malloc((os->ncollected + 1) * sizeof *addrs) : NULL;
+	if (addrs) {
+		size_t n = report_hosts_up(scan, os->collected, os->ncollected, os->info.rdns_all,
+					   addrs);
+		os->info.rdns(addrs, n, names, os->info.rdns_arg);
+		free(addrs);
+	}
+	host_names_seal(names);
+}
+
+/* nmap's OUI table, read only when a report has a host with a MAC. */
+static struct mac_vendors *report_vendors(const struct output_set *os)
+{
+	for (size_t i = 0; i < os->ncollected; i++)
+		if (os->collected[i].has_mac)
+			return mac_vendors_load(NULL);
+	return NULL;
+}
+
 int output_set_finish(struct output_set *os, uint64_t end_ns, bool interrupted, struct errbuf *e)
 {
 	int rc = 0;
@@ -682,6 +711,11 @@ int output_set_finish(struct output_set *os, uint64_t end_ns, bool interrupted, 
 								  : REPORT_COMPLEMENT_ANSWERED_HOSTS,
 			.silent_probes_unlisted = os->unanswered_unlisted,
 		};
+		struct host_names names = {0};
+		report_names(os, &scan, &names);
+		struct mac_vendors *vendors = report_vendors(os);
+		scan.names = &names;
+		scan.vendors = vendors;
 		for (size_t i = 0; i < os->nstreams; i++) {
 			struct stream *s = &os->streams[i];
 			if (!s->fmt->render || s->sink.failed)
@@ -690,6 +724,8 @@ int output_set_finish(struct output_set *os, uint64_t end_ns, bool interrupted, 
 			if (s->fmt->render(s->sink.f, &scan, os->collected, os->ncollected) < 0)
 				s->sink.failed = errno ? errno : EIO;
 		}
+		mac_vendors_free(vendors);
+		host_names_free(&names);
 	}
 	for (size_t i = 0; i < os->nstreams; i++) {
 		struct stream *s = &os->streams[i];

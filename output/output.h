@@ -54,6 +54,12 @@
 
 struct output_set;
 struct output_producer;
+struct host_names;
+
+/* Reverse DNS for the hosts the reports list (called once, from output_set_finish()):
+ * adds a PTR entry to out for each address it resolved. */
+typedef void (*output_rdns_fn)(const uint32_t *addrs, size_t n, struct host_names *out,
+			       void *arg);
 
 struct output_options {
 	const char *format;        /* -O: ndjson | csv | text | xml | grepable; NULL: default */
@@ -76,6 +82,12 @@ struct output_scan_info {
 	const struct port_entry *ports;
 	size_t nports;
 	uint64_t addresses;
+	/* Names the targets were given by (sealed; borrowed; NULL: none): the reports and
+	 * NDJSON's `hostname` print them. */
+	const struct host_names *names;
+	output_rdns_fn rdns;  /* NULL: no reverse DNS (-n) */
+	void *rdns_arg;
+	bool rdns_all;        /* -R: every host of the reports, not only those up */
 };
 
 struct output_stats {

@@ -159,6 +159,7 @@ static int prepare(struct scan *s, const char *command_line, uint64_t t0, uint64
 		.nports = s->ts->ports.n,
 		.addresses = s->ts->naddrs,
 	};
+	scan_names_setup(s, &info);
 	output_set_begin(s->out, &info);
 	s->expected_probes = scan_expected_probes(s);
 	if (!cfg->quiet) {
@@ -478,6 +479,7 @@ int engine_run(const struct scan_params *p, const struct target_space *ts,
 		grab_pool_stop(s->grab);
 	nic_close(s->nic);
 	output_set_close(s->out);
+	scan_names_free(s);
 	arp_table_free(&s->arp);
 	if (s->checkpoint_fd >= 0)
 		close(s->checkpoint_fd);

@@ -18,6 +18,7 @@
 #include "core/scan/monitor.h"
 #include "core/scan/params.h"
 #include "nic/nic.h"
+#include "output/host_names.h"
 #include "output/output.h"
 #include "targets/plan.h"
 #include "targets/targets.h"
@@ -95,7 +96,12 @@ struct scan {
 	bool retry_udp; /* --max-retries > 0 and UDP ports: senders retry, rx locks dedupe */
 	bool interrupted; /* Ctrl-C or SIGTERM came: the status line and the outputs say so */
 	int checkpoint_fd, metadata_fd; /* opened before privileges drop (latefile.h); -1: none */
+	struct host_names user_names;   /* the targets given by name (scan_names.c) */
 };
+
+/* scan_names.c: the reports' names -- the targets' own, and reverse DNS at the end. */
+void scan_names_setup(struct scan *s, struct output_scan_info *info);
+void scan_names_free(struct scan *s);
 
 /* tx.c: the templates of every transmit thread (and the pacing that depends on their
  * size), then the thread body. */
