@@ -18,13 +18,13 @@ dpdk="--no-huge --no-pci -m 256 --vdev=net_af_packet0,iface=orbit-s0 --file-pref
 # versions of the open TCP ports (-sV), as nmap's report (-oN -); NDJSON and XML kept.
 echo "orbit: the lab's routed hosts 198.18.1.10-15 via DPDK (TCP 1-65535, UDP payload ports, -sV)" >&2
 ip netns exec orbit-scan ./build/orbit --backend dpdk -i orbit-s0 --dpdk-args "$dpdk" \
-	-b tests/lab/lab-blocklist.conf --rate 50000 -sS -sU -sV \
+	-b tests/lab/lab-blocklist.conf --dns-servers 198.18.1.12 --rate 50000 -sS -sU -sV \
 	-p T:1-65535,U:53,69,111,123,137,161,500,1900,5353,5683,11211 \
 	-o "$out/routed.json" -oX "$out/routed.xml" -oN - 198.18.1.10-198.18.1.15
 # The on-link LAN segment (AF_PACKET): an ARP sweep finds the hosts, each answers at its own
 # MAC, and the report names it as nmap does.
 echo "orbit: the lab's on-link segment 198.18.5.0/24 (ARP sweep, then TCP ports, -sV)" >&2
 ip netns exec orbit-scan ./build/orbit --backend afpacket -i orbit-s1 \
-	-b tests/lab/lab-blocklist.conf -sS -sV -p 22,80,443,8080,8888,40713 \
+	-b tests/lab/lab-blocklist.conf --dns-servers 198.18.1.12 -sS -sV -p 22,80,443,8080,8888,40713 \
 	-o "$out/lan.json" -oX "$out/lan.xml" -oN - 198.18.5.0/24
 echo "orbit: NDJSON and XML in $out/" >&2
