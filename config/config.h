@@ -73,6 +73,7 @@ struct orbit_config {
 	bool list_fields;
 	const char *output_filter; /* e.g. "state = open && port != 22" */
 	bool report_all;           /* also report unresponsive targets (filtered, open|filtered) */
+	bool report_closed;        /* NDJSON/CSV: every answer, not only the hits */
 	bool no_dns;               /* -n: no reverse DNS */
 	bool resolve_all;          /* -R: reverse DNS for every reported host */
 	const char *dns_servers;   /* reverse DNS servers; NULL: /etc/resolv.conf */

@@ -120,6 +120,9 @@ const struct option_spec option_table[] = {
 	 "report only results matching EXPR, e.g. \"state = open && port != 22\""},
 	{"report-all", 0, NULL, OPT_FLAG, FIELD(report_all), NOSET, 0, 0, NULL,
 	 "also report targets that never answered (filtered, open|filtered)"},
+	{"report-closed", 0, NULL, OPT_FLAG, FIELD(report_closed), NOSET, 0, 0, NULL,
+	 "NDJSON/CSV: every answer (closed, filtered ...); by default only the hits: open "
+	 "ports and hosts up (--report-all and --output-filter decide for themselves)"},
 	{"no-dns", 0, NULL, OPT_FLAG, FIELD(no_dns), NOSET, 0, 0, NULL,
 	 "no reverse DNS for the hosts the reports list (nmap's -n)"},
 	{"resolve-all", 0, "-R", OPT_FLAG, FIELD(resolve_all), NOSET, 0, 0, NULL,

@@ -70,6 +70,7 @@ struct output_options {
 	const char *xml_path;      /* -oX */
 	const char *grepable_path; /* -oG */
 	bool report_all;
+	bool hits_only;            /* streaming formats: open ports and hosts up only */
 	bool stdout_is_tty;        /* picks the default format: text on a terminal */
 	bool validate_only;        /* check the options, open nothing (*out stays NULL) */
 };

@@ -30,6 +30,7 @@ static struct output_options output_options_of(const struct orbit_config *cfg)
 		.xml_path = cfg->xml_file,
 		.grepable_path = cfg->grepable_file,
 		.report_all = cfg->report_all,
+		.hits_only = !cfg->report_closed,
 		.stdout_is_tty = isatty(STDOUT_FILENO) == 1,
 	};
 	return o;

@@ -17,7 +17,7 @@ tmp=$(mktemp -d /tmp/orbit-e2e.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 passed=0
 failed=0
-scan() { timeout 300 ip netns exec orbit-scan "$orbit" --no-dns -b "$lab_block" "$@"; }
+scan() { timeout 300 ip netns exec orbit-scan "$orbit" --no-dns --report-closed -b "$lab_block" "$@"; }
 result() { # NAME STATUS
 	if [ "$2" -eq 0 ]; then echo "PASS $1"; passed=$((passed + 1)); else echo "FAIL $1"; failed=$((failed + 1)); fi
 }
@@ -266,7 +266,7 @@ while True:
 ' &
 listener=$!
 sleep 0.5
-ip netns exec orbit-scan "$orbit" --no-dns -b "$lab_block" -sV --grab-timeout 60 -p 7777 -oX "$tmp/sv.xml" \
+ip netns exec orbit-scan "$orbit" --no-dns --report-closed -b "$lab_block" -sV --grab-timeout 60 -p 7777 -oX "$tmp/sv.xml" \
 	-m "$tmp/sv-meta.json" 198.18.1.13 >"$tmp/sv.json" 2>"$tmp/sv.err" &
 pid=$!
 (sleep 40; kill -9 $pid 2>/dev/null) &
