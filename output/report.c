@@ -273,8 +273,7 @@ static void text_not_shown(FILE *f, const struct host *h)
 			any = true;
 		}
 	}
-	if (any) /* nmap prints no line at all when every port is listed */
-		fputc('\n', f);
+	fputc('\n', f); /* nmap leaves this line empty when every port is listed */
 }
 
 /* Nmap's line for a host on the local segment, with the vendor nmap's table names. */
@@ -288,8 +287,7 @@ static void text_mac(FILE *f, const struct report_scan *scan, const struct host 
 	fprintf(f, "MAC Address: %s (%s)\n", mac, vendor ? vendor : "Unknown");
 }
 
-/* "orbit scan report for NAME (ADDR)", then nmap's rDNS line when the user's name and
- * the PTR differ. */
+/* "orbit scan report for NAME (ADDR)": the user's name, else the PTR. */
 static void text_host_line(FILE *f, const struct report_scan *scan, const char *a, uint32_t addr)
 {
 	const struct host_name *hn = host_names_find(scan->names, addr);
@@ -298,6 +296,12 @@ static void text_host_line(FILE *f, const struct report_scan *scan, const char *
 		fprintf(f, "orbit scan report for %s (%s)\n", name, a);
 	else
 		fprintf(f, "orbit scan report for %s\n", a);
+}
+
+/* nmap's line after "Host is up" when the user's name and the PTR differ. */
+static void text_rdns_line(FILE *f, const struct report_scan *scan, const char *a, uint32_t addr)
+{
+	const struct host_name *hn = host_names_find(scan->names, addr);
 	if (hn && hn->user && hn->ptr && strcasecmp(hn->user, hn->ptr) != 0)
 		fprintf(f, "rDNS record for %s: %s\n", a, hn->ptr);
 }
@@ -342,6 +346,7 @@ static int text_host(FILE *f, const struct report_scan *scan, const struct host 
 	} else {
 		fprintf(f, "Host is up.\n");
 	}
+	text_rdns_line(f, scan, a, h->addr);
 	if (h->nports == 0 || scan->ping_sweep) {
 		text_mac(f, scan, h);
 		return ferror(f) ? -1 : 0;

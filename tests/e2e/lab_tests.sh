@@ -305,6 +305,8 @@ on_bad=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/onlink.log
 passed=$((passed + ${on_ok:-0}))
 failed=$((failed + ${on_bad:-1}))
 
+bash "$root/tests/e2e/report_tests.sh" "$orbit" | tee "$tmp/report.log"; result "the host report agrees with nmap's (tests/e2e/report_tests.sh)" "${PIPESTATUS[0]}"
+
 # Several receive queues: one result per key, router errors included (tests/e2e/fanout_tests.sh).
 bash "$root/tests/e2e/fanout_tests.sh" "$orbit" | tee "$tmp/fanout.log"
 fo_ok=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/fanout.log" | tail -1)
