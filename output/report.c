@@ -468,15 +468,18 @@ static int grep_host(FILE *f, const struct report_scan *scan, const struct host 
 	struct tally *t = arg;
 	char a[16];
 	addr_text(h->addr, a);
+	/* nmap's grepable names a host by its PTR only. */
+	const struct host_name *hn = host_names_find(scan->names, h->addr);
+	const char *ptr = hn && hn->ptr ? hn->ptr : "";
 	if (!host_listed(h, scan)) {
 		if (h->down) {
-			fprintf(f, "Host: %s ()\tStatus: Down\n", a);
+			fprintf(f, "Host: %s (%s)\tStatus: Down\n", a, ptr);
 			t->down++;
 		}
 		return ferror(f) ? -1 : 0;
 	}
 	t->up++;
-	fprintf(f, "Host: %s ()\tStatus: Up\n", a);
+	fprintf(f, "Host: %s (%s)\tStatus: Up\n", a, ptr);
 	if (h->nports == 0 || scan->ping_sweep)
 		return ferror(f) ? -1 : 0;
 	/* Grepable output names one ignored state: the most common one, if it is ignored. */
@@ -484,7 +487,7 @@ static int grep_host(FILE *f, const struct report_scan *scan, const struct host 
 	for (int s = 0; s < NSTATES; s++)
 		if (h->ignored[s] && (ignored < 0 || h->state_count[s] > h->state_count[ignored]))
 			ignored = s;
-	fprintf(f, "Host: %s ()\tPorts: ", a);
+	fprintf(f, "Host: %s (%s)\tPorts: ", a, ptr);
 	bool first = true;
 	for (size_t i = 0; i < h->n; i++) {
 		const struct scan_result *r = &h->v[i];
