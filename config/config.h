@@ -81,6 +81,11 @@ struct orbit_config {
 	bool reason;               /* --reason: REASON column in the text report */
 	bool packet_trace;         /* --packet-trace: SENT/RCVD lines on stderr */
 	bool report_all;           /* also report unresponsive targets (filtered, open|filtered) */
+	bool report_closed;        /* NDJSON/CSV: every answer, not only the hits */
+	bool no_dns;               /* -n: no reverse DNS */
+	bool resolve_all;          /* -R: reverse DNS for every reported host */
+	const char *dns_servers;   /* reverse DNS servers; NULL: /etc/resolv.conf */
+	bool system_dns;           /* reverse DNS through getnameinfo() */
 	const char *normal_file;   /* -oN: Nmap-style text report */
 	const char *xml_file;      /* -oX: Nmap XML */
 	const char *grepable_file; /* -oG: Nmap grepable */

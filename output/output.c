@@ -12,7 +12,9 @@
 #include "core/base/clock.h"
 #include "core/base/ring.h"
 #include "output/grab_json.h"
+#include "output/host_names.h"
 #include "output/json.h"
+#include "output/mac_vendors.h"
 #include "output/ndjson.h"
 #include "output/report.h"
 #include "output/services.h"
@@ -55,6 +57,7 @@ struct output_set {
 	bool any_grouped, any_streaming;
 	bool report_all;
 	bool reason;
+	bool hits_only;
 	bool unanswered_to_reports;
 	bool unanswered_every_host; /* -Pn small scan: hosts that never answered listed too */
 	bool unanswered_walked;     /* the complement reached the set (for the report's notes) */
@@ -120,12 +123,39 @@ static size_t ndjson_selected_line(const struct output_set *os, const struct sca
 	return json_len(&j);
 }
 
+/* A target given by name: "hostname" goes into its records (before the closing brace).
+ * Costs one binary search over the named targets, none when there are none. */
+static size_t with_hostname(const struct output_set *os, const struct scan_result *r, char *buf,
+			    size_t len, size_t cap)
+{
+	const struct host_name *hn = host_names_find(os->info.names, r->addr);
+	if (!hn || !hn->user || len < 3 || buf[len - 1] != '\n' || buf[len - 2] != '}')
+		return len;
+	char extra[320];
+	struct json j;
+	json_init(&j, extra, sizeof extra);
+	json_object_begin(&j);
+	json_key(&j, "hostname");
+	json_cstring(&j, hn->user);
+	json_object_end(&j);
+	size_t n = json_len(&j); /* {"hostname":"..."} */
+	if (n < 2 || len - 2 + 1 + (n - 1) + 1 > cap)
+		return len;
+	size_t at = len - 2; /* the closing brace */
+	buf[at++] = ',';
+	memcpy(buf + at, extra + 1, n - 1); /* without the opening brace, with the closing one */
+	at += n - 1;
+	buf[at++] = '\n';
+	return at;
+}
+
 static size_t ndjson_line(const struct output_set *os, const struct scan_result *r, char *buf,
 			  size_t cap)
 {
 	if (os->sel.n)
 		return ndjson_selected_line(os, r, buf, cap);
-	return r->grab ? grab_result_json(r->grab, buf, cap) : ndjson_format_result(r, buf, cap);
+	size_t len = r->grab ? grab_result_json(r->grab, buf, cap) : ndjson_format_result(r, buf, cap);
+	return os->info.names && os->info.names->n ? with_hostname(os, r, buf, len, cap) : len;
 }
 
 static const struct result_field *csv_field(const struct output_set *os, size_t i)
@@ -261,6 +291,7 @@ int output_set_open(struct output_set **out, const struct output_options *opt, s
 	os->shared.os = os;
 	os->report_all = opt->report_all;
 	os->reason = opt->reason;
+	os->hits_only = opt->hits_only && !opt->report_all && !opt->filter;
 
 	const struct format_ops *main_fmt;
 	bool main_implicit = opt->format == NULL;
@@ -402,6 +433,13 @@ static void release_grabs(struct scan_result *v, size_t n)
 	}
 }
 
+/* What zmap and masscan print by default: the answers that found something -- an open
+ * port, a host up, an unfiltered port of an ACK scan. */
+static bool is_hit(const struct scan_result *r)
+{
+	return r->state == PORT_OPEN || r->state == HOST_UP || r->state == PORT_UNFILTERED;
+}
+
 static void emit(struct output_set *os, const struct scan_result *in, size_t n, bool to_streams,
 		 bool to_reports)
 {
@@ -428,6 +466,8 @@ static void emit(struct output_set *os, const struct scan_result *in, size_t n, 
 			size_t used = 0;
 			unsigned lines = 0;
 			for (size_t i = 0; i < k; i++) {
+				if (os->hits_only && !is_hit(&kept[i]))
+					continue;
 				if (kept[i].grab) {
 					/* An enriched record (banner, protocol fields) may be far longer
 					 * than a plain line: written on its own, in order. */
@@ -660,6 +700,61 @@ void output_set_write_unanswered(struct output_set *os, const struct scan_result
 	atomic_fetch_add(&os->unanswered, atomic_load(&os->written) - before);
 }
 
+/* The reports' names: the user's, then the PTRs of the hosts they list. */
+static void report_names(const struct output_set *os, const struct report_scan *scan,
+			 struct host_names *names)
+{
+	const struct host_names *user = os->info.names;
+	for (size_t i = 0; user && i < user->n; i++)
+		if (host_names_add(names, user->v[i].addr, user->v[i].user, NULL) < 0)
+			break;
+	uint32_t *addrs = os->info.rdns ? malloc((os->ncollected + 1) * sizeof *addrs) : NULL;
+	if (addrs) {
+		size_t n = report_hosts_up(scan, os->collected, os->ncollected, os->info.rdns_all,
+					   addrs);
+		os->info.rdns(addrs, n, names, os->info.rdns_arg);
+		free(addrs);
+	}
+	host_names_seal(names);
+}
+
+/* NDJSON's reverse DNS: one {"addr","ptr"} record per named host after the results (the
+ * names are known only once the scan is over). */
+static void ndjson_ptr_records(struct output_set *os, const struct host_names *names)
+{
+	for (size_t i = 0; i < os->nstreams; i++) {
+		struct stream *st = &os->streams[i];
+		if (st->fmt->format_line != ndjson_line || st->sink.failed)
+			continue;
+		for (size_t k = 0; k < names->n; k++) {
+			if (!names->v[k].ptr)
+				continue;
+			char line[400];
+			struct json j;
+			json_init(&j, line, sizeof line);
+			json_object_begin(&j);
+			json_key(&j, "addr");
+			json_ipv4(&j, names->v[k].addr);
+			json_key(&j, "ptr");
+			json_cstring(&j, names->v[k].ptr);
+			json_object_end(&j);
+			json_append(&j, "\n", 1);
+			size_t n = json_len(&j);
+			if (n)
+				sink_write(&st->sink, line, n);
+		}
+	}
+}
+
+/* nmap's OUI table, read only when a report has a host with a MAC. */
+static struct mac_vendors *report_vendors(const struct output_set *os)
+{
+	for (size_t i = 0; i < os->ncollected; i++)
+		if (os->collected[i].has_mac)
+			return mac_vendors_load(NULL);
+	return NULL;
+}
+
 int output_set_finish(struct output_set *os, uint64_t end_ns, bool interrupted, struct errbuf *e)
 {
 	int rc = 0;
@@ -685,6 +780,11 @@ int output_set_finish(struct output_set *os, uint64_t end_ns, bool interrupted, 
 			.silent_probes_unlisted = os->unanswered_unlisted,
 			.reason = os->reason,
 		};
+		struct host_names names = {0};
+		report_names(os, &scan, &names);
+		struct mac_vendors *vendors = report_vendors(os);
+		scan.names = &names;
+		scan.vendors = vendors;
 		for (size_t i = 0; i < os->nstreams; i++) {
 			struct stream *s = &os->streams[i];
 			if (!s->fmt->render || s->sink.failed)
@@ -693,6 +793,9 @@ int output_set_finish(struct output_set *os, uint64_t end_ns, bool interrupted, 
 			if (s->fmt->render(s->sink.f, &scan, os->collected, os->ncollected) < 0)
 				s->sink.failed = errno ? errno : EIO;
 		}
+		ndjson_ptr_records(os, &names);
+		mac_vendors_free(vendors);
+		host_names_free(&names);
 	}
 	for (size_t i = 0; i < os->nstreams; i++) {
 		struct stream *s = &os->streams[i];

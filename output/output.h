@@ -54,6 +54,12 @@
 
 struct output_set;
 struct output_producer;
+struct host_names;
+
+/* Reverse DNS for the hosts the reports list (called once, from output_set_finish()):
+ * adds a PTR entry to out for each address it resolved. */
+typedef void (*output_rdns_fn)(const uint32_t *addrs, size_t n, struct host_names *out,
+			       void *arg);
 
 struct output_options {
 	const char *format;        /* -O: ndjson | csv | text | xml | grepable; NULL: default */
@@ -65,6 +71,7 @@ struct output_options {
 	const char *grepable_path; /* -oG */
 	bool report_all;
 	bool reason;               /* --reason: a REASON column in the text report */
+	bool hits_only;            /* streaming formats: open ports and hosts up only */
 	bool stdout_is_tty;        /* picks the default format: text on a terminal */
 	bool validate_only;        /* check the options, open nothing (*out stays NULL) */
 };
@@ -77,6 +84,12 @@ struct output_scan_info {
 	const struct port_entry *ports;
 	size_t nports;
 	uint64_t addresses;
+	/* Names the targets were given by (sealed; borrowed; NULL: none): the reports and
+	 * NDJSON's `hostname` print them. */
+	const struct host_names *names;
+	output_rdns_fn rdns;  /* NULL: no reverse DNS (-n) */
+	void *rdns_arg;
+	bool rdns_all;        /* -R: every host of the reports, not only those up */
 };
 
 struct output_stats {

@@ -5,10 +5,14 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "core/base/grab_result.h"
+#include "output/host_names.h"
+#include "output/mac_vendors.h"
 #include "output/output.h"
+#include "output/service_info.h"
 #include "output/services.h"
 
 /* Nmap summarises a state (other than open) when more than this many ports have it. */
@@ -146,12 +150,40 @@ struct tally {
 	uint64_t up, down;
 };
 
+size_t report_hosts_up(const struct report_scan *scan, const struct scan_result *v, size_t n,
+		       bool all_hosts, uint32_t *out)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && v[j].addr == v[i].addr)
+			j++;
+		struct host h;
+		host_analyse(&h, v + i, j - i);
+		if (all_hosts || host_listed(&h, scan))
+			out[k++] = h.addr;
+		i = j;
+	}
+	return k;
+}
+
 static const char *service_or_unknown(const struct report_scan *scan, const struct scan_result *r)
 {
 	if (r->grab && r->grab->service[0]) /* -sV named it from the answer */
 		return r->grab->service;
 	const char *s = service_name(scan->services, r->proto, r->port);
 	return s ? s : "unknown";
+}
+
+/* The SERVICE column: nmap's '?' after a name that is only the port table's guess. */
+static const char *service_shown(const struct report_scan *scan, const struct scan_result *r,
+				 char out[40])
+{
+	const char *s = service_or_unknown(scan, r);
+	if (!service_guessed(r) || strcmp(s, "unknown") == 0)
+		return s;
+	snprintf(out, 40, "%s?", s);
+	return out;
 }
 
 /* Nmap's VERSION column: product, version, then extra information in parentheses. */
@@ -241,17 +273,59 @@ static void text_not_shown(FILE *f, const struct host *h)
 			any = true;
 		}
 	}
-	fputc('\n', f);
+	fputc('\n', f); /* nmap leaves this line empty when every port is listed */
 }
 
-/* Nmap's line for a host on the local segment (the vendor comes in a later issue). */
-static void text_mac(FILE *f, const struct host *h)
+/* Nmap's line for a host on the local segment, with the vendor nmap's table names. */
+static void text_mac(FILE *f, const struct report_scan *scan, const struct host *h)
 {
 	if (!h->mac)
 		return;
 	char mac[18];
 	result_mac_text(h->mac, mac);
-	fprintf(f, "MAC Address: %s\n", mac);
+	const char *vendor = mac_vendor(scan->vendors, h->mac);
+	fprintf(f, "MAC Address: %s (%s)\n", mac, vendor ? vendor : "Unknown");
+}
+
+/* "orbit scan report for NAME (ADDR)": the user's name, else the PTR. */
+static void text_host_line(FILE *f, const struct report_scan *scan, const char *a, uint32_t addr)
+{
+	const struct host_name *hn = host_names_find(scan->names, addr);
+	const char *name = hn ? (hn->user ? hn->user : hn->ptr) : NULL;
+	if (name)
+		fprintf(f, "orbit scan report for %s (%s)\n", name, a);
+	else
+		fprintf(f, "orbit scan report for %s\n", a);
+}
+
+/* nmap's line after "Host is up" when the user's name and the PTR differ. */
+static void text_rdns_line(FILE *f, const struct report_scan *scan, const char *a, uint32_t addr)
+{
+	const struct host_name *hn = host_names_find(scan->names, addr);
+	if (hn && hn->user && hn->ptr && strcasecmp(hn->user, hn->ptr) != 0)
+		fprintf(f, "rDNS record for %s: %s\n", a, hn->ptr);
+}
+
+/* nmap's note and SF blocks for services that answered and matched nothing. */
+static void text_fingerprints(FILE *f, const struct report_scan *scan, const struct host *h)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < h->n; i++)
+		count += service_fp_wanted(&h->v[i]);
+	if (!count)
+		return;
+	fprintf(f, "%zu service%s unrecognized despite returning data. Fingerprint%s for "
+		"research follow%s, in nmap's format:\n", count, count == 1 ? "" : "s",
+		count == 1 ? "" : "s", count == 1 ? "s" : "");
+	for (size_t i = 0; i < h->n; i++) {
+		if (!service_fp_wanted(&h->v[i]))
+			continue;
+		char fp[6 * GRAB_BANNER_MAX + 256];
+		service_fp_string(h->v[i].grab, scan->end_ns, fp, sizeof fp);
+		if (count > 1)
+			fputs("==============NEXT SERVICE FINGERPRINT (SUBMIT INDIVIDUALLY)==============\n", f);
+		service_fp_write(f, fp);
+	}
 }
 
 /* The port table's columns: widths, and whether VERSION and REASON are shown (reason_w 0:
@@ -299,13 +373,13 @@ static void text_port_header(FILE *f, const struct port_columns *c)
 static void text_port_row(FILE *f, const struct report_scan *scan, const struct scan_result *r,
 			  const struct port_columns *c)
 {
-	char port[16], version[300], reason[64];
+	char port[16], version[300], reason[64], svc[40];
 	snprintf(port, sizeof port, "%u/%s", r->port, result_proto_name(r->proto));
 	version_text(r, version, sizeof version);
 	bool has_version = c->versions && version[0];
 	fprintf(f, "%-*s %-*s %-*s", (int)c->port_w, port, (int)c->state_w,
 		port_state_name((enum port_state)r->state),
-		has_version || c->reason_w ? (int)c->svc_w : 0, service_or_unknown(scan, r));
+		has_version || c->reason_w ? (int)c->svc_w : 0, service_shown(scan, r, svc));
 	if (c->reason_w) {
 		reason_cell(r, reason, sizeof reason);
 		fprintf(f, " %-*s", has_version ? (int)c->reason_w : 0, reason);
@@ -325,7 +399,7 @@ static int text_host(FILE *f, const struct report_scan *scan, const struct host 
 		return 0;
 	}
 	t->up++;
-	fprintf(f, "orbit scan report for %s\n", a);
+	text_host_line(f, scan, a, h->addr);
 	if (h->min_rtt_ns >= 0) {
 		char lat[32];
 		latency_text(h->min_rtt_ns, lat, sizeof lat);
@@ -333,8 +407,9 @@ static int text_host(FILE *f, const struct report_scan *scan, const struct host 
 	} else {
 		fprintf(f, "Host is up.\n");
 	}
+	text_rdns_line(f, scan, a, h->addr);
 	if (h->nports == 0 || scan->ping_sweep) {
-		text_mac(f, h);
+		text_mac(f, scan, h);
 		return ferror(f) ? -1 : 0;
 	}
 
@@ -361,7 +436,8 @@ static int text_host(FILE *f, const struct report_scan *scan, const struct host 
 			const struct scan_result *r = &h->v[i];
 			if ((r->proto != 6 && r->proto != 17) || h->ignored[r->state])
 				continue;
-			size_t l = strlen(service_or_unknown(scan, r));
+			char svc[40];
+			size_t l = strlen(service_shown(scan, r, svc));
 			svc_w = l > svc_w ? l : svc_w;
 			versions |= r->grab != NULL;
 		}
@@ -374,8 +450,10 @@ static int text_host(FILE *f, const struct report_scan *scan, const struct host 
 				continue;
 			text_port_row(f, scan, r, &cols);
 		}
+		text_fingerprints(f, scan, h);
 	}
-	text_mac(f, h);
+	text_mac(f, scan, h);
+	service_info_write(f, h->v, h->n);
 	fputc('\n', f);
 	return ferror(f) ? -1 : 0;
 }
@@ -439,15 +517,18 @@ static int grep_host(FILE *f, const struct report_scan *scan, const struct host 
 	struct tally *t = arg;
 	char a[16];
 	addr_text(h->addr, a);
+	/* nmap's grepable names a host by its PTR only. */
+	const struct host_name *hn = host_names_find(scan->names, h->addr);
+	const char *ptr = hn && hn->ptr ? hn->ptr : "";
 	if (!host_listed(h, scan)) {
 		if (h->down) {
-			fprintf(f, "Host: %s ()\tStatus: Down\n", a);
+			fprintf(f, "Host: %s (%s)\tStatus: Down\n", a, ptr);
 			t->down++;
 		}
 		return ferror(f) ? -1 : 0;
 	}
 	t->up++;
-	fprintf(f, "Host: %s ()\tStatus: Up\n", a);
+	fprintf(f, "Host: %s (%s)\tStatus: Up\n", a, ptr);
 	if (h->nports == 0 || scan->ping_sweep)
 		return ferror(f) ? -1 : 0;
 	/* Grepable output names one ignored state: the most common one, if it is ignored. */
@@ -455,7 +536,7 @@ static int grep_host(FILE *f, const struct report_scan *scan, const struct host 
 	for (int s = 0; s < NSTATES; s++)
 		if (h->ignored[s] && (ignored < 0 || h->state_count[s] > h->state_count[ignored]))
 			ignored = s;
-	fprintf(f, "Host: %s ()\tPorts: ", a);
+	fprintf(f, "Host: %s (%s)\tPorts: ", a, ptr);
 	bool first = true;
 	for (size_t i = 0; i < h->n; i++) {
 		const struct scan_result *r = &h->v[i];
@@ -549,6 +630,74 @@ static void xml_scaninfo(FILE *f, const struct report_scan *scan)
 	}
 }
 
+static void xml_attr(FILE *f, const char *name, const char *val)
+{
+	if (!val || !val[0])
+		return;
+	fprintf(f, " %s=\"", name);
+	xml_escaped(f, val);
+	fputc('"', f);
+}
+
+static void xml_cpe(const char *cpe, void *arg)
+{
+	FILE *f = arg;
+	fputs("<cpe>", f);
+	xml_escaped(f, cpe);
+	fputs("</cpe>", f);
+}
+
+/* <service name=... product=... ostype=... devicetype=... servicefp=...><cpe>...</cpe>. */
+static void xml_service(FILE *f, const struct report_scan *scan, const struct scan_result *r)
+{
+	const struct grab_result *g = r->grab;
+	bool probed = g && g->service[0];
+	const char *svc = probed ? g->service : service_name(scan->services, r->proto, r->port);
+	bool fp = service_fp_wanted(r);
+	if (!svc && !fp)
+		return;
+	fputs("<service", f);
+	xml_attr(f, "name", svc ? svc : "unknown");
+	if (probed) {
+		xml_attr(f, "product", g->product);
+		xml_attr(f, "version", g->version);
+		xml_attr(f, "extrainfo", g->info);
+		xml_attr(f, "hostname", g->hostname);
+		xml_attr(f, "ostype", g->ostype);
+		xml_attr(f, "devicetype", g->devicetype);
+	}
+	if (fp) {
+		char sf[6 * GRAB_BANNER_MAX + 256] = "SF-";
+		service_fp_string(g, scan->end_ns, sf + 3, sizeof sf - 3);
+		xml_attr(f, "servicefp", sf);
+	}
+	fputs(probed ? " method=\"probed\" conf=\"10\"" : " method=\"table\" conf=\"3\"", f);
+	if (probed && g->cpe[0]) {
+		fputc('>', f);
+		service_cpes(g, xml_cpe, f);
+		fputs("</service>", f);
+	} else {
+		fputs("/>", f);
+	}
+}
+
+static void xml_hostnames(FILE *f, const struct report_scan *scan, uint32_t addr)
+{
+	fputs("<hostnames>\n", f);
+	const struct host_name *hn = host_names_find(scan->names, addr);
+	if (hn && hn->user) {
+		fputs("<hostname", f);
+		xml_attr(f, "name", hn->user);
+		fputs(" type=\"user\"/>\n", f);
+	}
+	if (hn && hn->ptr) {
+		fputs("<hostname", f);
+		xml_attr(f, "name", hn->ptr);
+		fputs(" type=\"PTR\"/>\n", f);
+	}
+	fputs("</hostnames>\n", f);
+}
+
 static int xml_host(FILE *f, const struct report_scan *scan, const struct host *h, void *arg)
 {
 	struct tally *t = arg;
@@ -571,9 +720,11 @@ static int xml_host(FILE *f, const struct report_scan *scan, const struct host *
 	if (h->mac) {
 		char mac[18];
 		result_mac_text(h->mac, mac);
-		fprintf(f, "<address addr=\"%s\" addrtype=\"mac\"/>\n", mac);
+		fprintf(f, "<address addr=\"%s\" addrtype=\"mac\"", mac);
+		xml_attr(f, "vendor", mac_vendor(scan->vendors, h->mac));
+		fputs("/>\n", f);
 	}
-	fputs("<hostnames>\n</hostnames>\n", f);
+	xml_hostnames(f, scan, h->addr);
 	if (listed && h->nports && !scan->ping_sweep) {
 		fputs("<ports>", f);
 		for (int s = 0; s < NSTATES; s++) {
@@ -612,28 +763,7 @@ static int xml_host(FILE *f, const struct report_scan *scan, const struct host *
 				fprintf(f, " reason_ip=\"%s\"", ra);
 			}
 			fputs("/>", f);
-			const struct grab_result *g = r->grab;
-			const char *svc = g && g->service[0] ? g->service
-							    : service_name(scan->services, r->proto, r->port);
-			if (svc) {
-				fputs("<service name=\"", f);
-				xml_escaped(f, svc);
-				fputs("\"", f);
-				if (g && g->service[0]) {
-					static const char *const names[] = {"product", "version",
-									    "extrainfo", "ostype"};
-					const char *vals[] = {g->product, g->version, g->info, g->ostype};
-					for (int k = 0; k < 4; k++)
-						if (vals[k][0]) {
-							fprintf(f, " %s=\"", names[k]);
-							xml_escaped(f, vals[k]);
-							fputc('"', f);
-						}
-					fputs(" method=\"probed\" conf=\"10\"/>", f);
-				} else {
-					fputs(" method=\"table\" conf=\"3\"/>", f);
-				}
-			}
+			xml_service(f, scan, r);
 			fputs("</port>\n", f);
 		}
 		fputs("</ports>\n", f);

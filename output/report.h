@@ -10,8 +10,9 @@
  * Nmap-XML tools (ndiff, xmllint against nmap.dtd) read them unchanged. A host is listed
  * when it answered anything, or always with -Pn (Nmap's "user-set"); results with reason
  * no-response (the complement of the responders) only fill in ports of listed hosts.
- * rDNS names are not looked up: orbit sends no DNS queries of its own. Writers return
- * -1 with errno when the stream failed. */
+ * Names (the target's as the user wrote it, the PTR record) come from report_scan.names;
+ * -sV's extras (the '?', SF blocks, Service Info) from output/service_info.h. Writers
+ * return -1 with errno when the stream failed. */
 #ifndef ORBIT_OUTPUT_REPORT_H
 #define ORBIT_OUTPUT_REPORT_H
 
@@ -24,6 +25,8 @@
 #include "targets/ports.h"
 
 struct service_names;
+struct mac_vendors;
+struct host_names;
 
 /* Which unanswered probes (no-response) the results hold, so that "Not shown" counts only
  * what was counted and the report says what it left out. */
@@ -48,9 +51,15 @@ struct report_scan {
 	enum report_complement complement;
 	uint64_t silent_probes_unlisted; /* -Pn: probes of hosts that never answered, not listed */
 	bool reason;                     /* --reason: a REASON column ("syn-ack ttl 64") */
+	const struct mac_vendors *vendors; /* MAC vendors (output/mac_vendors.h), or NULL */
+	const struct host_names *names;  /* user-given names and PTRs (output/host_names.h), or NULL */
 };
 
 void report_sort(struct scan_result *v, size_t *n);
+/* The addresses of the hosts the reports list as up (every host with all_hosts: -R);
+ * out holds room for n. Returns the count. */
+size_t report_hosts_up(const struct report_scan *scan, const struct scan_result *v, size_t n,
+		       bool all_hosts, uint32_t *out);
 int report_write_text(FILE *f, const struct report_scan *scan, const struct scan_result *v,
 		      size_t n);
 int report_write_xml(FILE *f, const struct report_scan *scan, const struct scan_result *v,

@@ -30,7 +30,7 @@ static int range_list_push(struct range_list *l, uint32_t first, uint32_t last, 
 	char *copy = strdup(name);
 	if (!copy)
 		return err_set(e, "out of memory");
-	l->v[l->n++] = (struct named_range){first, last, copy};
+	l->v[l->n++] = (struct named_range){first, last, copy, 0};
 	return 0;
 }
 
@@ -124,6 +124,7 @@ static int resolve_hostname(const char *name, struct range_list *out, struct err
 			freeaddrinfo(res);
 			return -1;
 		}
+		out->v[out->n - 1].hostname_len = strlen(name);
 		added++;
 	}
 	freeaddrinfo(res);

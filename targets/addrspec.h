@@ -16,6 +16,7 @@
 struct named_range {
 	uint32_t first, last; /* inclusive, host byte order */
 	char *name;           /* what the user wrote, or the line's comment; owned */
+	size_t hostname_len;  /* > 0: name starts with the hostname the address came from */
 };
 
 struct range_list {

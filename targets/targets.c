@@ -97,6 +97,29 @@ static int build_ports(struct target_space *ts, const struct target_inputs *in, 
 	return 0;
 }
 
+/* The hostnames the targets came from (what the reports call the hosts). */
+static int keep_names(struct target_space *ts, const struct range_list *targets)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < targets->n; i++)
+		n += targets->v[i].hostname_len > 0;
+	if (!n)
+		return 0;
+	ts->names = calloc(n, sizeof *ts->names);
+	if (!ts->names)
+		return -1;
+	for (size_t i = 0; i < targets->n; i++) {
+		const struct named_range *r = &targets->v[i];
+		if (!r->hostname_len)
+			continue;
+		char *name = strndup(r->name, r->hostname_len);
+		if (!name)
+			return -1;
+		ts->names[ts->nnames++] = (struct target_name){r->first, name};
+	}
+	return 0;
+}
+
 int target_space_build(struct target_space *ts, const struct target_inputs *in, FILE *warn,
 		       struct errbuf *e)
 {
@@ -151,11 +174,19 @@ int target_space_build(struct target_space *ts, const struct target_inputs *in, 
 			fprintf(warn, "orbit: warning: %u more target ranges lost addresses (not shown)\n",
 				warned - MAX_DROP_WARNINGS);
 	}
+	if (keep_names(ts, &targets) < 0)
+		goto oom;
 	struct ipset allowed = ts->allowed;
 	struct portlist ports = ts->ports;
+	struct target_name *names = ts->names;
+	size_t nnames = ts->nnames;
+	ts->names = NULL;
+	ts->nnames = 0;
 	ipset_init(&ts->allowed);
 	memset(&ts->ports, 0, sizeof ts->ports);
 	rc = target_space_init(ts, &allowed, &ports, e);
+	ts->names = names;
+	ts->nnames = nnames;
 	goto out;
 oom:
 	err_set(e, "out of memory");
@@ -197,6 +228,9 @@ void target_space_free(struct target_space *ts)
 	ipset_free(&ts->allowed);
 	ipindex_free(&ts->index);
 	portlist_free(&ts->ports);
+	for (size_t i = 0; i < ts->nnames; i++)
+		free(ts->names[i].name);
+	free(ts->names);
 	memset(ts, 0, sizeof *ts);
 }
 

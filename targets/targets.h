@@ -29,8 +29,16 @@ struct target_inputs {
 	int icmp_only;              /* ping sweep: the port list is {ICMP, 0} */
 };
 
+/* A target the user named by its hostname (the reports print the name). */
+struct target_name {
+	uint32_t addr;
+	char *name; /* owned */
+};
+
 struct target_space {
 	struct ipset allowed;
+	struct target_name *names; /* only the named targets: bare addresses cost nothing */
+	size_t nnames;
 	struct ipindex index;
 	struct portlist ports;
 	uint64_t naddrs;

@@ -47,6 +47,8 @@ struct grab_result {
 	char version[48];        /* "1.22.1" */
 	char info[128];          /* Nmap's extrainfo: "Debian 2+deb12u10; protocol 2.0" */
 	char ostype[32];         /* Nmap's o/ : "Linux", "Unix" */
+	char devicetype[32];     /* Nmap's d/ : "router", "printer" */
+	char hostname[64];       /* Nmap's h/ : the host name the service gave */
 	char cpe[128];           /* first CPE, when a probe database match gives one */
 	char error[64];          /* why status is not success (errno text, module reason) */
 	uint64_t rx_bytes;       /* bytes read from the server (after TLS: plaintext) */

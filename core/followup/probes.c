@@ -23,6 +23,7 @@ struct pmatch {
 	uint32_t opts;
 	char *tmpl[T_N];
 	char *cpe;
+	char *cpe_extra[2]; /* further CPEs (often the OS's): grab fields "cpe" */
 	_Atomic(pcre2_code *) code;
 	atomic_int failed;
 	unsigned line;
@@ -206,6 +207,8 @@ static void free_match(struct pmatch *m)
 	for (int i = 0; i < T_N; i++)
 		free(m->tmpl[i]);
 	free(m->cpe);
+	free(m->cpe_extra[0]);
+	free(m->cpe_extra[1]);
 	pcre2_code *c = atomic_load(&m->code);
 	if (c)
 		pcre2_code_free(c);
@@ -283,6 +286,10 @@ static int add_match(struct probe_db *db, const char *line, bool soft, unsigned 
 				s++;
 			if (!m.cpe)
 				m.cpe = v;
+			else if (!m.cpe_extra[0])
+				m.cpe_extra[0] = v;
+			else if (!m.cpe_extra[1])
+				m.cpe_extra[1] = v;
 			else
 				free(v);
 		} else {
@@ -613,24 +620,26 @@ static int try_probe(const struct probe_db *db, struct probe_scratch *sc, int pi
 		char buf[256];
 		GRAB_SETS(r->service, m->service);
 		r->product[0] = r->version[0] = r->info[0] = r->ostype[0] = r->cpe[0] = 0;
-		char *const dst[] = {r->product, r->version, r->info, NULL, r->ostype, NULL};
-		const size_t cap[] = {sizeof(r->product), sizeof(r->version), sizeof(r->info), 0,
-				      sizeof(r->ostype), 0};
+		r->hostname[0] = r->devicetype[0] = 0;
+		char *const dst[] = {r->product, r->version, r->info, r->hostname, r->ostype,
+				     r->devicetype};
+		const size_t cap[] = {sizeof(r->product), sizeof(r->version), sizeof(r->info),
+				      sizeof(r->hostname), sizeof(r->ostype), sizeof(r->devicetype)};
 		for (int t = 0; t < T_N; t++) {
 			if (!m->tmpl[t])
 				continue;
 			expand(m->tmpl[t], subj, ov, ng, buf, sizeof(buf));
-			if (dst[t])
-				grab_set(dst[t], cap[t], buf, strlen(buf));
-			else
-				grab_field(r, t == T_H ? "nmap.hostname" : "nmap.devicetype", buf,
-					   strlen(buf));
+			grab_set(dst[t], cap[t], buf, strlen(buf));
 		}
 		if (m->cpe) {
 			expand(m->cpe, subj, ov, ng, buf, sizeof(buf));
 			char cpe[sizeof(r->cpe)];
 			snprintf(cpe, sizeof(cpe), "cpe:/%s", buf);
 			GRAB_SETS(r->cpe, cpe);
+		}
+		for (int k = 0; k < 2 && m->cpe_extra[k]; k++) {
+			expand(m->cpe_extra[k], subj, ov, ng, buf, sizeof(buf));
+			grab_fieldf(r, "cpe", "cpe:/%s", buf);
 		}
 		grab_fieldf(r, "nmap.match", "%s line %u", p->name, m->line);
 		return 2;

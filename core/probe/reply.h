@@ -107,6 +107,10 @@ int reply_classify_l4_verify(const struct classify_ctx *ctx, const uint8_t *fram
 int reply_classify_l4_trusted(const struct classify_ctx *ctx, const uint8_t *frame,
 			      size_t len, uint64_t rx_ns, struct scan_result *out,
 			      struct rx_counters *cnt);
+/* The payload of a frame reply_classify() took as a UDP answer (-sV's UDP versions):
+ * false when the frame holds no UDP datagram. */
+bool reply_udp_payload(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
+		       const uint8_t **payload, size_t *plen);
 /* Inline, so the status costs the caller a test and every entry keeps six register
  * arguments; the two are one classifier, specialised on whether to sum the L4 header. */
 static inline int reply_classify(const struct classify_ctx *ctx, const uint8_t *frame,

@@ -31,6 +31,7 @@ static struct output_options output_options_of(const struct orbit_config *cfg)
 		.grepable_path = cfg->grepable_file,
 		.report_all = cfg->report_all,
 		.reason = cfg->reason,
+		.hits_only = !cfg->report_closed,
 		.stdout_is_tty = isatty(STDOUT_FILENO) == 1,
 	};
 	return o;
@@ -162,6 +163,7 @@ static int prepare(struct scan *s, const char *command_line, uint64_t t0, uint64
 		.nports = s->ts->ports.n,
 		.addresses = s->ts->naddrs,
 	};
+	scan_names_setup(s, &info);
 	output_set_begin(s->out, &info);
 	s->expected_probes = scan_expected_probes(s);
 	if (!cfg->quiet) {
@@ -481,6 +483,7 @@ int engine_run(const struct scan_params *p, const struct target_space *ts,
 		grab_pool_stop(s->grab);
 	nic_close(s->nic);
 	output_set_close(s->out);
+	scan_names_free(s);
 	arp_table_free(&s->arp);
 	if (s->checkpoint_fd >= 0)
 		close(s->checkpoint_fd);

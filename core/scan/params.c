@@ -6,6 +6,7 @@
 
 #include "core/followup/probes.h"
 #include "core/probe/udp_payloads.h"
+#include "core/scan/rdns.h"
 #include "targets/addrspec.h"
 
 static int parse_mac(const char *s, uint8_t mac[6])
@@ -140,6 +141,10 @@ int scan_params_from_config(const struct orbit_config *cfg, struct scan_params *
 		rc = parse_followup(cfg, p, e);
 	if (rc == 0)
 		rc = check_rx_filter(cfg, p->backend, e);
+	if (rc == 0 && cfg->dns_servers)
+		rc = rdns_check_servers(cfg->dns_servers, e);
+	if (rc == 0 && cfg->no_dns && cfg->resolve_all)
+		rc = err_set(e, "conflicting options -n and -R: no reverse DNS, or for every host");
 	if (rc == 0)
 		rc = privs_plan_from(cfg->user, cfg->drop_privileges, &p->privs, e);
 	if (rc < 0) {

@@ -19,6 +19,7 @@
 #include "core/scan/monitor.h"
 #include "core/scan/params.h"
 #include "nic/nic.h"
+#include "output/host_names.h"
 #include "output/output.h"
 #include "targets/plan.h"
 #include "targets/targets.h"
@@ -98,7 +99,12 @@ struct scan {
 	int checkpoint_fd, metadata_fd; /* opened before privileges drop (latefile.h); -1: none */
 	bool tracing;                 /* --packet-trace */
 	struct packet_trace trace;
+	struct host_names user_names;   /* the targets given by name (scan_names.c) */
 };
+
+/* scan_names.c: the reports' names -- the targets' own, and reverse DNS at the end. */
+void scan_names_setup(struct scan *s, struct output_scan_info *info);
+void scan_names_free(struct scan *s);
 
 /* tx.c: the templates of every transmit thread (and the pacing that depends on their
  * size), then the thread body. */

@@ -68,7 +68,7 @@ esac
 # (carrier off) after the backend handed it over: the check is that orbit counts them.
 [ -n "${KS_PEER_DOWN:-}" ] && ip -n "$T" link set "$IT" down && sleep 0.2
 rx0=$(ip netns exec "$T" cat /sys/class/net/"$IT"/statistics/rx_packets)
-timeout 120 ip netns exec "$S" ${KS_WRAP:-} "$orbit" "${io[@]}" -S $SRC --source-mac $MAC_S -G $MAC_T \
+timeout 120 ip netns exec "$S" ${KS_WRAP:-} "$orbit" --no-dns --report-closed "${io[@]}" -S $SRC --source-mac $MAC_S -G $MAC_T \
 	--blocklist-file "$here/../lab/lab-blocklist.conf" -p 80,81 --rate "$rate" --cooldown 3 --output-format ndjson "$range" >"$tmp/out.json" 2>"$tmp/err"
 rc=$?
 rx1=$(ip netns exec "$T" cat /sys/class/net/"$IT"/statistics/rx_packets)

@@ -17,7 +17,7 @@ tmp=$(mktemp -d /tmp/orbit-e2e.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 passed=0
 failed=0
-scan() { timeout 300 ip netns exec orbit-scan "$orbit" --blocklist-file "$lab_block" "$@"; }
+scan() { timeout 300 ip netns exec orbit-scan "$orbit" --no-dns --report-closed --blocklist-file "$lab_block" "$@"; }
 result() { # NAME STATUS
 	if [ "$2" -eq 0 ]; then echo "PASS $1"; passed=$((passed + 1)); else echo "FAIL $1"; failed=$((failed + 1)); fi
 }
@@ -269,7 +269,7 @@ while True:
 ' &
 listener=$!
 sleep 0.5
-ip netns exec orbit-scan "$orbit" --blocklist-file "$lab_block" -sV --grab-timeout 60 -p 7777 -oX "$tmp/sv.xml" \
+ip netns exec orbit-scan "$orbit" --no-dns --report-closed --blocklist-file "$lab_block" -sV --grab-timeout 60 -p 7777 -oX "$tmp/sv.xml" \
 	-m "$tmp/sv-meta.json" 198.18.1.13 >"$tmp/sv.json" 2>"$tmp/sv.err" &
 pid=$!
 (sleep 40; kill -9 $pid 2>/dev/null) &
@@ -310,6 +310,7 @@ failed=$((failed + ${on_bad:-1}))
 
 # nmap's command line against nmap: --reason, --open, -T4 -F, -oA (tests/e2e/cli_tests.sh).
 bash "$root/tests/e2e/cli_tests.sh" "$orbit" | tee "$tmp/cli.log"; read -r c_ok c_bad < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$tmp/cli.log" | tail -1); passed=$((passed + ${c_ok:-0})); failed=$((failed + ${c_bad:-1}))
+bash "$root/tests/e2e/report_tests.sh" "$orbit" | tee "$tmp/report.log"; result "the host report agrees with nmap's (tests/e2e/report_tests.sh)" "${PIPESTATUS[0]}"
 
 # Several receive queues: one result per key, router errors included (tests/e2e/fanout_tests.sh).
 bash "$root/tests/e2e/fanout_tests.sh" "$orbit" | tee "$tmp/fanout.log"

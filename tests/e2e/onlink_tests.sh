@@ -32,7 +32,7 @@ result() { # NAME STATUS
 	if [ "$2" -eq 0 ]; then echo "PASS $1"; passed=$((passed + 1)); else echo "FAIL $1"; failed=$((failed + 1)); fi
 }
 nmap_note() { echo "note: nmap $1 exited $2"; }
-scan() { timeout 120 ip netns exec orbit-scan "$orbit" --blocklist-file "$lab_block" "$@"; }
+scan() { timeout 120 ip netns exec orbit-scan "$orbit" --no-dns --report-closed --blocklist-file "$lab_block" "$@"; }
 
 bash "$lab_sh" up >"$tmp/lab-up.log" 2>&1 || { cat "$tmp/lab-up.log"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -100,7 +100,7 @@ ip netns add $GW_S && ip netns add $GW_R &&
 rc=$?
 if [ $rc -eq 0 ]; then
 	t0=$(date +%s%N)
-	timeout 60 ip netns exec $GW_S "$orbit" --blocklist-file "$lab_block" --seed 1 -p 80 --cooldown 1 \
+	timeout 60 ip netns exec $GW_S "$orbit" --no-dns --report-closed --blocklist-file "$lab_block" --seed 1 -p 80 --cooldown 1 \
 		198.18.7.9 \
 		>"$tmp/nogw.json" 2>"$tmp/nogw.err"
 	rc=$?

@@ -14,7 +14,7 @@ tmp=$(mktemp -d /tmp/orbit-out-e2e.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 passed=0
 failed=0
-scan() { timeout 300 ip netns exec orbit-scan "$orbit" --blocklist-file "$lab_block" --backend afpacket --interface orbit-s0 "$@"; }
+scan() { timeout 300 ip netns exec orbit-scan "$orbit" --no-dns --report-closed --blocklist-file "$lab_block" --backend afpacket --interface orbit-s0 "$@"; }
 result() { # NAME STATUS
 	if [ "$2" -eq 0 ]; then echo "PASS $1"; passed=$((passed + 1)); else echo "FAIL $1"; failed=$((failed + 1)); fi
 }
@@ -205,7 +205,7 @@ result "slow reader: back-pressure, no result lost" $?
 rm -f "$tmp/ckpt"
 # Not through timeout(1): it would pass the signal on to the whole process group, and a
 # second SIGINT ends orbit without a cooldown. ip netns exec execs orbit: $! is orbit.
-ip netns exec orbit-scan "$orbit" --blocklist-file "$lab_block" --backend afpacket --interface orbit-s0 -p 1-2100 --rate 3000 \
+ip netns exec orbit-scan "$orbit" --no-dns --report-closed --blocklist-file "$lab_block" --backend afpacket --interface orbit-s0 -p 1-2100 --rate 3000 \
 	--cooldown 2 --checkpoint "$tmp/ckpt" -oX "$tmp/int.xml" $hosts >"$tmp/run1.json" 2>"$tmp/run1.err" &
 pid=$!
 sleep 2.5

@@ -69,7 +69,7 @@ stop_responder() {
 scan() { # NAME ARGS...: orbit from the scanner namespace, results in $tmp/NAME.json
 	local name=$1
 	shift
-	timeout 120 ip netns exec "$RESP_NS_S" "$orbit" --backend afpacket --interface "$RESP_IF_S" \
+	timeout 120 ip netns exec "$RESP_NS_S" "$orbit" --no-dns --report-closed --backend afpacket --interface "$RESP_IF_S" \
 		--max-retries 0 -S "$RESP_SRC" --source-mac "$RESP_MAC_S" -G "$RESP_MAC_R" \
 		--blocklist-file "$root/tests/lab/lab-blocklist.conf" --rate "$rate" "$@" \
 		>"$tmp/$name.json" 2>"$tmp/$name.err"

@@ -26,7 +26,7 @@ fi
 # Every limiter full again: a previous scan's ICMP tokens must not help or hurt.
 sleep 6
 t0=$(date +%s.%N)
-timeout 120 ip netns exec orbit-scan "$orbit" --blocklist-file "$root/tests/lab/lab-blocklist.conf" \
+timeout 120 ip netns exec orbit-scan "$orbit" --no-dns --report-closed --blocklist-file "$root/tests/lab/lab-blocklist.conf" \
 	--backend afpacket --interface orbit-s0 -sU -p "$ports" "$@" "$hosts" >"$tmp/orbit.json" 2>"$tmp/orbit.err"
 rc=$?
 t1=$(date +%s.%N)

@@ -6,12 +6,13 @@
 #   usage: tests/fuzz/run.sh [SECONDS_PER_TARGET]     (default 60)
 #   FUZZ_BUILD_DIR overrides the build directory (default build-fuzz).
 # The reply seed corpus is regenerated with: build/tests/reply_pcap_tool corpus tests/fuzz/corpus/reply
-# The config seeds are hand-written YAML (tests/fuzz/corpus/config/).
+# The config seeds are hand-written YAML (tests/fuzz/corpus/config/); the udp_versions seeds
+# are replies of the lab's DNS and SNMP servers and a crafted NTP answer.
 set -eu
 seconds=${1:-60}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
-targets="reply config filter"
+targets="reply config filter udp_versions"
 
 if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup "$build" "$root" -Dfuzz=true \

@@ -17,14 +17,14 @@ dpdk="--no-huge --no-pci -m 256 --vdev=net_af_packet0,iface=orbit-s0 --file-pref
 # The routed hosts through DPDK: every TCP port and the UDP payload ports, services and
 # versions of the open TCP ports (-sV), as nmap's report (-oN -); NDJSON and XML kept.
 echo "orbit: the lab's routed hosts 198.18.1.10-15 via DPDK (TCP 1-65535, UDP payload ports, -sV)" >&2
-ip netns exec orbit-scan ./build/orbit --backend dpdk --interface orbit-s0 --dpdk-args "$dpdk" \
+ip netns exec orbit-scan ./build/orbit --dns-servers 198.18.1.12 --backend dpdk --interface orbit-s0 --dpdk-args "$dpdk" \
 	--blocklist-file tests/lab/lab-blocklist.conf --rate 50000 -sS -sU -sV \
 	-p T:1-65535,U:53,69,111,123,137,161,500,1900,5353,5683,11211 \
 	--output-file "$out/routed.json" -oX "$out/routed.xml" -oN - 198.18.1.10-198.18.1.15
 # The on-link LAN segment (AF_PACKET): an ARP sweep finds the hosts, each answers at its own
 # MAC, and the report names it as nmap does.
 echo "orbit: the lab's on-link segment 198.18.5.0/24 (ARP sweep, then TCP ports, -sV)" >&2
-ip netns exec orbit-scan ./build/orbit --backend afpacket --interface orbit-s1 \
+ip netns exec orbit-scan ./build/orbit --dns-servers 198.18.1.12 --backend afpacket --interface orbit-s1 \
 	--blocklist-file tests/lab/lab-blocklist.conf -sS -sV -p 22,80,443,8080,8888,40713 \
 	--output-file "$out/lan.json" -oX "$out/lan.xml" -oN - 198.18.5.0/24
 echo "orbit: NDJSON and XML in $out/" >&2
