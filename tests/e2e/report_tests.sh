@@ -34,7 +34,7 @@ inlab() {
 	timeout 120 ip netns exec orbit-scan unshare -m sh -c \
 		'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$tmp/resolv.conf" "$@"
 }
-scan() { inlab "$orbit" -b "$lab_block" --dns-servers $dns "$@"; }
+scan() { inlab "$orbit" --blocklist-file "$lab_block" --dns-servers $dns "$@"; }
 nmap_ref() { inlab nmap --dns-servers $dns "$@" >/dev/null 2>&1 || echo "note: nmap $* exited $?"; }
 
 bash "$root/tests/lab/lab.sh" up >"$tmp/lab-up.log" 2>&1 || { cat "$tmp/lab-up.log"; echo "0 passed, 1 failed"; exit 1; }
@@ -64,7 +64,7 @@ compare() { # NAME NMAP ORBIT [FILTER]: diff of the normalised reports
 sv_ports=21,22,80,6379,8080
 sv_hosts="h10.lab.orbit h11.lab.orbit h14.lab.orbit"
 nmap_ref -sV -p $sv_ports -oN "$tmp/n-sv.txt" -oX "$tmp/n-sv.xml" $sv_hosts
-scan --backend afpacket -i orbit-s0 -sV -p $sv_ports -oN "$tmp/o-sv.txt" -oX "$tmp/o-sv.xml" \
+scan --backend afpacket --interface orbit-s0 -sV -p $sv_ports -oN "$tmp/o-sv.txt" -oX "$tmp/o-sv.xml" \
 	$sv_hosts >"$tmp/o-sv.json" 2>"$tmp/o-sv.err"
 compare sv "$tmp/n-sv.txt" "$tmp/o-sv.txt"
 rc=$?
@@ -101,7 +101,7 @@ result "orbit's XML: nmap.dtd-valid, read by ndiff and python3-libnmap (hostname
 # 3. -sn of the on-link segment: vendors. nmap lists the scanner's own address (orbit does
 # not send to itself): that host is left out of nmap's side.
 nmap_ref -sn -oN "$tmp/n-sn.txt" 198.18.5.0/24
-scan --backend afpacket -i orbit-s1 -sn --cooldown 1 -oN "$tmp/o-sn.txt" 198.18.5.0/24 \
+scan --backend afpacket --interface orbit-s1 -sn --cooldown 1 -oN "$tmp/o-sn.txt" 198.18.5.0/24 \
 	>/dev/null 2>"$tmp/o-sn.err"
 drop_self() { sed '/(198\.18\.5\.2)$/,/^Host is up/d'; }
 compare sn "$tmp/n-sn.txt" "$tmp/o-sn.txt" drop_self
@@ -115,7 +115,7 @@ result "orbit -sn 198.18.5.0/24: nmap's hosts, names and MAC vendors" $?
 # (orbit's version strings come from its own payloads' replies: the VERSION column and
 # Service Info are compared only for being there).
 nmap_ref -sU -sV -p 53,123,161 -oN "$tmp/n-udp.txt" h12.lab.orbit
-scan --backend afpacket -i orbit-s0 -sU -sV -p 53,123,161 -oN "$tmp/o-udp.txt" h12.lab.orbit \
+scan --backend afpacket --interface orbit-s0 -sU -sV -p 53,123,161 -oN "$tmp/o-udp.txt" h12.lab.orbit \
 	>/dev/null 2>"$tmp/o-udp.err"
 columns() { sed -e 's/^\([0-9]*\/udp *[a-z|]* *[a-z-]*\).*/\1/' -e 's/ *$//' -e '/^Service Info/d' -e '/^PORT/d'; }
 compare udp "$tmp/n-udp.txt" "$tmp/o-udp.txt" columns
@@ -127,7 +127,7 @@ result "orbit -sU -sV -p 53,123,161 h12.lab.orbit: rDNS line, UDP states, SNMP v
 
 # 5. --no-dns as nmap -n: the user's name stays, no PTR asked.
 nmap_ref -n -p 22,80 -oN "$tmp/n-n.txt" h10.lab.orbit 198.18.1.11
-scan --backend afpacket -i orbit-s0 --no-dns -p 22,80 -oN "$tmp/o-n.txt" h10.lab.orbit 198.18.1.11 \
+scan --backend afpacket --interface orbit-s0 --no-dns -p 22,80 -oN "$tmp/o-n.txt" h10.lab.orbit 198.18.1.11 \
 	>/dev/null 2>"$tmp/o-n.err"
 compare no-dns "$tmp/n-n.txt" "$tmp/o-n.txt"
 rc=$?
@@ -136,8 +136,8 @@ rc=$?
 result "orbit --no-dns agrees with nmap -n (the user's name only)" $?
 
 # 6. NDJSON to a file: the hits by default, every answer with --report-closed.
-scan --backend afpacket -i orbit-s0 -p 21,22,80 h10.lab.orbit >"$tmp/hits.json" 2>/dev/null
-scan --backend afpacket -i orbit-s0 -p 21,22,80 --report-closed h10.lab.orbit >"$tmp/all.json" 2>/dev/null
+scan --backend afpacket --interface orbit-s0 -p 21,22,80 h10.lab.orbit >"$tmp/hits.json" 2>/dev/null
+scan --backend afpacket --interface orbit-s0 -p 21,22,80 --report-closed h10.lab.orbit >"$tmp/all.json" 2>/dev/null
 /usr/bin/python3 - "$tmp/hits.json" "$tmp/all.json" <<'PY'
 import json, sys
 hits = [json.loads(l) for l in open(sys.argv[1])]
