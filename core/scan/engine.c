@@ -448,7 +448,7 @@ int engine_run(const struct scan_params *p, const struct target_space *ts,
 	       const char *command_line)
 {
 	if (plan->threads > NIC_MAX_QUEUES) {
-		fprintf(stderr, "orbit: invalid -T %u: at most %d transmit threads\n", plan->threads,
+		fprintf(stderr, "orbit: invalid --tx-threads %u: at most %d transmit threads\n", plan->threads,
 			NIC_MAX_QUEUES);
 		return ORBIT_EXIT_BAD_INPUT;
 	}
