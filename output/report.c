@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/base/grab_result.h"
+#include "output/script_fmt.h"
 #include "output/output.h"
 #include "output/services.h"
 
@@ -324,6 +325,8 @@ static int text_host(FILE *f, const struct report_scan *scan, const struct host 
 				fprintf(f, "%-*s %-*s %s\n", (int)port_w, port, (int)state_w,
 					port_state_name((enum port_state)r->state),
 					service_or_unknown(scan, r));
+			if (r->scripts)
+				script_text_write(f, r->scripts);
 		}
 	}
 	text_mac(f, h);
@@ -585,6 +588,8 @@ static int xml_host(FILE *f, const struct report_scan *scan, const struct host *
 					fputs(" method=\"table\" conf=\"3\"/>", f);
 				}
 			}
+			if (r->scripts)
+				script_xml_write(f, r->scripts);
 			fputs("</port>\n", f);
 		}
 		fputs("</ports>\n", f);

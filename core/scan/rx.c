@@ -8,6 +8,7 @@
 #include "core/followup/grab.h"
 #include "core/probe/udp_payloads.h"
 #include "core/scan/scan_internal.h"
+#include "core/scan/scripts.h"
 
 void rx_init_classify(struct scan *s)
 {
@@ -47,7 +48,8 @@ static void emit_grab(struct scan *s, const struct grab_result *g)
 		copy->scan.grab = NULL;
 	}
 	res.grab = copy; /* out of memory: the port is still reported, without its banner */
-	output_set_write(s->out, &res, 1);
+	if (!scan_scripts_take(s, &res))
+		output_set_write(s->out, &res, 1);
 }
 
 void rx_on_grab_result(const struct grab_result *g, void *user)
@@ -103,12 +105,15 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 		if (res->rtt_ns > r->max_rtt_ns) /* the cooldown's yardstick (engine.c) */
 			r->max_rtt_ns = res->rtt_ns;
 		res->grab = NULL;
+		res->scripts = NULL;
 		if (s->arp.mask)
 			arp_table_fill(&s->arp, res);
 		/* -sV: an open TCP port goes to the follow-up pool, which reports it enriched;
 		 * a full pool reports it open and not grabbed. */
 		if (s->grab && res->proto == PROTO_TCP && res->state == PORT_OPEN &&
 		    (grab_pool_submit(s->grab, res) || report_not_grabbed(s, res)))
+			continue;
+		if (scan_scripts_take(s, res)) /* -sC: reported once its scripts end */
 			continue;
 		k++;
 	}
