@@ -8,6 +8,19 @@
 
 /* ---- text ------------------------------------------------------------------------ */
 
+/* A line as nmap prints it: bytes that are not printable (CR, other controls, DEL) as
+ * \xHH, so a report stays one line per line. */
+static void text_line(FILE *f, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			fprintf(f, "\\x%02X", c);
+		else
+			fputc(c, f);
+	}
+}
+
 /* nmap's lines: every line but the last starts "| ", the last "|_". */
 static void text_one(FILE *f, const char *id, const char *out)
 {
@@ -20,7 +33,7 @@ static void text_one(FILE *f, const char *id, const char *out)
 		if (first)
 			fprintf(f, "%s: ", id);
 		first = false;
-		fwrite(line, 1, last ? strlen(line) : (size_t)(nl - line), f);
+		text_line(f, line, last ? strlen(line) : (size_t)(nl - line));
 		fputc('\n', f);
 		if (last)
 			break;

@@ -28,15 +28,18 @@ const char *script_default_dir(void)
 	 * never reads a stale installed copy. */
 	char exe[PATH_MAX], probe[PATH_MAX + 16];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = 0;
+	if (n <= 0)
+		return ORBIT_DATA_DIR "/scripts";
+	exe[n] = 0;
+	/* The binary's folder or one above it (tests/, bench/ of the build folder). */
+	for (int up = 0; up < 3; up++) {
 		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = 0;
-			snprintf(probe, sizeof probe, "%s/build.ninja", exe);
-			if (access(probe, F_OK) == 0)
-				return ORBIT_SOURCE_DIR "/scripts";
-		}
+		if (!slash)
+			break;
+		*slash = 0;
+		snprintf(probe, sizeof probe, "%s/build.ninja", exe);
+		if (access(probe, F_OK) == 0)
+			return ORBIT_SOURCE_DIR "/scripts";
 	}
 	return ORBIT_DATA_DIR "/scripts";
 }
@@ -282,7 +285,8 @@ struct script_catalog *script_catalog_load(const char *const *dirs, size_t ndirs
 		err_set(e, "out of memory");
 		return NULL;
 	}
-	snprintf(c->lib_dir, sizeof c->lib_dir, "%s/nselib", ndirs ? dirs[0] : script_default_dir());
+	/* orbit's own library, whichever folders the scripts come from. */
+	snprintf(c->lib_dir, sizeof c->lib_dir, "%s/nselib", script_default_dir());
 	for (size_t i = 0; i < ndirs; i++)
 		add_dir(c, dirs[i], false, false, e);
 	/* Top-level commas split the list; commas inside parentheses belong to the item. */
