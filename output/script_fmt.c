@@ -28,12 +28,13 @@ static void text_one(FILE *f, const char *id, const char *out)
 	bool first = true;
 	for (;;) {
 		const char *nl = strchr(line, '\n');
-		bool last = nl == NULL;
+		/* A final line break ends the last line; it does not start an empty one. */
+		bool last = nl == NULL || nl[1] == 0;
 		fputs(last ? "|_" : "| ", f);
 		if (first)
 			fprintf(f, "%s: ", id);
 		first = false;
-		text_line(f, line, last ? strlen(line) : (size_t)(nl - line));
+		text_line(f, line, nl ? (size_t)(nl - line) : strlen(line));
 		fputc('\n', f);
 		if (last)
 			break;

@@ -23,7 +23,6 @@ action = function(host, port)
   end
   sock:close()
   local text = table.concat(parts)
-  text = text:gsub("\n$", "")
   if #text == 0 then return nil end
   return text
 end

@@ -8,6 +8,8 @@
  *   'T' key          a table opens (key "" when it has none)
  *   'U'              the innermost table closes
  *   'Z'              the script's result ends
+ * and then three NUL bytes (the end tag and two more), so that a reader never passes the
+ * end of the block even when the last token is cut short (two strings at most).
  * script_blob_next() returns the position after the token it read, or NULL at the end
  * (or on a malformed blob: the writers then stop, they never read past it). */
 #ifndef ORBIT_BASE_SCRIPT_RESULT_H

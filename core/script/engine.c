@@ -36,6 +36,7 @@ struct script_inv {
 	struct lstate_ctx ctx;
 	lua_State *L, *co;
 	uint64_t deadline_timer;
+	uint64_t slice_timer; /* preempted: resumes on the loop's next turn */
 	struct nsock *socks;
 	struct script_inv *next, **prevp;
 };
@@ -201,10 +202,10 @@ static void collect(struct script_inv *inv, int nres)
 
 static void deliver(struct script_engine *en, struct job *j)
 {
-	size_t total = 1;
+	size_t total = 3; /* the three closing NULs */
 	for (size_t i = 0; i < en->cat->n; i++)
 		total += j->pieces[i].len;
-	char *blob = total > 1 ? malloc(total) : NULL;
+	char *blob = total > 3 ? malloc(total) : NULL;
 	if (blob) {
 		size_t off = 0;
 		for (size_t i = 0; i < en->cat->n; i++) {
@@ -212,7 +213,7 @@ static void deliver(struct script_engine *en, struct job *j)
 				memcpy(blob + off, j->pieces[i].data, j->pieces[i].len);
 			off += j->pieces[i].len;
 		}
-		blob[off] = 0;
+		memset(blob + off, 0, 3);
 	}
 	for (size_t i = 0; i < en->cat->n; i++)
 		free(j->pieces[i].data);
@@ -255,6 +256,7 @@ static void inv_end(struct script_inv *inv, const char *why)
 	}
 	nsock_close_all(inv);
 	loop_del_timer(en->io.loop, inv->deadline_timer);
+	loop_del_timer(en->io.loop, inv->slice_timer);
 	if (inv->ctx.peak > en->st.peak_mem)
 		en->st.peak_mem = inv->ctx.peak;
 	if (inv->L)
@@ -268,15 +270,30 @@ static void inv_end(struct script_inv *inv, const char *why)
 	maybe_deliver(en, j);
 }
 
+enum { SLICE_NS = 10000000 }; /* CPU time a script runs before the others get a turn */
+
+static void on_slice(struct loop *l, uint64_t id, void *data)
+{
+	(void)l;
+	(void)id;
+	struct script_inv *inv = data;
+	inv->slice_timer = 0;
+	inv_resume(inv, 0);
+}
+
 void inv_resume(struct script_inv *inv, int nargs)
 {
 	int nres = 0;
+	inv->ctx.preempted = false;
+	inv->ctx.slice_end_ns = clock_mono_ns() + SLICE_NS;
 	int rc = lua_resume(inv->co, inv->L, nargs, &nres);
 	if (rc == LUA_YIELD) {
 		lua_pop(inv->co, nres);
 		if (inv->ctx.killed)
 			inv_end(inv, inv->ctx.killed);
-		return; /* a socket waits; its callback resumes */
+		else if (inv->ctx.preempted)
+			inv->slice_timer = loop_add_timer(inv->en->io.loop, clock_mono_ns(), on_slice, inv);
+		return; /* else a socket waits; its callback resumes */
 	}
 	if (rc != LUA_OK) {
 		char why[400];

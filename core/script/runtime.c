@@ -54,8 +54,13 @@ static void count_hook(lua_State *L, lua_Debug *ar)
 		c->killed = "instruction limit";
 	if (!c->killed && c->deadline_ns && clock_mono_ns() > c->deadline_ns)
 		c->killed = "timeout";
-	if (!c->killed)
+	if (!c->killed) {
+		if (c->inv && c->slice_end_ns && lua_isyieldable(L) && clock_mono_ns() > c->slice_end_ns) {
+			c->preempted = true;
+			lua_yield(L, 0);
+		}
 		return;
+	}
 	if (c->inv && lua_isyieldable(L))
 		lua_yield(L, 0);
 	else

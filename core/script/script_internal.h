@@ -21,6 +21,9 @@ struct lstate_ctx {
 	uint64_t instr, instr_limit;
 	uint64_t deadline_ns;     /* 0: none */
 	const char *killed;       /* why the hook stopped it, or NULL */
+	uint64_t slice_end_ns;    /* the hook yields past it, so one busy script cannot
+				   * starve the others on the thread (0: no slices) */
+	bool preempted;           /* the last yield was the hook's, not a socket's */
 	struct script_inv *inv;   /* NULL in a catalog/rule state: no sockets there */
 };
 
