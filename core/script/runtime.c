@@ -230,7 +230,10 @@ lua_State *rt_state_new(struct lstate_ctx *ctx, const char *lib_dir)
 	lua_setfield(L, -2, "lib_dir");
 	lua_pop(L, 1);
 	lua_getglobal(L, "package");
-	lua_pushfstring(L, "%s/?.lua;%s/?.luadb", lib_dir, lib_dir);
+	/* orbit's library first; then nmap's own (Debian's nmap-common, read where it is
+	 * installed), for the modules orbit does not have: they load when they use only
+	 * the API orbit provides. */
+	lua_pushfstring(L, "%s/?.lua;%s/?.luadb;/usr/share/nmap/nselib/?.lua", lib_dir, lib_dir);
 	lua_setfield(L, -2, "path");
 	lua_pushstring(L, ""); /* no C modules from disk */
 	lua_setfield(L, -2, "cpath");

@@ -305,6 +305,13 @@ on_bad=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/onlink.log
 passed=$((passed + ${on_ok:-0}))
 failed=$((failed + ${on_bad:-1}))
 
+# Scripts: -sC against nmap -sC, hostile scripts (tests/e2e/script_tests.sh), counted here.
+bash "$root/tests/e2e/script_tests.sh" "$orbit" | tee "$tmp/scripts.log"
+sc_ok=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/scripts.log" | tail -1)
+sc_bad=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/scripts.log" | tail -1)
+passed=$((passed + ${sc_ok:-0}))
+failed=$((failed + ${sc_bad:-1}))
+
 # Several receive queues: one result per key, router errors included (tests/e2e/fanout_tests.sh).
 bash "$root/tests/e2e/fanout_tests.sh" "$orbit" | tee "$tmp/fanout.log"
 fo_ok=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/fanout.log" | tail -1)
