@@ -113,7 +113,7 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 		if (s->grab && res->proto == PROTO_TCP && res->state == PORT_OPEN &&
 		    (grab_pool_submit(s->grab, res) || report_not_grabbed(s, res)))
 			continue;
-		if (scan_scripts_take(s, res)) /* -sC: reported once its scripts end */
+		if (s->scripts && scan_scripts_take(s, res)) /* -sC: reported once its scripts end */
 			continue;
 		k++;
 	}

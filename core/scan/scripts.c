@@ -49,8 +49,14 @@ void scan_scripts_finish(struct scan *s, volatile sig_atomic_t *stops)
 		return;
 	/* Every invocation ends by its own limit; the margin covers a queue of them. */
 	uint64_t give_up = clock_mono_ns() + ((uint64_t)s->cfg->script_timeout + 5) * 4000000000u;
-	while (*stops < 2 && !script_engine_drain(s->scripts, 100) && clock_mono_ns() < give_up)
-		;
+	uint64_t interrupted_until = 0; /* Ctrl-C: the short cooldown, as the grabs get */
+	while (*stops < 2 && !script_engine_drain(s->scripts, 100)) {
+		uint64_t now = clock_mono_ns();
+		if (*stops > 0 && interrupted_until == 0)
+			interrupted_until = now + 2000000000u;
+		if (now >= give_up || (interrupted_until && now >= interrupted_until))
+			break;
+	}
 	scan_scripts_stop(s);
 }
 

@@ -357,7 +357,7 @@ static void inv_start(struct script_engine *en, struct job *j, size_t script)
 		inv_end(inv, why);
 		return;
 	}
-	inv->co = lua_newthread(L);
+	inv->co = inv->ctx.co = lua_newthread(L);
 	lua_setfield(L, LUA_REGISTRYINDEX, "orbit.co"); /* keeps it alive */
 	lua_getglobal(inv->co, "action");
 	push_host(inv->co, &j->res);

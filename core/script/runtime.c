@@ -55,13 +55,15 @@ static void count_hook(lua_State *L, lua_Debug *ar)
 	if (!c->killed && c->deadline_ns && clock_mono_ns() > c->deadline_ns)
 		c->killed = "timeout";
 	if (!c->killed) {
-		if (c->inv && c->slice_end_ns && lua_isyieldable(L) && clock_mono_ns() > c->slice_end_ns) {
+		/* Only the action's own coroutine: a yield inside one the script made would go
+		 * to the script, not to the engine. */
+		if (L == c->co && c->slice_end_ns && clock_mono_ns() > c->slice_end_ns) {
 			c->preempted = true;
 			lua_yield(L, 0);
 		}
 		return;
 	}
-	if (c->inv && lua_isyieldable(L))
+	if (L == c->co && lua_isyieldable(L))
 		lua_yield(L, 0);
 	else
 		luaL_error(L, "%s", c->killed);

@@ -25,6 +25,7 @@ struct lstate_ctx {
 				   * starve the others on the thread (0: no slices) */
 	bool preempted;           /* the last yield was the hook's, not a socket's */
 	struct script_inv *inv;   /* NULL in a catalog/rule state: no sockets there */
+	lua_State *co;            /* the action's coroutine: the only one the hook yields */
 };
 
 /* A new state: the standard libraries, orbit's core module ("orbit_core"), package.path
