@@ -89,7 +89,8 @@ static void entry_free(struct script_entry *s)
  * the script does not load. */
 static int entry_load(struct script_catalog *c, struct script_entry *s, struct errbuf *e)
 {
-	s->rules_ctx = (struct lstate_ctx){.cap = 16u << 20, .instr_limit = 200000000};
+	s->rules_ctx = (struct lstate_ctx){.cap = 16u << 20, .instr_limit = 200000000,
+					   .libs = &c->libs};
 	lua_State *L = s->rules = rt_state_new(&s->rules_ctx, c->lib_dir);
 	if (!L)
 		return err_set(e, "%s: out of memory", s->path);
@@ -229,6 +230,7 @@ void script_catalog_free(struct script_catalog *c)
 	for (size_t i = 0; i < c->n; i++)
 		entry_free(&c->v[i]);
 	free(c->v);
+	lib_cache_free(c->libs);
 	free(c);
 }
 

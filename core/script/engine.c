@@ -328,7 +328,7 @@ static void inv_start(struct script_engine *en, struct job *j, size_t script)
 	inv->script = script;
 	inv->ctx = (struct lstate_ctx){.cap = en->p.mem_limit, .instr_limit = en->p.instr_limit,
 				       .deadline_ns = now + (uint64_t)en->p.timeout_ms * 1000000u,
-				       .inv = inv};
+				       .inv = inv, .libs = &en->cat->libs};
 	inv->next = en->running;
 	if (inv->next)
 		inv->next->prevp = &inv->next;

@@ -220,6 +220,83 @@ static int open_core(lua_State *L)
 	return 1;
 }
 
+void lib_cache_free(struct lib_cache *c)
+{
+	while (c) {
+		struct lib_cache *next = c->next;
+		free(c->name);
+		free(c->code);
+		free(c);
+		c = next;
+	}
+}
+
+static int dump_to(lua_State *L, const void *p, size_t n, void *ud)
+{
+	(void)L;
+	struct lib_cache *e = ud;
+	char *code = realloc(e->code, e->len + n);
+	if (!code)
+		return 1;
+	memcpy(code + e->len, p, n);
+	e->code = code;
+	e->len += n;
+	return 0;
+}
+
+/* A package.searchers entry before Lua's own: the module from the cache, else from
+ * package.path, compiled once and kept. */
+static int cached_searcher(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	struct lstate_ctx *ctx = rt_ctx(L);
+	for (struct lib_cache *e = *ctx->libs; e; e = e->next)
+		if (strcmp(e->name, name) == 0) {
+			if (luaL_loadbufferx(L, e->code, e->len, name, "b") != LUA_OK)
+				return 1; /* the message */
+			lua_pushstring(L, name);
+			return 2;
+		}
+	lua_getglobal(L, "package");
+	lua_getfield(L, -1, "path");
+	const char *path = lua_tostring(L, -1);
+	lua_pop(L, 2);
+	lua_getglobal(L, "package");
+	lua_getfield(L, -1, "searchpath");
+	lua_remove(L, -2);
+	lua_pushstring(L, name);
+	lua_pushstring(L, path ? path : "");
+	lua_call(L, 2, 2);
+	if (lua_isnil(L, -2))
+		return 1; /* the message of the paths tried */
+	const char *file = lua_tostring(L, -2);
+	if (luaL_loadfilex(L, file, "t") != LUA_OK)
+		return luaL_error(L, "error loading module '%s': %s", name, lua_tostring(L, -1));
+	struct lib_cache *e = calloc(1, sizeof *e);
+	if (e && (e->name = strdup(name)) != NULL && lua_dump(L, dump_to, e, 0) == 0) {
+		e->next = *ctx->libs;
+		*ctx->libs = e;
+	} else {
+		lib_cache_free(e);
+	}
+	lua_pushvalue(L, -3); /* stack: file, nil, loader; the file goes second, as Lua's own */
+	return 2;
+}
+
+static void add_cached_searcher(lua_State *L)
+{
+	lua_getglobal(L, "package");
+	lua_getfield(L, -1, "searchers");
+	lua_Integer n = luaL_len(L, -1);
+	for (lua_Integer i = n; i >= 2; i--) { /* after the preload searcher */
+		lua_geti(L, -1, i);
+		lua_seti(L, -2, i + 1);
+	}
+	lua_pushcfunction(L, cached_searcher);
+	lua_seti(L, -2, 2);
+	lua_pop(L, 2);
+}
+
 lua_State *rt_state_new(struct lstate_ctx *ctx, const char *lib_dir)
 {
 	lua_State *L = lua_newstate(capped_alloc, ctx);
@@ -240,6 +317,8 @@ lua_State *rt_state_new(struct lstate_ctx *ctx, const char *lib_dir)
 	lua_pushstring(L, ""); /* no C modules from disk */
 	lua_setfield(L, -2, "cpath");
 	lua_pop(L, 1);
+	if (ctx->libs)
+		add_cached_searcher(L);
 	lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
 	return L;
 }

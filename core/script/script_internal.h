@@ -15,6 +15,17 @@ struct loop;
 struct ssl_ctx_st;
 struct script_inv;
 
+/* Compiled library modules (require'd files as bytecode), kept for the states that
+ * follow: a module is read and parsed once per run, not once per invocation. Used by
+ * one thread at a time (the catalog's loader, then the engine's thread). */
+struct lib_cache {
+	char *name;
+	char *code;
+	size_t len;
+	struct lib_cache *next;
+};
+void lib_cache_free(struct lib_cache *c);
+
 /* The limits and the accounting of one lua_State (its extra space points here). */
 struct lstate_ctx {
 	size_t used, cap, peak;
@@ -26,6 +37,7 @@ struct lstate_ctx {
 	bool preempted;           /* the last yield was the hook's, not a socket's */
 	struct script_inv *inv;   /* NULL in a catalog/rule state: no sockets there */
 	lua_State *co;            /* the action's coroutine: the only one the hook yields */
+	struct lib_cache **libs;  /* the run's module cache, or NULL */
 };
 
 /* A new state: the standard libraries, orbit's core module ("orbit_core"), package.path
@@ -56,6 +68,7 @@ struct script_catalog {
 	struct script_entry *v;
 	size_t n, cap;
 	char lib_dir[4096];
+	struct lib_cache *libs;
 };
 
 /* Parses --script-args into (key, value) pairs: calls fn for each; -1 on a syntax error. */
