@@ -39,6 +39,7 @@ action = function(host, port)
   out.issuer = cert.issuer
   out.pubkey = cert.pubkey
   out.validity = cert.validity
+  out.sig_algorithm = cert.sig_algorithm
   out.md5 = stdnse.tohex(core.digest("md5", cert.der))
   out.sha1 = stdnse.tohex(core.digest("sha1", cert.der))
   out.pem = "-----BEGIN CERTIFICATE-----\n" .. core.base64_encode(cert.der):gsub(("."):rep(64), "%0\n")
@@ -48,10 +49,11 @@ action = function(host, port)
     "Issuer: " .. name_text(cert.issuer),
     "Public Key type: " .. tostring(cert.pubkey.type),
     "Public Key bits: " .. tostring(cert.pubkey.bits),
+    "Signature Algorithm: " .. tostring(cert.sig_algorithm),
     "Not valid before: " .. tostring(cert.validity.notBefore),
     "Not valid after:  " .. tostring(cert.validity.notAfter),
-    "MD5:   " .. stdnse.tohex(core.digest("md5", cert.der), { separator = " ", group = 4 }),
-    "SHA-1: " .. stdnse.tohex(core.digest("sha1", cert.der), { separator = " ", group = 4 }),
+    "MD5:   " .. out.md5,
+    "SHA-1: " .. out.sha1,
   }
   return out, table.concat(lines, "\n")
 end

@@ -188,6 +188,8 @@ static int l_certificate(lua_State *L)
 		lua_setfield(L, -2, "bits");
 	}
 	lua_setfield(L, -2, "pubkey");
+	lua_pushstring(L, OBJ_nid2ln(X509_get_signature_nid(x)));
+	lua_setfield(L, -2, "sig_algorithm");
 	unsigned char *der = NULL;
 	int n = i2d_X509(x, &der);
 	if (n > 0) {
