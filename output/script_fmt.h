@@ -15,7 +15,8 @@
 void script_text_write(FILE *f, const char *blob);
 void script_xml_write(FILE *f, const char *blob);
 /* buf holds one JSON object of len bytes, ending "}\n": rewrites its end to carry the
- * scripts member. Returns the new length, or 0 when it does not fit in cap. */
+ * scripts member. Returns the new length; when that does not fit in cap, the record as
+ * it was (len), so the port is still reported; 0 when buf is not such an object. */
 size_t script_json_splice(char *buf, size_t len, size_t cap, const char *blob);
 
 #endif
