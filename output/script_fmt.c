@@ -211,5 +211,7 @@ size_t script_json_splice(char *buf, size_t len, size_t cap, const char *blob)
 	if (n)
 		return len - 2 + n;
 	memcpy(buf + len - 2, "}\n", 2); /* too long: the record without its scripts */
+	if (len < cap)
+		buf[len] = 0;
 	return len;
 }
