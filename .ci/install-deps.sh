@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 build_pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
             libdpdk-dev dpdk libpcap-dev libjudy-dev libyaml-dev libdivide-dev
-            libssl-dev libpcre2-dev libcap-ng-dev libc-ares-dev)
+            libssl-dev libpcre2-dev libcap-ng-dev libc-ares-dev liblua5.4-dev)
 test_pkgs=(python3 python3-scapy tshark jq libxml2-utils iproute2 nftables tcpdump
            valgrind nmap ndiff zmap masscan python3-libnmap)
 lab_pkgs=()

@@ -108,6 +108,16 @@ struct orbit_config {
 	const char *grab_source_ip;
 	const char *service_probes; /* nmap-service-probes file */
 
+	/* Scripts (core/script/): -sC, --script and their limits. */
+	bool script_default;       /* -sC: the "default" category */
+	const char *script;        /* --script: names, categories, paths, expressions */
+	const char *script_args;
+	const char *script_dir;    /* more scripts, besides orbit's own */
+	unsigned script_timeout;   /* seconds per invocation */
+	unsigned script_concurrency;
+	uint64_t script_memory;    /* bytes per invocation */
+	bool script_errors;        /* "ERROR: ..." outputs, as nmap -d shows them */
+
 	bool quiet;
 	bool show_help, show_version;
 

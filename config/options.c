@@ -212,6 +212,22 @@ const struct option_spec option_table[] = {
 	 "accepted for nmap users: orbit reads no keys while scanning", .cli_only = true},
 	{"send-eth", 0, NULL, OPT_FLAG, FIELD(nmap_noop), NOSET, 0, 0, NULL,
 	 "accepted for nmap users: orbit always sends Ethernet frames", .cli_only = true},
+	{"script-default", 0, "-sC", OPT_FLAG, FIELD(script_default), NOSET, 0, 0, NULL,
+	 "run the default scripts on open ports (--script default)"},
+	{"script", 0, NULL, OPT_STRING, FIELD(script), NOSET, 0, 0, "EXPR",
+	 "scripts to run: names, categories, paths, \"default and safe\" ..."},
+	{"script-args", 0, NULL, OPT_STRING, FIELD(script_args), NOSET, 0, 0, "K=V,...",
+	 "arguments for the scripts"},
+	{"script-dir", 0, NULL, OPT_STRING, FIELD(script_dir), NOSET, 0, 0, "DIR",
+	 "a folder of more scripts, selectable by name and category"},
+	{"script-timeout", 0, NULL, OPT_UINT, FIELD(script_timeout), NOSET, 1, 86400, "SECONDS",
+	 "time limit per script invocation (default 30)"},
+	{"script-concurrency", 0, NULL, OPT_UINT, FIELD(script_concurrency), NOSET, 1, 100000, "N",
+	 "script invocations running at once (default 256)"},
+	{"script-memory", 0, NULL, OPT_SI, FIELD(script_memory), NOSET, 1ULL << 20, 1ULL << 32,
+	 "BYTES", "memory limit per script invocation (default 32 MiB)"},
+	{"script-errors", 0, NULL, OPT_FLAG, FIELD(script_errors), NOSET, 0, 0, NULL,
+	 "report a script's error as its output, as nmap -d does"},
 	{"quiet", 'q', NULL, OPT_FLAG, FIELD(quiet), NOSET, 0, 0, NULL, "no status or notes on stderr"},
 	{"help", 'h', NULL, OPT_FLAG, FIELD(show_help), NOSET, 0, 0, NULL, "this help",
 	 .cli_only = true},
@@ -234,6 +250,7 @@ const struct option_section option_sections[] = {
 	{"output-file", "Output and status"},
 	{"config", "Configuration files"},
 	{"grab", "Banners, services and versions"},
+	{"script-default", "Scripts"},
 	{"quiet", "General"},
 };
 const size_t option_section_count = sizeof option_sections / sizeof option_sections[0];
@@ -256,6 +273,9 @@ void config_init(struct orbit_config *cfg)
 	cfg->grab_threads = 1;
 	cfg->grab_timeout = 10;
 	cfg->grab_max_bytes = 65536;
+	cfg->script_timeout = 30;
+	cfg->script_concurrency = 256;
+	cfg->script_memory = 32u << 20;
 }
 
 void config_free(struct orbit_config *cfg)

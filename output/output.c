@@ -13,6 +13,7 @@
 #include "core/base/ring.h"
 #include "output/grab_json.h"
 #include "output/host_names.h"
+#include "output/script_fmt.h"
 #include "output/json.h"
 #include "output/mac_vendors.h"
 #include "output/ndjson.h"
@@ -155,6 +156,8 @@ static size_t ndjson_line(const struct output_set *os, const struct scan_result 
 	if (os->sel.n)
 		return ndjson_selected_line(os, r, buf, cap);
 	size_t len = r->grab ? grab_result_json(r->grab, buf, cap) : ndjson_format_result(r, buf, cap);
+	if (r->scripts && len)
+		len = script_json_splice(buf, len, cap, r->scripts);
 	return os->info.names && os->info.names->n ? with_hostname(os, r, buf, len, cap) : len;
 }
 
@@ -429,7 +432,9 @@ static void release_grabs(struct scan_result *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free((void *)(uintptr_t)v[i].grab);
+		free((void *)(uintptr_t)v[i].scripts);
 		v[i].grab = NULL;
+		v[i].scripts = NULL;
 	}
 }
 
@@ -453,6 +458,7 @@ static void emit(struct output_set *os, const struct scan_result *in, size_t n, 
 			} else {
 				atomic_fetch_add_explicit(&os->filtered_out, 1, memory_order_relaxed);
 				free((void *)(uintptr_t)in[i].grab);
+				free((void *)(uintptr_t)in[i].scripts);
 			}
 		}
 		in += take;
@@ -468,7 +474,7 @@ static void emit(struct output_set *os, const struct scan_result *in, size_t n, 
 			for (size_t i = 0; i < k; i++) {
 				if (os->hits_only && !is_hit(&kept[i]))
 					continue;
-				if (kept[i].grab) {
+				if (kept[i].grab || kept[i].scripts) {
 					/* An enriched record (banner, protocol fields) may be far longer
 					 * than a plain line: written on its own, in order. */
 					if (!sink_write(&st->sink, buf, used))

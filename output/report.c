@@ -11,6 +11,7 @@
 #include "core/base/grab_result.h"
 #include "output/host_names.h"
 #include "output/mac_vendors.h"
+#include "output/script_fmt.h"
 #include "output/output.h"
 #include "output/service_info.h"
 #include "output/services.h"
@@ -449,6 +450,8 @@ static int text_host(FILE *f, const struct report_scan *scan, const struct host 
 			if ((r->proto != 6 && r->proto != 17) || h->ignored[r->state])
 				continue;
 			text_port_row(f, scan, r, &cols);
+			if (r->scripts)
+				script_text_write(f, r->scripts);
 		}
 		text_fingerprints(f, scan, h);
 	}
@@ -764,6 +767,8 @@ static int xml_host(FILE *f, const struct report_scan *scan, const struct host *
 			}
 			fputs("/>", f);
 			xml_service(f, scan, r);
+			if (r->scripts)
+				script_xml_write(f, r->scripts);
 			fputs("</port>\n", f);
 		}
 		fputs("</ports>\n", f);

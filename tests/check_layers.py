@@ -19,7 +19,8 @@ LAYERS = [  # (folder, rank)
     ("config", 3),         # options -> config (uses targets' parsers)
     ("output", 4),         # fields, formats, sinks, metadata
     ("core/followup", 5),  # the follow-up pool, its loop, TLS, modules
-    ("core/scan", 6),      # lifecycle, tx, rx, totals, main
+    ("core/script", 6),    # the script engine (Lua 5.4, nmap's NSE API) on the follow-up loop
+    ("core/scan", 7),      # lifecycle, tx, rx, totals, main
 ]
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 

@@ -75,6 +75,9 @@ struct scan_result {
 	 * owned by whoever holds the record: once passed to output_set_write(), the output
 	 * set frees it (sized by hits: one per open port). */
 	const struct grab_result *grab;
+	/* -sC/--script: the port's script results (core/base/script_result.h), or NULL; owned
+	 * as grab is. */
+	const char *scripts;
 };
 
 const char *port_state_name(enum port_state s); /* "open", "open|filtered", ... */

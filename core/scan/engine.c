@@ -17,6 +17,7 @@
 #include "core/scan/latefile.h"
 #include "core/scan/privs.h"
 #include "core/scan/scan_internal.h"
+#include "core/scan/scripts.h"
 #include "targets/addrspec.h"
 
 static struct output_options output_options_of(const struct orbit_config *cfg)
@@ -153,6 +154,8 @@ static int prepare(struct scan *s, const char *command_line, uint64_t t0, uint64
 		return ORBIT_EXIT_RUNTIME;
 	if (cfg->grab && start_grab_pool(s, e) < 0)
 		return ORBIT_EXIT_BAD_INPUT;
+	if (scan_scripts_start(s, e) < 0)
+		return ORBIT_EXIT_RUNTIME;
 	struct output_scan_info info = {
 		.command_line = command_line,
 		.start_ns = start_real,
@@ -417,6 +420,7 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 	stop_threads(s, &st);
 	rx_resolve_deferred(s, st.rx);
 	finish_grabs(s, stops);
+	scan_scripts_finish(s, stops);
 	bool interrupted = *stops > 0;
 	s->interrupted = interrupted;
 	if (interrupted && status == ORBIT_EXIT_OK)
@@ -481,6 +485,7 @@ int engine_run(const struct scan_params *p, const struct target_space *ts,
 		fprintf(stderr, "orbit: %s\n", e.msg);
 	if (s->grab)
 		grab_pool_stop(s->grab);
+	scan_scripts_stop(s);
 	nic_close(s->nic);
 	output_set_close(s->out);
 	scan_names_free(s);

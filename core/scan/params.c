@@ -7,6 +7,7 @@
 #include "core/followup/probes.h"
 #include "core/probe/udp_payloads.h"
 #include "core/scan/rdns.h"
+#include "core/script/script.h"
 #include "targets/addrspec.h"
 
 static int parse_mac(const char *s, uint8_t mac[6])
@@ -121,6 +122,22 @@ static int parse_followup(const struct orbit_config *cfg, struct scan_params *p,
 	return 0;
 }
 
+/* -sC and --script: the selection is checked (and the scripts loaded) here, before
+ * anything opens: a name that selects nothing is bad input. */
+static int parse_scripts(const struct orbit_config *cfg, struct scan_params *p, struct errbuf *e)
+{
+	if (!cfg->script_default && !cfg->script)
+		return 0;
+	if (cfg->script_args && script_args_check(cfg->script_args, e) < 0)
+		return -1;
+	char sel[4096];
+	snprintf(sel, sizeof sel, "%s%s%s", cfg->script_default ? "default" : "",
+		 cfg->script_default && cfg->script ? "," : "", cfg->script ? cfg->script : "");
+	const char *dirs[2] = {script_default_dir(), cfg->script_dir};
+	p->scripts = script_catalog_load(dirs, cfg->script_dir ? 2 : 1, sel, e);
+	return p->scripts ? 0 : -1;
+}
+
 int scan_params_from_config(const struct orbit_config *cfg, struct scan_params *p,
 			    struct errbuf *e)
 {
@@ -140,6 +157,8 @@ int scan_params_from_config(const struct orbit_config *cfg, struct scan_params *
 	if (rc == 0)
 		rc = parse_followup(cfg, p, e);
 	if (rc == 0)
+		rc = parse_scripts(cfg, p, e);
+	if (rc == 0)
 		rc = check_rx_filter(cfg, p->backend, e);
 	if (rc == 0 && cfg->dns_servers)
 		rc = rdns_check_servers(cfg->dns_servers, e);
@@ -158,6 +177,8 @@ void scan_params_free(struct scan_params *p)
 {
 	udp_payload_table_free(p->udp_table);
 	probe_db_free(p->probe_db);
+	script_catalog_free(p->scripts);
+	p->scripts = NULL;
 	p->udp_table = NULL;
 	p->probe_db = NULL;
 }

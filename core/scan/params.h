@@ -32,6 +32,7 @@ enum {
 
 struct udp_payload_table;
 struct probe_db;
+struct script_catalog;
 
 struct scan_params {
 	const struct orbit_config *cfg; /* numbers and flags, checked by config_check() */
@@ -46,6 +47,7 @@ struct scan_params {
 	struct udp_payload_table *udp_table; /* built-ins plus --udp-payload; owned */
 	uint32_t grab_source_ip;        /* 0: the kernel picks */
 	struct probe_db *probe_db;      /* -sV --service-probes, or NULL; owned */
+	struct script_catalog *scripts; /* -sC / --script: the selected scripts, or NULL; owned */
 	struct privs_plan privs;        /* --user, --no-drop-privileges: who runs the scan */
 };
 

@@ -10,6 +10,7 @@
 #include "core/followup/udp_versions.h"
 #include "core/probe/udp_payloads.h"
 #include "core/scan/scan_internal.h"
+#include "core/scan/scripts.h"
 
 void rx_init_classify(struct scan *s)
 {
@@ -49,7 +50,8 @@ static void emit_grab(struct scan *s, const struct grab_result *g)
 		copy->scan.grab = NULL;
 	}
 	res.grab = copy; /* out of memory: the port is still reported, without its banner */
-	output_set_write(s->out, &res, 1);
+	if (!scan_scripts_take(s, &res))
+		output_set_write(s->out, &res, 1);
 }
 
 void rx_on_grab_result(const struct grab_result *g, void *user)
@@ -135,6 +137,7 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 		if (res->rtt_ns > r->max_rtt_ns) /* the cooldown's yardstick (engine.c) */
 			r->max_rtt_ns = res->rtt_ns;
 		res->grab = NULL;
+		res->scripts = NULL;
 		if (s->arp.mask)
 			arp_table_fill(&s->arp, res);
 		/* -sV: an open TCP port goes to the follow-up pool, which reports it enriched;
@@ -146,6 +149,8 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 			report_udp_version(s, &bufs[i], res);
 			continue;
 		}
+		if (s->scripts && scan_scripts_take(s, res)) /* -sC: reported once its scripts end */
+			continue;
 		k++;
 	}
 	return k;

@@ -85,6 +85,7 @@ struct scan {
 	struct classify_ctx classify;
 	struct output_set *out;
 	struct grab_pool *grab;        /* -sV: the follow-up pool, or NULL */
+	struct script_engine *scripts; /* -sC / --script: the script engine, or NULL */
 	struct monitor monitor;
 	uint64_t expected_probes; /* this run's probes, estimated, for % done and ETA */
 	struct tx_thread tx[NIC_MAX_QUEUES];

@@ -311,6 +311,12 @@ failed=$((failed + ${on_bad:-1}))
 # nmap's command line against nmap: --reason, --open, -T4 -F, -oA (tests/e2e/cli_tests.sh).
 bash "$root/tests/e2e/cli_tests.sh" "$orbit" | tee "$tmp/cli.log"; read -r c_ok c_bad < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$tmp/cli.log" | tail -1); passed=$((passed + ${c_ok:-0})); failed=$((failed + ${c_bad:-1}))
 bash "$root/tests/e2e/report_tests.sh" "$orbit" | tee "$tmp/report.log"; result "the host report agrees with nmap's (tests/e2e/report_tests.sh)" "${PIPESTATUS[0]}"
+# Scripts: -sC against nmap -sC, hostile scripts (tests/e2e/script_tests.sh), counted here.
+bash "$root/tests/e2e/script_tests.sh" "$orbit" | tee "$tmp/scripts.log"
+sc_ok=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/scripts.log" | tail -1)
+sc_bad=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/scripts.log" | tail -1)
+passed=$((passed + ${sc_ok:-0}))
+failed=$((failed + ${sc_bad:-1}))
 
 # Several receive queues: one result per key, router errors included (tests/e2e/fanout_tests.sh).
 bash "$root/tests/e2e/fanout_tests.sh" "$orbit" | tee "$tmp/fanout.log"

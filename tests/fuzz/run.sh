@@ -12,7 +12,7 @@ set -eu
 seconds=${1:-60}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
-targets="reply config filter udp_versions"
+targets="reply config filter udp_versions script"
 
 if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup "$build" "$root" -Dfuzz=true \
