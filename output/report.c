@@ -34,6 +34,8 @@ void report_sort(struct scan_result *v, size_t *n)
 {
 	/* A stable order among equal keys is not needed: equal keys are dropped, and which
 	 * copy survives only matters when two rx queues both saw one reply (no RSS). */
+	if (*n == 0)
+		return; /* v may be NULL: qsort must not see it (UBSan) */
 	qsort(v, *n, sizeof *v, cmp_result);
 	size_t out = 0;
 	for (size_t i = 0; i < *n; i++)
