@@ -161,7 +161,7 @@ const struct option_spec option_table[] = {
 	{"report-closed", 0, NULL, OPT_FLAG, FIELD(report_closed), NOSET, 0, 0, NULL,
 	 "NDJSON/CSV: every answer (closed, filtered ...); by default only the hits: open "
 	 "ports and hosts up (--report-all and --output-filter decide for themselves)"},
-	{"no-dns", 0, NULL, OPT_FLAG, FIELD(no_dns), NOSET, 0, 0, NULL,
+	{"no-dns", 0, "-n", OPT_FLAG, FIELD(no_dns), NOSET, 0, 0, NULL,
 	 "no reverse DNS for the hosts the reports list (nmap's -n)"},
 	{"resolve-all", 0, "-R", OPT_FLAG, FIELD(resolve_all), NOSET, 0, 0, NULL,
 	 "reverse DNS for every host of the reports, up or not (nmap's -R)"},

@@ -327,9 +327,14 @@ def check_letters():
     rc, out, err = run('-6', HOST)
     result(rc == 2 and err == 'orbit: -6 (IPv6) is not supported yet\n', f'-6: {err.strip()}')
     # zmap's letters that meant something else are gone: -n is not --max-targets, -r not --rate.
-    for letter in ('-n', '-O', '-o', '-i', '-s', '-b', '-f', '-P'):
+    # Refused, or nmap's meaning (-n: no DNS, -O: OS detection): never zmap's.
+    zmap_meaning = {'-n': 'max-targets', '-O': 'output-format', '-o': 'output-file',
+                    '-i': 'interface', '-s': 'source-port', '-b': 'blocklist-file',
+                    '-f': 'fields', '-P': 'probes'}
+    for letter, key in zmap_meaning.items():
         rc, cfg, err = config_of(letter, '5')
-        result(rc == 2, f'{letter} 5 is no longer a zmap option (exit {rc}: {err.strip()})')
+        result(rc == 2 or (rc == 0 and '5' not in (cfg.get(key) or '')),
+               f'{letter} 5 is no longer zmap\'s --{key} (exit {rc}: {err.strip()})')
     rc, cfg, err = config_of('-r', '198.18.1.14')
     result(rc == 0 and cfg.get('rate') == '10000' and cfg.get('ports-in-order') == 'true',
            f'-r is ports in order, not --rate: rate {cfg.get("rate")}')

@@ -226,6 +226,11 @@ net_up() {
     ensure_addr "$NS_SCAN" orbit-s0 198.18.0.3/24 # second source (banner grabs)
     ensure_route "$NS_SCAN" default via 198.18.0.1 dev orbit-s0 src 198.18.0.2
     ensure_addr "$NS_GW" orbit-g0 198.18.0.1/24
+    # The scanner's resolver is the lab's own DNS server (ip netns exec bind-mounts
+    # /etc/netns/NS/resolv.conf over /etc/resolv.conf): reverse DNS, on by default in orbit
+    # and nmap alike, never asks the machine's own servers from inside the lab.
+    mkdir -p "/etc/netns/$NS_SCAN"
+    write_conf "/etc/netns/$NS_SCAN/resolv.conf" <<<"nameserver 198.18.1.12" || true
 
     # router: the hosts' bridge
     sysctl_set "$NS_GW" net.ipv4.ip_forward 1
@@ -730,7 +735,7 @@ cmd_down() {
         ip netns del "$ns"
         log "deleted namespace $ns"
     done
-    rm -rf "$RUN" "/etc/netns/$NS_SVC"
+    rm -rf "$RUN" "/etc/netns/$NS_SVC" "/etc/netns/$NS_SCAN"
     log "down"
 }
 
