@@ -63,6 +63,9 @@ expect_bad "300.1.2.3" -- -sV --grab-source-ip 300.1.2.3 "${scan[@]}"
 expect_bad "53:zz" -- --udp-payload 53:zz "${scan[@]}"
 expect_bad "$tmp/no-such-probes" -- -sV --service-probes "$tmp/no-such-probes" "${scan[@]}"
 expect_bad "999.0.0.1" -- --source-ip 999.0.0.1 "${scan[@]}"
+expect_bad "1.2.3" -- --dns-servers 198.18.1.12,1.2.3 "${scan[@]}"
+expect_bad "99999" -- --dns-servers 198.18.1.12:99999 "${scan[@]}"
+expect_bad "--no-dns and -R" -- --no-dns -R "${scan[@]}"
 expect_bad "tcp prot 80" -- --rx-filter "tcp prot 80" "${scan[@]}"
 expect_bad "not dpdk" -- --backend dpdk --rx-filter "tcp" -o out.json -b "$lab_block" -p 80 198.18.1.10
 expect_bad "53:zz" -- --dry-run --udp-payload 53:zz -b "$lab_block" -p U:53 198.18.1.10
