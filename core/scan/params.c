@@ -163,7 +163,7 @@ int scan_params_from_config(const struct orbit_config *cfg, struct scan_params *
 	if (rc == 0 && cfg->dns_servers)
 		rc = rdns_check_servers(cfg->dns_servers, e);
 	if (rc == 0 && cfg->no_dns && cfg->resolve_all)
-		rc = err_set(e, "conflicting options -n and -R: no reverse DNS, or for every host");
+		rc = err_set(e, "conflicting options --no-dns and -R: no reverse DNS, or for every host");
 	if (rc == 0)
 		rc = privs_plan_from(cfg->user, cfg->drop_privileges, &p->privs, e);
 	if (rc < 0) {

@@ -42,12 +42,14 @@ static void on_answer(void *arg, int status, int timeouts, struct hostent *h)
 static void wait_and_process(ares_channel ch)
 {
 	ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-	int mask = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
+	/* The bits of ARES_GETSOCK_READABLE/WRITABLE, in unsigned arithmetic: the macros
+	 * shift a signed 1 into the sign bit for the last socket (UBSan). */
+	unsigned mask = (unsigned)ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
 	struct pollfd pfd[ARES_GETSOCK_MAXNUM];
 	nfds_t np = 0;
-	for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-		short ev = (short)((ARES_GETSOCK_READABLE(mask, i) ? POLLIN : 0) |
-				   (ARES_GETSOCK_WRITABLE(mask, i) ? POLLOUT : 0));
+	for (unsigned i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+		short ev = (short)((mask & (1u << i) ? POLLIN : 0) |
+				   (mask & (1u << (i + ARES_GETSOCK_MAXNUM)) ? POLLOUT : 0));
 		if (ev)
 			pfd[np++] = (struct pollfd){.fd = socks[i], .events = ev};
 	}

@@ -67,6 +67,9 @@ expect_bad "'nosuch'" -- --script nosuch "${scan[@]}"
 expect_bad "'default and'" -- -sC --script "default and" "${scan[@]}"
 expect_bad "a={x" -- -sC --script-args "a={x" "${scan[@]}"
 expect_bad "$tmp/no-such-script.nse" -- --script "$tmp/no-such-script.nse" "${scan[@]}"
+expect_bad "1.2.3" -- --dns-servers 198.18.1.12,1.2.3 "${scan[@]}"
+expect_bad "99999" -- --dns-servers 198.18.1.12:99999 "${scan[@]}"
+expect_bad "--no-dns and -R" -- --no-dns -R "${scan[@]}"
 expect_bad "tcp prot 80" -- --rx-filter "tcp prot 80" "${scan[@]}"
 expect_bad "not dpdk" -- --backend dpdk --rx-filter "tcp" --output-file out.json --blocklist-file "$lab_block" -p 80 198.18.1.10
 expect_bad "53:zz" -- --dry-run --udp-payload 53:zz --blocklist-file "$lab_block" -p U:53 198.18.1.10

@@ -56,7 +56,7 @@ def orbit_text(path):
         if m:
             cur = m.group(1)
             hosts[cur] = None
-        m = re.match(r'MAC Address: ([0-9A-F:]{17})$', line)
+        m = re.match(r'MAC Address: ([0-9A-F:]{17}) \([^()]+\)$', line)  # with nmap's vendor
         if m and cur:
             hosts[cur] = m.group(1)
     return hosts
