@@ -159,8 +159,12 @@ disable_plaintext_auth = no
 default_internal_user = dovecot
 default_login_user = dovenull
 mail_location = maildir:$b/mail/%u
-# one login process of each kind, started beforehand and already talking to auth: a
-# process per connection greets IMAP with "Waiting for authentication process" at first
+# one login process of each kind, started beforehand and already talking to auth, and an
+# auth process that is never idle-killed: otherwise the first IMAP client after a quiet
+# minute is greeted with "Waiting for authentication process to respond.."
+service auth {
+  process_min_avail = 1
+}
 service imap-login {
   service_count = 0
   process_min_avail = 1
