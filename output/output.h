@@ -66,6 +66,7 @@ struct output_options {
 	bool report_all;
 	bool stdout_is_tty;        /* picks the default format: text on a terminal */
 	bool validate_only;        /* check the options, open nothing (*out stays NULL) */
+	const char *tcp_options;   /* the SYN option profile (os fields match by it); NULL: linux */
 };
 
 /* Scan facts for headers and reports (copied; strings must outlive the set). */

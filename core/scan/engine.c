@@ -31,6 +31,7 @@ static struct output_options output_options_of(const struct orbit_config *cfg)
 		.grepable_path = cfg->grepable_file,
 		.report_all = cfg->report_all,
 		.stdout_is_tty = isatty(STDOUT_FILENO) == 1,
+		.tcp_options = cfg->tcp_options,
 	};
 	return o;
 }
