@@ -164,6 +164,27 @@ static const char *const code_names[] = {
 	[TCP_LAYOUT_EOL] = "eol", [TCP_LAYOUT_OTHER] = "?",
 };
 
+/* The MSS the window is a multiple of, as p0f reads it: the MSS option, the MSS less a
+ * timestamp option's 12 bytes, or the MTU (MSS + 40); 0 when none divides it. */
+static unsigned mtu_of(const struct scan_result *r)
+{
+	return r->tcp_mss + 40u;
+}
+
+static unsigned window_unit(const struct scan_result *r)
+{
+	if (!(r->tcp_opts & TCPOPT_HAS_MSS) || !r->tcp_mss || !r->tcp_window)
+		return 0;
+	unsigned mss = r->tcp_mss, w = r->tcp_window;
+	if (w % mss == 0)
+		return mss;
+	if ((r->tcp_opts & TCPOPT_HAS_TIMESTAMP) && mss > 12 && w % (mss - 12) == 0)
+		return mss - 12;
+	if (w % (mss + 40) == 0)
+		return mss + 40;
+	return 0;
+}
+
 /* snprintf into buf + *at, keeping *at within cap. */
 #define APPEND(...)                                                                       \
 	do {                                                                              \
@@ -181,14 +202,18 @@ int osfp_signature_text(const struct scan_result *r, char *buf, size_t cap)
 		return 0;
 	uint8_t codes[TCP_LAYOUT_SLOTS];
 	unsigned eol_pad, n = layout_decode(r->tcp_layout, codes, &eol_pad);
-	unsigned ittl = osfp_initial_ttl(r->ttl);
-	APPEND("4:%u+%u:0:", ittl, ittl - r->ttl);
+	/* p0f's raw_sig form: the TTL seen, "+" the hops to the initial TTL */
+	APPEND("4:%u+%u:0:", r->ttl, osfp_initial_ttl(r->ttl) - r->ttl);
 	if (r->tcp_opts & TCPOPT_HAS_MSS)
 		APPEND("%u", r->tcp_mss);
 	else
 		APPEND("*");
-	APPEND(":%u,%u:", r->tcp_window,
-	       (r->tcp_opts & TCPOPT_HAS_WSCALE) ? r->tcp_wscale : 0u);
+	unsigned unit = window_unit(r);
+	if (unit)
+		APPEND(":%s*%u", unit == mtu_of(r) ? "mtu" : "mss", r->tcp_window / unit);
+	else
+		APPEND(":%u", r->tcp_window);
+	APPEND(",%u:", (r->tcp_opts & TCPOPT_HAS_WSCALE) ? r->tcp_wscale : 0u);
 	for (unsigned i = 0; i < n; i++) {
 		APPEND("%s%s", i ? "," : "", code_names[codes[i]]);
 		if (codes[i] == TCP_LAYOUT_EOL)
@@ -566,7 +591,10 @@ static bool wsize_matches(const struct sig *g, const struct scan_result *r)
 	switch (g->wsize_kind) {
 	case WS_ANY: return true;
 	case WS_EXACT: return r->tcp_window == g->wsize;
-	case WS_MSS: return mss && r->tcp_window == mss * g->wsize;
+	case WS_MSS: /* the timestamp option's 12 bytes come off the MSS, as p0f reads it */
+		return mss && (r->tcp_window == mss * g->wsize ||
+			       ((r->tcp_opts & TCPOPT_HAS_TIMESTAMP) && mss > 12 &&
+				r->tcp_window == (mss - 12) * g->wsize));
 	case WS_MTU: return mss && r->tcp_window == (mss + 40) * g->wsize;
 	case WS_MOD: return r->tcp_window % g->wsize == 0;
 	}

@@ -58,8 +58,6 @@ sig   = *:128:0:*:8192,8:mss,nop,ws,nop,nop,sok:df,id+:0
 label = s:unix:macOS:10.13 or newer
 profile = linux
 sig   = *:64:0:*:65535,6:mss,nop,ws,nop,nop,ts,sok,eol+1:df:0
-profile = windows
-sig   = *:64:0:*:65535,6:mss,nop,ws,sok,eol+1:df:0
 
 ; [nmap-db] "FreeBSD 11.0-RELEASE - 12.0-CURRENT", "FreeBSD 12.0-RELEASE - 13.0-CURRENT":
 ; O1=MNW6ST11, W1=FFFF, TI=Z, TG=40, ECN O=MNW6SLL. FreeBSD 13-14 releases: no entry in
@@ -67,6 +65,10 @@ sig   = *:64:0:*:65535,6:mss,nop,ws,sok,eol+1:df:0
 label = s:unix:FreeBSD:11-14
 profile = linux
 sig   = *:64:0:*:65535,6:mss,nop,ws,sok,ts:df:0
+
+; Without timestamps offered, macOS's and FreeBSD's answers are the same bytes: [nmap-db]
+; ECN O=MNW6SLL, W=FFFF, TI=Z for both "Apple macOS 10.14" and "FreeBSD 12.0-RELEASE".
+label = s:unix:macOS or FreeBSD:
 profile = windows
 sig   = *:64:0:*:65535,6:mss,nop,ws,sok,eol+1:df:0
 

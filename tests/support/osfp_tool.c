@@ -1,0 +1,98 @@
+/* The passive OS classifier on a pcap, for the scapy generator and p0f cross-check
+ * (tests/osfp_scapy.py): files only, nothing is sent.
+ *   osfp_tool classify IN.pcap PROFILE [P0F_FP]
+ *       one line per SYN-ACK/RST the real reply classifier accepts:
+ *       "ADDR PORT<TAB>OS_SIG<TAB>OS<TAB>CLASS<TAB>CONFIDENCE" ("-" when no match)
+ *   osfp_tool count FILE    sigs and malformed lines of one signature file
+ * Fixed key (craft_test_key), our address 198.18.0.1, source ports 32768..60999, as
+ * reply_pcap_tool. */
+#include <arpa/inet.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/osfp/osfp.h"
+#include "core/probe/reply.h"
+#include "tests/support/craft.h"
+
+#define SPORT_BASE 32768
+#define SPORT_COUNT 28232
+
+static void print_result(const struct osfp_db *db, unsigned profile, const struct scan_result *r)
+{
+	char sig[160];
+	osfp_signature_text(r, sig, sizeof sig);
+	struct in_addr a = {htonl(r->addr)};
+	char as[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &a, as, sizeof as);
+	struct osfp_guess g;
+	if (osfp_match(db, r, profile, &g))
+		printf("%s %u\t%s\t%s\t%s\t%u\n", as, r->port, sig, g.name, g.klass, g.confidence);
+	else
+		printf("%s %u\t%s\t-\t-\t0\n", as, r->port, sig);
+}
+
+static int classify_pcap(const char *path, const char *profile_name, const char *p0f)
+{
+	unsigned profile = osfp_profile_from_name(profile_name);
+	if (!profile) {
+		fprintf(stderr, "unknown profile '%s'\n", profile_name);
+		return 2;
+	}
+	char err[PCAP_ERRBUF_SIZE];
+	pcap_t *p = pcap_open_offline(path, err);
+	if (!p) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	struct osfp_db *db = osfp_db_load_default(p0f);
+	struct cookie_key key = craft_test_key();
+	struct classify_ctx ctx = {
+		.key = &key,
+		.our_addrs = {CRAFT_US},
+		.n_our_addrs = 1,
+		.sport_base = SPORT_BASE,
+		.sport_count = SPORT_COUNT,
+		.tcp_probe = TCP_PROBE_SYN,
+		.link = pcap_datalink(p) == DLT_RAW ? REPLY_LINK_RAW_IPV4 : REPLY_LINK_ETHERNET,
+	};
+	struct rx_counters cnt = {0};
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	while (pcap_next_ex(p, &h, &data) == 1) {
+		struct scan_result r;
+		if (reply_classify(&ctx, data, h->caplen, CSUM_RX_UNKNOWN, 0, &r, &cnt))
+			print_result(db, profile, &r);
+	}
+	osfp_db_free(db);
+	pcap_close(p);
+	return 0;
+}
+
+static int count_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		perror(path);
+		return 1;
+	}
+	static char text[1 << 20];
+	size_t n = fread(text, 1, sizeof text, f);
+	fclose(f);
+	struct osfp_db *db = osfp_db_new();
+	size_t bad = 0, added = db ? osfp_db_parse(db, text, n, path, &bad) : 0;
+	printf("%zu sigs, %zu bad lines\n", added, bad);
+	osfp_db_free(db);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 4 && strcmp(argv[1], "classify") == 0)
+		return classify_pcap(argv[2], argv[3], argc >= 5 ? argv[4] : NULL);
+	if (argc >= 3 && strcmp(argv[1], "count") == 0)
+		return count_file(argv[2]);
+	fprintf(stderr, "usage: %s classify IN.pcap PROFILE [P0F_FP] | count FILE\n", argv[0]);
+	return 2;
+}
