@@ -98,7 +98,7 @@ static unsigned layout_decode(uint64_t layout, uint8_t codes[TCP_LAYOUT_SLOTS],
 		unsigned c = (unsigned)(layout >> (4 * slot)) & 0x0f;
 		if (c == TCP_LAYOUT_END)
 			break;
-		codes[n++] = (uint8_t)c;
+		codes[n++] = (uint8_t)(c > TCP_LAYOUT_OTHER ? TCP_LAYOUT_OTHER : c); /* not from RX */
 		if (c == TCP_LAYOUT_EOL) {
 			unsigned lo = slot + 1 < TCP_LAYOUT_SLOTS ? (layout >> (4 * (slot + 1))) & 0xf : 0;
 			unsigned hi = slot + 2 < TCP_LAYOUT_SLOTS ? (layout >> (4 * (slot + 2))) & 0xf : 0;

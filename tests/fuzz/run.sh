@@ -7,11 +7,12 @@
 #   FUZZ_BUILD_DIR overrides the build directory (default build-fuzz).
 # The reply seed corpus is regenerated with: build/tests/reply_pcap_tool corpus tests/fuzz/corpus/reply
 # The config seeds are hand-written YAML (tests/fuzz/corpus/config/).
+# The osfp seeds: orbit's own signature file and hand-written sig lines (tests/fuzz/corpus/osfp/).
 set -eu
 seconds=${1:-60}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
-targets="reply config filter"
+targets="reply config filter osfp"
 
 if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup "$build" "$root" -Dfuzz=true \
