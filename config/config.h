@@ -92,6 +92,12 @@ struct orbit_config {
 	const char *grab_source_ip;
 	const char *service_probes; /* nmap-service-probes file */
 
+	/* OS detection (-O, core/osfp/): nmap's probes and nmap-os-db. */
+	bool os_detect;
+	bool osscan_limit;
+	bool osscan_guess;
+	unsigned max_os_tries;
+
 	bool quiet;
 	bool show_help, show_version;
 

@@ -110,7 +110,7 @@ const struct option_spec option_table[] = {
 	 "pcap backend: classify the replies in FILE instead of listening"},
 	{"output-file", 'o', NULL, OPT_STRING, FIELD(output_file), NOSET, 0, 0, "FILE",
 	 "write results to FILE (default stdout)"},
-	{"output-format", 'O', NULL, OPT_STRING, FIELD(output_format), NOSET, 0, 0, "FORMAT",
+	{"output-format", 0, NULL, OPT_STRING, FIELD(output_format), NOSET, 0, 0, "FORMAT",
 	 "ndjson, csv, text or xml (default: text on a terminal, else ndjson)", .choices = "ndjson|csv|text|xml|grepable"},
 	{"fields", 'f', NULL, OPT_STRING, FIELD(fields), NOSET, 0, 0, "LIST",
 	 "CSV fields to print, in order (see --list-fields)"},
@@ -150,6 +150,14 @@ const struct option_spec option_table[] = {
 	 "source address of banner-grab connections"},
 	{"service-probes", 0, NULL, OPT_STRING, FIELD(service_probes), NOSET, 0, 0, "FILE",
 	 "match banners with an nmap-service-probes file"},
+	{"os-detect", 0, "-O", OPT_FLAG, FIELD(os_detect), NOSET, 0, 0, NULL,
+	 "OS detection: nmap's probes to hosts with an open and a closed TCP port"},
+	{"osscan-limit", 0, NULL, OPT_FLAG, FIELD(osscan_limit), NOSET, 0, 0, NULL,
+	 "-O only for hosts with both an open and a closed TCP port (nmap's)"},
+	{"osscan-guess", 0, NULL, OPT_FLAG, FIELD(osscan_guess), NOSET, 0, 0, NULL,
+	 "-O: print the closest guesses even when no match is near (nmap's)"},
+	{"max-os-tries", 0, NULL, OPT_UINT, FIELD(max_os_tries), NOSET, 1, 50, "N",
+	 "-O: rounds of OS probes per host at most (default 5, as nmap)"},
 	{"quiet", 'q', NULL, OPT_FLAG, FIELD(quiet), NOSET, 0, 0, NULL, "no status or notes on stderr"},
 	{"help", 'h', NULL, OPT_FLAG, FIELD(show_help), NOSET, 0, 0, NULL, "this help",
 	 .cli_only = true},
@@ -170,6 +178,7 @@ const struct option_section option_sections[] = {
 	{"output-file", "Output and status"},
 	{"config", "Configuration files"},
 	{"grab", "Banners, services and versions"},
+	{"os-detect", "OS detection"},
 	{"quiet", "General"},
 };
 const size_t option_section_count = sizeof option_sections / sizeof option_sections[0];
@@ -192,6 +201,7 @@ void config_init(struct orbit_config *cfg)
 	cfg->grab_threads = 1;
 	cfg->grab_timeout = 10;
 	cfg->grab_max_bytes = 65536;
+	cfg->max_os_tries = 5;
 }
 
 void config_free(struct orbit_config *cfg)

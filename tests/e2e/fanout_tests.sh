@@ -30,7 +30,7 @@ down="198.18.1.20-198.18.1.23"
 ports="T:22,23,25,80,113,443,8080,U:53,123,161,500"
 for rx in 1 2; do
 	timeout 60 ip netns exec orbit-scan "$orbit" -b "$lab_block" --backend afpacket -i orbit-s0 \
-		--rx-threads $rx -sS -sU -p "$ports" --probes 3 --rate 30 --cooldown 6 -O ndjson \
+		--rx-threads $rx -sS -sU -p "$ports" --probes 3 --rate 30 --cooldown 6 --output-format ndjson \
 		$live $down >"$tmp/rx$rx.json" 2>"$tmp/rx$rx.err"
 	echo "rx-threads $rx: exit $?; $(tail -1 "$tmp/rx$rx.err")"
 done

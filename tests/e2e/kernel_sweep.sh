@@ -69,7 +69,7 @@ esac
 [ -n "${KS_PEER_DOWN:-}" ] && ip -n "$T" link set "$IT" down && sleep 0.2
 rx0=$(ip netns exec "$T" cat /sys/class/net/"$IT"/statistics/rx_packets)
 timeout 120 ip netns exec "$S" ${KS_WRAP:-} "$orbit" "${io[@]}" -S $SRC --source-mac $MAC_S -G $MAC_T \
-	-b "$here/../lab/lab-blocklist.conf" -p 80,81 --rate "$rate" --cooldown 3 -O ndjson "$range" >"$tmp/out.json" 2>"$tmp/err"
+	-b "$here/../lab/lab-blocklist.conf" -p 80,81 --rate "$rate" --cooldown 3 --output-format ndjson "$range" >"$tmp/out.json" 2>"$tmp/err"
 rc=$?
 rx1=$(ip netns exec "$T" cat /sys/class/net/"$IT"/statistics/rx_packets)
 open=$(grep -c '"port":80,.*"state":"open"\|"state":"open".*"port":80' "$tmp/out.json")

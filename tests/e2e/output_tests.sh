@@ -120,7 +120,7 @@ result "ndiff: orbit -oX and nmap -oX of the lab differ in nothing but the heade
 
 # 3. Text report on stdout (-O text) of TCP and UDP against expected.txt, with -Pn so the
 #    silent h15 is listed, filtered ports filled in from the complement.
-scan -sS -sU -Pn -p T:1-1024,6379,8080,U:53,123,161,500 --cooldown 3 -O text $hosts \
+scan -sS -sU -Pn -p T:1-1024,6379,8080,U:53,123,161,500 --cooldown 3 --output-format text $hosts \
 	>"$tmp/text.txt" 2>"$tmp/text.err"
 python3 - "$tmp/text.txt" "$expected" "$tmp/report.py" <<'PY'
 import sys
@@ -231,7 +231,7 @@ PY
 result "Ctrl-C + --checkpoint/--resume: exit 130, each result exactly once across both runs; valid XML after Ctrl-C" $?
 
 # 7. --report-all: unanswered targets as the complement (filtered, open|filtered, down).
-scan -sS -sU --report-all -p T:22,443,8080,U:53,500 --cooldown 3 -f addr,proto,port,state,reason -O csv \
+scan -sS -sU --report-all -p T:22,443,8080,U:53,500 --cooldown 3 -f addr,proto,port,state,reason --output-format csv \
 	198.18.1.14 >"$tmp/all.csv" 2>/dev/null &&
 	scan -sn --report-all --cooldown 4 198.18.1.0/28 >"$tmp/sweep.json" 2>/dev/null &&
 	python3 - "$tmp/all.csv" "$tmp/sweep.json" <<'PY'
@@ -263,9 +263,9 @@ check_bad() { # WANT_TEXT ARGS...
 }
 check_bad "at position 14: expected && or ||" --output-filter "state = open & port = 22"
 check_bad "unknown field 'prot'" --output-filter "prot = tcp"
-check_bad "invalid value 'yaml' for --output-format" -O yaml
-check_bad "unknown field 'bogus'" -O csv -f addr,bogus
-check_bad "both write to stdout" -O csv -oN -
+check_bad "invalid value 'yaml' for --output-format" --output-format yaml
+check_bad "unknown field 'bogus'" --output-format csv -f addr,bogus
+check_bad "both write to stdout" --output-format csv -oN -
 check_bad "more than one of -oN/-oX/-oG" -oN - -oX -
 "$orbit" --list-fields | grep -q '^addr .*address' || bad=1
 [ $bad -eq 0 ]

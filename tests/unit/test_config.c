@@ -189,7 +189,7 @@ static void test_command_line(void)
 	CHECK(REJECTS("'' for --ports", "--ports", ""));
 	CHECK(REJECTS("'bogus' for --backend", "--backend", "bogus"));
 	CHECK(REJECTS("dpdk, afpacket or pcap", "--backend", "bogus"));
-	CHECK(REJECTS("'ndjsonx' for --output-format", "-O", "ndjsonx"));
+	CHECK(REJECTS("'ndjsonx' for --output-format", "--output-format", "ndjsonx"));
 
 	/* Lists repeat; nmap aliases; operands anywhere (getopt permutes them). */
 	PARSE_OK(&cfg, "10.0.0.1", "--udp-payload", "53:dns", "-sS", "-oX", "a.xml", "-iL", "t.txt",
@@ -249,7 +249,7 @@ static void test_command_line(void)
 	PARSE_OK(&cfg, "--list-fields", "1.2.3.4"); /* fine with targets */
 	config_free(&cfg);
 	PARSE_OK(&cfg, "-sS", "-sU", "--shard", "2", "--shards", "3", "-oX", "-", "-o", "r",
-		 "-O", "grepable");
+		 "--output-format", "grepable");
 	config_free(&cfg);
 	PARSE_OK(&cfg, "-o", "-", "-oN", "-"); /* who gets stdout is output/'s call */
 	config_free(&cfg);
