@@ -404,6 +404,21 @@ static const char *find_attr(const struct store *st, const struct test *t, const
 	return NULL;
 }
 
+/* A MatchPoints weight: a decimal up to 10000 (anything else weighs nothing). */
+static bool weight(const char *w, unsigned long *out)
+{
+	unsigned long v = 0;
+	if (!*w || strlen(w) > 5)
+		return false;
+	for (; *w; w++) {
+		if (!isdigit((unsigned char)*w))
+			return false;
+		v = v * 10 + (unsigned long)(*w - '0');
+	}
+	*out = v;
+	return v <= 10000;
+}
+
 static double accuracy(const struct nmap_os_db *db, const struct nmap_fp *ref,
 		       const struct nmap_fp *subj)
 {
@@ -418,9 +433,9 @@ static double accuracy(const struct nmap_os_db *db, const struct nmap_fp *ref,
 			const struct attr *sa = &subj->st->attrs[st->attr0 + a];
 			const char *expr = find_attr(ref->st, rt, sa->key);
 			const char *w = pt ? find_attr(&db->st, pt, sa->key) : "1";
-			if (!expr || !w)
+			unsigned long points;
+			if (!expr || !w || !weight(w, &points))
 				continue;
-			unsigned long points = strtoul(w, NULL, 10);
 			possible += points;
 			if (nmap_expr_matches(expr, sa->val))
 				score += points;
