@@ -27,7 +27,8 @@ struct store {
 	struct nmap_os_class *classes;
 	size_t nclasses, classes_cap;
 	const char **cpes;
-	size_t ncpes, cpes_cap;
+	size_t *cpe_class; /* the Class line (store index) each CPE line follows */
+	size_t ncpes, cpes_cap, cpe_class_cap;
 };
 
 struct nmap_fp {
@@ -65,6 +66,7 @@ static void store_free(struct store *st)
 	free(st->attrs);
 	free(st->classes);
 	free(st->cpes);
+	free(st->cpe_class);
 }
 
 static char *trim(char *s)
@@ -132,8 +134,10 @@ static bool parse_class(struct store *st, char *v)
 
 static bool parse_cpe(struct store *st, char *v)
 {
-	if (!grow((void **)&st->cpes, &st->cpes_cap, st->ncpes, sizeof *st->cpes))
+	if (!grow((void **)&st->cpes, &st->cpes_cap, st->ncpes, sizeof *st->cpes) ||
+	    !grow((void **)&st->cpe_class, &st->cpe_class_cap, st->ncpes, sizeof *st->cpe_class))
 		return false;
+	st->cpe_class[st->ncpes] = st->nclasses ? st->nclasses - 1 : SIZE_MAX;
 	char *sp = strchr(v, ' '); /* drop the trailing "auto" */
 	if (sp)
 		*sp = 0;
@@ -287,6 +291,12 @@ size_t nmap_fp_cpe_count(const struct nmap_fp *fp)
 const char *nmap_fp_cpe(const struct nmap_fp *fp, size_t i)
 {
 	return fp->st->cpes[fp->cpe0 + i];
+}
+
+size_t nmap_fp_cpe_class(const struct nmap_fp *fp, size_t i)
+{
+	size_t c = fp->st->cpe_class[fp->cpe0 + i];
+	return c >= fp->class0 && c < fp->class0 + fp->nclass ? c - fp->class0 : SIZE_MAX;
 }
 
 char *nmap_fp_text(const struct nmap_fp *fp)

@@ -36,6 +36,8 @@ size_t nmap_fp_class_count(const struct nmap_fp *fp);
 struct nmap_os_class nmap_fp_class(const struct nmap_fp *fp, size_t i);
 size_t nmap_fp_cpe_count(const struct nmap_fp *fp);
 const char *nmap_fp_cpe(const struct nmap_fp *fp, size_t i); /* "cpe:/o:linux:linux_kernel:5" */
+/* The Class (index within fp) whose line CPE i follows; SIZE_MAX when none. */
+size_t nmap_fp_cpe_class(const struct nmap_fp *fp, size_t i);
 /* The tests as nmap prints them, one "NAME(K=V%K=V)\n" line each (malloc'd). */
 char *nmap_fp_text(const struct nmap_fp *fp);
 
