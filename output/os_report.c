@@ -85,10 +85,15 @@ void os_report_text(FILE *f, const struct nmap_os_db *db, const struct os_host_r
 	if (r->no_port_pair)
 		fputs("Warning: OSScan results may be unreliable because we could not find at "
 		      "least 1 open and 1 closed port\n", f);
-	bool perfect;
+	bool perfect = false, nonideal = r->nonideal || r->no_port_pair;
 	size_t n = db ? shown(r, guess, &perfect) : 0;
-	if (n == 0) {
+	if (!perfect && !guess && !nonideal)
+		n = 0; /* a clean fingerprint with no match: nmap asks for it, lists nothing */
+	if (n == 0 && (perfect || !r->nmatches || r->matches[0].accuracy < OS_GUESS_THRESHOLD)) {
 		fputs("No OS matches for host\n", f);
+	} else if (n == 0) {
+		fputs("No exact OS matches for host (If you know what OS is running on it, see "
+		      "https://nmap.org/submit/ ).\n", f);
 	} else {
 		struct strset types = {0}, cpes = {0};
 		for (size_t i = 0; i < n; i++) {
@@ -117,7 +122,9 @@ void os_report_text(FILE *f, const struct nmap_os_db *db, const struct os_host_r
 		}
 		fputc('\n', f);
 		if (!perfect)
-			fputs("No exact OS matches for host (test conditions non-ideal).\n", f);
+			fputs(nonideal ? "No exact OS matches for host (test conditions non-ideal).\n"
+				       : "No exact OS matches for host (If you know what OS is running "
+					 "on it, see https://nmap.org/submit/ ).\n", f);
 	}
 	if (r->distance >= 0)
 		fprintf(f, "Network Distance: %d hop%s\n", r->distance, r->distance == 1 ? "" : "s");

@@ -20,10 +20,12 @@ struct os_host_result {
 	size_t nmatches;
 	int distance;     /* hops; < 0 unknown */
 	bool no_port_pair; /* no open and closed TCP port: nmap's "may be unreliable" */
+	bool nonideal;     /* test conditions non-ideal (no_port_pair, missing replies) */
 };
 
-/* The text report's lines. guess: --osscan-guess (guesses listed even below the
- * threshold... down to nmap's floor). */
+/* The text report's lines. Without a perfect match the guesses (those at or above the
+ * threshold) are listed, as nmap lists them, only with guess (--osscan-guess) or when the
+ * test conditions were non-ideal; with guess and none above it, the best one. */
 void os_report_text(FILE *f, const struct nmap_os_db *db, const struct os_host_result *r,
 		    bool guess);
 /* <os><osmatch name accuracy><osclass ...><cpe/></osclass></osmatch></os><distance/> */

@@ -6,6 +6,9 @@
       hops,os,os_class,os_confidence) names Linux, class unix, hops 1; at least 6 rows;
       p0f -r CAPTURE.pcap (offline) gives each of those SYN-ACKs the same raw signature,
       and the same label where p0f names one.
+  os_compare.py nmap-match NMAP.txt OSFP_TOOL HOST...
+      nmap -O --osscan-guess -d's fingerprint of each HOST, matched by orbit's nmap-os-db
+      matcher (osfp_tool nmap-match), gives nmap's first answer and its Network Distance.
 """
 import csv
 import os
@@ -73,6 +76,56 @@ def main():
         return 0 if passive(sys.argv[2], sys.argv[3]) else 1
     print(__doc__, file=sys.stderr)
     return 2
+
+
+
+def nmap_hosts(path):
+    """host -> (its section's lines) of an nmap -oN/-d text."""
+    hosts, cur = {}, None
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            m = re.match(r"Nmap scan report for (\S+)", line)
+            if m:
+                cur = m.group(1)
+                hosts[cur] = []
+            elif cur:
+                hosts[cur].append(line.rstrip("\n"))
+    return hosts
+
+
+def nmap_match(nmap_txt, tool, want_hosts):
+    """orbit's matcher and OS lines on nmap's own fingerprint of each host agree with
+    nmap's answer: same first guess (or OS details) and accuracy, same distance."""
+    ok = True
+    hosts = nmap_hosts(nmap_txt)
+    for host in want_hosts:
+        lines = hosts.get(host, [])
+        fp = [ln for ln in lines if ln.startswith("OS:")]
+        answer = [ln for ln in lines if ln.startswith(("Aggressive OS guesses:", "OS details:"))]
+        dist = [ln for ln in lines if ln.startswith("Network Distance:")]
+        if not fp or not answer or not dist:
+            print(f"{host}: nmap gave no fingerprint, answer or distance")
+            ok = False
+            continue
+        hops = int(re.search(r"(\d+) hop", dist[0]).group(1))
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as t:
+            t.write("\n".join(fp) + "\n")
+        out = subprocess.run([tool, "nmap-match", t.name, str(hops), "guess"],
+                             capture_output=True, text=True, check=True).stdout
+        os.unlink(t.name)
+        ours = [ln for ln in out.splitlines()
+                if ln.startswith(("Aggressive OS guesses:", "OS details:"))]
+        our_dist = [ln for ln in out.splitlines() if ln.startswith("Network Distance:")]
+        first = lambda s: s.split(": ", 1)[1].split(", ")[0]  # noqa: E731
+        same = bool(ours) and first(ours[0]) == first(answer[0]) and our_dist == dist[:1]
+        print(f"{host}: nmap '{first(answer[0])}', orbit '{first(ours[0]) if ours else None}'"
+              f"; {dist[0]} / {our_dist[0] if our_dist else None}")
+        ok = ok and same
+    return ok
+
+
+if __name__ == "__main__" and len(sys.argv) >= 5 and sys.argv[1] == "nmap-match":
+    sys.exit(0 if nmap_match(sys.argv[2], sys.argv[3], sys.argv[4:]) else 1)
 
 
 if __name__ == "__main__":

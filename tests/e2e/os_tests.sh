@@ -5,6 +5,12 @@
 #    least 6 SYN-ACKs (a lab where nothing answers fails); p0f -r on a capture of the same
 #    scan computes the same signature for every SYN-ACK, and the same label where p0f's
 #    database has one (it has none for Linux 4+: p0f says ???, printed as a note).
+#  -O's matcher and report lines: nmap -O --osscan-guess -d's own fingerprint of each lab
+#    host with an open and a closed port, matched by orbit's nmap-os-db matcher
+#    (osfp_tool nmap-match, built beside the binary), gives nmap's first answer with its
+#    accuracy and the same Network Distance; floor: nmap must print a fingerprint and an
+#    answer for each (a lab where nothing answers fails). orbit's own probe set is not
+#    built yet: orbit -O refuses with one line and exit 2, nothing sent.
 #   os_tests.sh ORBIT_BINARY       prints PASS/FAIL per test, then "N passed, N failed"
 set -uo pipefail
 orbit=$(realpath "$1")
@@ -40,6 +46,21 @@ for profile in linux windows mss-only none; do
 	result "passive ($profile SYN): every lab SYN-ACK named Linux, hops 1; p0f -r computes the same signatures" $?
 done
 echo "passive: $(( $(date +%s) - start )) s"
+
+start=$(date +%s)
+tool=$(dirname "$orbit")/tests/osfp_tool
+os_hosts="198.18.1.10 198.18.1.11" # each has open and closed ports (tests/lab/expected.txt)
+timeout 120 ip netns exec orbit-scan nmap -n -Pn -O --osscan-guess -d -p 1,21,22,80,6379 \
+	$os_hosts >"$tmp/nmap-O.txt" 2>&1
+[ -x "$tool" ] && python3 "$root/tests/e2e/os_compare.py" nmap-match "$tmp/nmap-O.txt" "$tool" $os_hosts
+result "-O matcher: nmap's fingerprints of $os_hosts get nmap's first answer, accuracy and distance" $?
+echo "nmap -O --osscan-guess of 2 hosts: $(( $(date +%s) - start )) s"
+
+out=$("$orbit" --blocklist-file "$lab_block" -O -p 22 198.18.1.10 2>&1)
+rc=$?
+echo "$out"
+[ $rc -eq 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && printf '%s' "$out" | grep -q -- '-O (--os-detect)'
+result "orbit -O (probes not built yet): one line, exit 2, before anything is sent" $?
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

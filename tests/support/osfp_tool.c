@@ -4,6 +4,8 @@
  *       one line per SYN-ACK/RST the real reply classifier accepts:
  *       "ADDR PORT<TAB>OS_SIG<TAB>OS<TAB>CLASS<TAB>CONFIDENCE" ("-" when no match)
  *   osfp_tool count FILE    sigs and malformed lines of one signature file
+ *   osfp_tool nmap-match FILE DISTANCE [guess]   the nmap-os-db matcher and orbit's OS lines on
+ *       the subject fingerprint nmap -O -d printed (its "OS:" lines, in FILE)
  * Fixed key (craft_test_key), our address 198.18.0.1, source ports 32768..60999, as
  * reply_pcap_tool. */
 #include <arpa/inet.h>
@@ -12,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/osfp/nmap_os_db.h"
 #include "core/osfp/osfp.h"
+#include "output/os_report.h"
 #include "core/probe/reply.h"
 #include "tests/support/craft.h"
 
@@ -87,12 +91,52 @@ static int count_file(const char *path)
 	return 0;
 }
 
+/* nmap's "OS:SCAN(...)SEQ(...)..." lines joined, then one test per line. */
+static int nmap_match(const char *path, int distance, bool guess)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		perror(path);
+		return 1;
+	}
+	static char joined[1 << 16], lines[1 << 17];
+	size_t jl = 0, ll = 0;
+	char line[512];
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, "OS:", 3) == 0)
+			for (char *p = line + 3; *p && *p != '\n' && jl + 1 < sizeof joined; p++)
+				joined[jl++] = *p;
+	fclose(f);
+	for (size_t i = 0; i < jl && ll + 2 < sizeof lines; i++) {
+		lines[ll++] = joined[i];
+		if (joined[i] == ')')
+			lines[ll++] = '\n';
+	}
+	struct nmap_os_db *db = nmap_os_db_load(NULL);
+	struct nmap_fp *subj = nmap_fp_parse_subject(lines, ll);
+	if (!db || !subj) {
+		fprintf(stderr, "cannot read %s or the subject\n", NMAP_OS_DB_PATH);
+		return 1;
+	}
+	struct os_host_result r = {.distance = distance};
+	r.nmatches = nmap_os_match(db, subj, r.matches, OS_REPORT_MATCHES);
+	for (size_t i = 0; i < r.nmatches && i < 5; i++)
+		printf("match %.2f%% %s\n", r.matches[i].accuracy * 100,
+		       nmap_fp_name(nmap_os_db_entry(db, r.matches[i].entry)));
+	os_report_text(stdout, db, &r, guess);
+	nmap_fp_free(subj);
+	nmap_os_db_free(db);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 4 && strcmp(argv[1], "nmap-match") == 0)
+		return nmap_match(argv[2], atoi(argv[3]), argc >= 5 && strcmp(argv[4], "guess") == 0);
 	if (argc >= 4 && strcmp(argv[1], "classify") == 0)
 		return classify_pcap(argv[2], argv[3], argc >= 5 ? argv[4] : NULL);
 	if (argc >= 3 && strcmp(argv[1], "count") == 0)
 		return count_file(argv[2]);
-	fprintf(stderr, "usage: %s classify IN.pcap PROFILE [P0F_FP] | count FILE\n", argv[0]);
+	fprintf(stderr, "usage: %s classify IN.pcap PROFILE [P0F_FP] | count FILE | nmap-match FILE HOPS [guess]\n", argv[0]);
 	return 2;
 }

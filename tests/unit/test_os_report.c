@@ -58,6 +58,16 @@ int main(void)
 	t = text_of(db, &none, true); /* --osscan-guess: the best, however far */
 	CHECK(strstr(t, "Aggressive OS guesses: Linux 4.15 - 5.8 (30%)") != NULL);
 	free(t);
+	/* a clean fingerprint close to entries but matching none: no guesses unless asked */
+	g.no_port_pair = false;
+	t = text_of(db, &g, false);
+	CHECK_STR_EQ(t, "No exact OS matches for host (If you know what OS is running on it, see "
+			"https://nmap.org/submit/ ).\nNetwork Distance: 2 hops\n");
+	free(t);
+	t = text_of(db, &g, true);
+	CHECK(strstr(t, "Aggressive OS guesses: Microsoft Windows 10 1607 (96%)") != NULL &&
+	      strstr(t, "(If you know what OS") != NULL);
+	free(t);
 
 	char *x = NULL;
 	size_t xl = 0;
@@ -71,6 +81,7 @@ int main(void)
 	CHECK(strstr(x, "<distance value=\"1\"/>") != NULL);
 	free(x);
 
+	g.no_port_pair = true;
 	char buf[4096];
 	struct json j;
 	json_init(&j, buf, sizeof buf);
