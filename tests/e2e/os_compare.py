@@ -9,6 +9,9 @@
   os_compare.py nmap-match NMAP.txt OSFP_TOOL HOST...
       nmap -O --osscan-guess -d's fingerprint of each HOST, matched by orbit's nmap-os-db
       matcher (osfp_tool nmap-match), gives nmap's first answer and its Network Distance.
+  os_compare.py nmap-tests NMAP.txt OSFP_TOOL CAPTURE.pcap HOST...
+      core/osfp/nmap_tests on the replies to nmap's probes in CAPTURE.pcap (osfp_tool
+      nmap-tests) computes nmap's own OPS, WIN, ECN and T1-T7 lines of each HOST.
 """
 import csv
 import os
@@ -126,6 +129,43 @@ def nmap_match(nmap_txt, tool, want_hosts):
 
 if __name__ == "__main__" and len(sys.argv) >= 5 and sys.argv[1] == "nmap-match":
     sys.exit(0 if nmap_match(sys.argv[2], sys.argv[3], sys.argv[4:]) else 1)
+
+
+
+def nmap_fp_tests(lines):
+    """nmap's printed fingerprint ("OS:" lines) -> {test name: attribute text}."""
+    joined = "".join(ln[3:] for ln in lines if ln.startswith("OS:"))
+    return dict(re.findall(r"([A-Z0-9]+)\(([^)]*)\)", joined))
+
+
+def nmap_tests(nmap_txt, tool, pcap, want_hosts):
+    """core/osfp/nmap_tests on the replies to nmap -O's probes (in a capture of the run)
+    computes nmap's own OPS, WIN, ECN and T1-T7 lines for each host."""
+    ok = True
+    hosts = nmap_hosts(nmap_txt)
+    for host in want_hosts:
+        lines = hosts.get(host, [])
+        theirs = nmap_fp_tests(lines)
+        dist = [ln for ln in lines if ln.startswith("Network Distance:")]
+        if "T1" not in theirs or not dist:
+            print(f"{host}: nmap printed no fingerprint")
+            ok = False
+            continue
+        hops = re.search(r"(\d+) hop", dist[0]).group(1)
+        out = subprocess.run([tool, "nmap-tests", pcap, host, hops], capture_output=True,
+                             text=True, check=True).stdout
+        ours = dict(re.findall(r"([A-Z0-9]+)\(([^)]*)\)", out))
+        same = [t for t in ours if theirs.get(t) == ours[t]]
+        diff = [t for t in ours if theirs.get(t) != ours[t]]
+        print(f"{host}: {len(same)} of {len(ours)} test lines equal nmap's"
+              + (f"; differ: {', '.join(f'{t}: ours {ours[t]} nmap {theirs.get(t)}' for t in diff)}"
+                 if diff else ""))
+        ok = ok and not diff and len(ours) == 10 and "R=Y" in ours.get("T1", "")
+    return ok
+
+
+if __name__ == "__main__" and len(sys.argv) >= 6 and sys.argv[1] == "nmap-tests":
+    sys.exit(0 if nmap_tests(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]) else 1)
 
 
 if __name__ == "__main__":

@@ -3,11 +3,13 @@
  * without the fuzzer guessing it), and its last 40 bytes also fill a reply's raw bits
  * (any option layout nibbles, quirks, flags, TTL, window). Checks: parsing never fails
  * beyond counting bad lines; the signature text fits its buffer and is terminated; a
- * match names a label with a confidence of at most 100. */
+ * match names a label with a confidence of at most 100. The bytes are also an IPv4 TCP
+ * reply for nmap's per-reply tests (core/osfp/nmap_tests.h). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/osfp/nmap_tests.h"
 #include "core/osfp/osfp.h"
 
 static struct scan_result reply_of(const uint8_t *d, size_t n)
@@ -68,6 +70,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct scan_result r = reply_of(data, size);
 	check_reply(db, &r, OSFP_PROFILE_ANY & (unsigned)(data[0] >> 1));
 	check_reply(db, &r, OSFP_PROFILE_LINUX);
+	/* nmap's per-reply tests on the same bytes as an IPv4 reply: never past its end */
+	char attrs[160];
+	nmap_reply_attributes(data, size, 1, 2, data[0] & 3, (enum nmap_test_line)(data[0] % 3),
+			      attrs, sizeof attrs);
 	osfp_db_free(db);
 	free(text);
 	return 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/osfp/nmap_os_db.h"
+#include "core/osfp/nmap_tests.h"
 #include "tests/unit/check.h"
 
 static void test_expressions(void)
@@ -153,8 +154,37 @@ static void test_db_entries(void)
 	nmap_os_db_free(db);
 }
 
+/* nmap's per-reply tests on hand-built replies. */
+static void test_reply_tests(void)
+{
+	/* MSS 1460, SACK, TS (val 5, ecr 0), NOP, WS 10, then EOL */
+	const uint8_t opt[] = {2, 4, 5, 180, 4, 2, 8, 10, 0, 0, 0, 5, 0, 0, 0, 0, 1, 3, 3, 10, 0};
+	char o[64];
+	nmap_options_text(opt, sizeof opt, o, sizeof o);
+	CHECK_STR_EQ(o, "M5B4ST10NWAL");
+	/* an RST|ACK from TTL 63, DF, seq 0, ack = probe seq + 1, window 0, no options */
+	uint8_t ip[40] = {0x45, 0, 0, 40, 0, 0, 0x40, 0, 63, 6};
+	uint8_t *t = ip + 20;
+	uint32_t probe_seq = 1000;
+	t[8] = 0, t[9] = 0, t[10] = 0x03, t[11] = 0xe9; /* ack 1001 */
+	t[12] = 5 << 4;
+	t[13] = 0x14;
+	char a[128];
+	CHECK(nmap_reply_attributes(ip, sizeof ip, probe_seq, 77, 2, NMAP_LINE_T, a, sizeof a) > 0);
+	CHECK_STR_EQ(a, "R=Y%DF=Y%T=40%W=0%S=Z%A=S+%F=AR%O=%RD=0%Q=");
+	t[19] = 1; /* urgent pointer without URG: Q=U; distance unknown: TG */
+	nmap_reply_attributes(ip, sizeof ip, probe_seq, 77, 0, NMAP_LINE_T1, a, sizeof a);
+	CHECK_STR_EQ(a, "R=Y%DF=Y%TG=40%S=Z%A=S+%F=AR%RD=0%Q=U");
+	t[13] = 0x52; /* SYN|ACK|ECE to the ECN probe */
+	nmap_reply_attributes(ip, sizeof ip, probe_seq, 77, 2, NMAP_LINE_ECN, a, sizeof a);
+	CHECK_STR_EQ(a, "R=Y%DF=Y%T=40%W=0%O=%CC=Y%Q=U");
+	ip[9] = 17;
+	CHECK(nmap_reply_attributes(ip, sizeof ip, probe_seq, 77, 2, NMAP_LINE_T, a, sizeof a) < 0);
+}
+
 int main(void)
 {
+	test_reply_tests();
 	test_expressions();
 	test_parser();
 	test_db_entries();
