@@ -8,7 +8,8 @@ build_pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
             libdpdk-dev dpdk libpcap-dev libjudy-dev libyaml-dev libdivide-dev
             libssl-dev libpcre2-dev libcap-ng-dev libc-ares-dev liblua5.4-dev)
 test_pkgs=(python3 python3-scapy tshark jq libxml2-utils iproute2 nftables tcpdump
-           valgrind nmap ndiff zmap masscan python3-libnmap)
+           valgrind nmap ndiff zmap masscan python3-libnmap
+           p0f)  # p0f: /etc/p0f/p0f.fp, the passive OS signatures orbit reads at run time
 lab_pkgs=()
 if [ -f tests/lab/packages.txt ]; then
 	mapfile -t lab_pkgs < <(grep -vE '^\s*(#|$)' tests/lab/packages.txt)

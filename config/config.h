@@ -117,6 +117,11 @@ struct orbit_config {
 	unsigned script_concurrency;
 	uint64_t script_memory;    /* bytes per invocation */
 	bool script_errors;        /* "ERROR: ..." outputs, as nmap -d shows them */
+	/* OS detection (-O, core/osfp/): nmap's probes and nmap-os-db. */
+	bool os_detect;
+	bool osscan_limit;
+	bool osscan_guess;
+	unsigned max_os_tries;
 
 	bool quiet;
 	bool show_help, show_version;

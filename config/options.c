@@ -228,6 +228,14 @@ const struct option_spec option_table[] = {
 	 "BYTES", "memory limit per script invocation (default 32 MiB)"},
 	{"script-errors", 0, NULL, OPT_FLAG, FIELD(script_errors), NOSET, 0, 0, NULL,
 	 "report a script's error as its output, as nmap -d does"},
+	{"os-detect", 0, "-O", OPT_FLAG, FIELD(os_detect), NOSET, 0, 0, NULL,
+	 "OS detection: nmap's probes to hosts with an open and a closed TCP port"},
+	{"osscan-limit", 0, NULL, OPT_FLAG, FIELD(osscan_limit), NOSET, 0, 0, NULL,
+	 "-O only for hosts with both an open and a closed TCP port (nmap's)"},
+	{"osscan-guess", 0, NULL, OPT_FLAG, FIELD(osscan_guess), NOSET, 0, 0, NULL,
+	 "-O: print the closest guesses even when no match is near (nmap's)"},
+	{"max-os-tries", 0, NULL, OPT_UINT, FIELD(max_os_tries), NOSET, 1, 50, "N",
+	 "-O: rounds of OS probes per host at most (default 5, as nmap)"},
 	{"quiet", 'q', NULL, OPT_FLAG, FIELD(quiet), NOSET, 0, 0, NULL, "no status or notes on stderr"},
 	{"help", 'h', NULL, OPT_FLAG, FIELD(show_help), NOSET, 0, 0, NULL, "this help",
 	 .cli_only = true},
@@ -251,6 +259,7 @@ const struct option_section option_sections[] = {
 	{"config", "Configuration files"},
 	{"grab", "Banners, services and versions"},
 	{"script-default", "Scripts"},
+	{"os-detect", "OS detection"},
 	{"quiet", "General"},
 };
 const size_t option_section_count = sizeof option_sections / sizeof option_sections[0];
@@ -276,6 +285,7 @@ void config_init(struct orbit_config *cfg)
 	cfg->script_timeout = 30;
 	cfg->script_concurrency = 256;
 	cfg->script_memory = 32u << 20;
+	cfg->max_os_tries = 5;
 }
 
 void config_free(struct orbit_config *cfg)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/osfp/osfp.h"
 #include "output/services.h"
 
 /* The presence rules follow output/ndjson.c: reply details exist only for real replies. */
@@ -132,6 +133,55 @@ static bool get_time(const struct scan_result *r, const struct field_env *env,
 	return true;
 }
 
+/* Passive OS fingerprint (core/osfp/): computed here, per hit, never on the RX path. */
+static bool get_os_sig(const struct scan_result *r, const struct field_env *env,
+		       struct field_value *v)
+{
+	(void)env;
+	if (!is_tcp_reply(r))
+		return false;
+	osfp_signature_text(r, v->text, sizeof v->text);
+	v->str = v->text;
+	return true;
+}
+
+NUM_GETTER(hops, osfp_initial_ttl(r->ttl) - r->ttl, is_tcp_reply(r))
+
+static bool os_guess(const struct scan_result *r, const struct field_env *env,
+		     struct osfp_guess *g)
+{
+	return env && env->osfp && osfp_match(env->osfp, r, env->osfp_profile, g);
+}
+
+static bool get_os(const struct scan_result *r, const struct field_env *env, struct field_value *v)
+{
+	struct osfp_guess g;
+	if (!os_guess(r, env, &g))
+		return false;
+	v->str = g.name;
+	return true;
+}
+
+static bool get_os_class(const struct scan_result *r, const struct field_env *env,
+			 struct field_value *v)
+{
+	struct osfp_guess g;
+	if (!os_guess(r, env, &g))
+		return false;
+	v->str = g.klass;
+	return true;
+}
+
+static bool get_os_confidence(const struct scan_result *r, const struct field_env *env,
+			      struct field_value *v)
+{
+	struct osfp_guess g;
+	if (!os_guess(r, env, &g))
+		return false;
+	v->num = g.confidence;
+	return true;
+}
+
 const struct result_field result_fields[] = {
 	{"addr", FIELD_ADDRESS, "target address", get_addr},
 	{"proto", FIELD_STRING, "protocol of the probe: tcp, udp, icmp, arp", get_proto},
@@ -162,6 +212,14 @@ const struct result_field result_fields[] = {
 	{"icmp_code", FIELD_NUMBER, "ICMP code of an error reply", get_icmp_code},
 	{"time", FIELD_STRING, "receive time, RFC 3339 UTC with microseconds", get_time},
 	{"mac", FIELD_STRING, "MAC address of an on-link host (learnt by the ARP sweep)", get_mac},
+	{"os_sig", FIELD_STRING, "p0f-style signature of a SYN-ACK or RST (ver:ittl:olen:mss:...)",
+	 get_os_sig},
+	{"hops", FIELD_NUMBER, "hop distance: initial TTL (32/64/128/255) minus the reply's TTL",
+	 get_hops},
+	{"os", FIELD_STRING, "passive OS guess from the SYN-ACK (p0f.fp + orbit's signatures)", get_os},
+	{"os_class", FIELD_STRING, "class of the passive OS guess: unix, win, other ...", get_os_class},
+	{"os_confidence", FIELD_NUMBER, "0-100: 100 exact match, 50 fuzzy (quirks or TTL off)",
+	 get_os_confidence},
 };
 
 const size_t result_field_count = sizeof result_fields / sizeof result_fields[0];

@@ -16,6 +16,7 @@
 #include "core/base/result.h"
 
 struct service_names;
+struct osfp_db;
 
 enum field_type {
 	FIELD_NUMBER, /* unsigned integer */
@@ -27,12 +28,14 @@ enum field_type {
 struct field_value {
 	uint64_t num;    /* NUMBER, ADDRESS (host order), BOOL (0/1) */
 	const char *str; /* STRING: points into static text, the service table or text[] */
-	char text[64];   /* room for a formatted string value (time) */
+	char text[128];  /* room for a formatted string value (time, os_sig) */
 };
 
 /* What field getters may look at besides the result. */
 struct field_env {
 	const struct service_names *services; /* NULL: no service names */
+	const struct osfp_db *osfp;           /* NULL: no os, os_class, os_confidence */
+	unsigned osfp_profile;                /* the scan's SYN options (enum osfp_profile) */
 };
 
 struct result_field {

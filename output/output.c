@@ -20,6 +20,7 @@
 #include "output/report.h"
 #include "output/services.h"
 #include "output/sink.h"
+#include "core/osfp/osfp.h"
 
 /* A line of any streaming format fits in this (checked: a longer one is counted as
  * dropped, never truncated). */
@@ -66,6 +67,7 @@ struct output_set {
 	struct output_filter *filter;
 	struct field_selection sel; /* n == 0: the format's own default */
 	struct service_names *services;
+	struct osfp_db *osfp;
 	struct field_env env;
 	struct output_scan_info info;
 	const char *main_format;
@@ -259,6 +261,7 @@ void output_set_close(struct output_set *os)
 			sink_close(&os->streams[i].sink);
 	output_filter_free(os->filter);
 	service_names_free(os->services);
+	osfp_db_free(os->osfp);
 	size_t np = atomic_load(&os->nproducers);
 	for (size_t i = 0; i < np; i++) {
 		ring_free(&os->producers[i]->ring);
@@ -273,6 +276,19 @@ void output_set_close(struct output_set *os)
 	release_grabs(os->collected, os->ncollected);
 	free(os->collected);
 	free(os);
+}
+
+/* The passive OS signatures for the os fields: orbit's, then Debian's p0f.fp when
+ * installed (read once here; matched per hit). -1: out of memory. */
+static int output_osfp_open(struct output_set *os, const struct output_options *opt)
+{
+	os->osfp = osfp_db_load_default(NULL);
+	if (!os->osfp)
+		return -1;
+	unsigned profile = osfp_profile_from_name(opt->tcp_options ? opt->tcp_options : "linux");
+	os->env.osfp = os->osfp;
+	os->env.osfp_profile = profile ? profile : OSFP_PROFILE_LINUX;
+	return 0;
 }
 
 int output_set_open(struct output_set **out, const struct output_options *opt, struct errbuf *e)
@@ -355,6 +371,11 @@ int output_set_open(struct output_set **out, const struct output_options *opt, s
 		return 1;
 	}
 	os->env.services = os->services;
+	if (output_osfp_open(os, opt) < 0) {
+		err_set(e, "out of memory");
+		output_set_close(os);
+		return 1;
+	}
 
 	if (opt->validate_only) {
 		output_set_close(os);

@@ -74,6 +74,7 @@ struct output_options {
 	bool hits_only;            /* streaming formats: open ports and hosts up only */
 	bool stdout_is_tty;        /* picks the default format: text on a terminal */
 	bool validate_only;        /* check the options, open nothing (*out stays NULL) */
+	const char *tcp_options;   /* the SYN option profile (os fields match by it); NULL: linux */
 };
 
 /* Scan facts for headers and reports (copied; strings must outlive the set). */

@@ -14,6 +14,7 @@ import sys
 LAYERS = [  # (folder, rank)
     ("core/base", 0),      # ground: errors, hashing, checksums, packet views, the result record
     ("core/probe", 1),     # probe kinds: template, build, classify; the reply peel
+    ("core/osfp", 2),      # passive OS fingerprints (p0f format) of TCP replies
     ("targets", 2),        # the walk and its sets
     ("nic", 2),            # packet I/O backends
     ("config", 3),         # options -> config (uses targets' parsers)

@@ -46,6 +46,36 @@ enum tcp_opt_flags {
 	TCPOPT_HAS_TIMESTAMP = 1u << 3,
 };
 
+/* What passive OS fingerprinting (core/osfp/) needs of a TCP reply beyond the values
+ * above, kept raw so the receive path only stores: the option layout, one 4-bit code per
+ * option in order, first option in the lowest nibble (0 ends the list); an EOL's code is
+ * followed by two nibbles counting the bytes after it. */
+enum tcp_layout_code {
+	TCP_LAYOUT_END = 0,
+	TCP_LAYOUT_NOP,
+	TCP_LAYOUT_MSS,
+	TCP_LAYOUT_WS,
+	TCP_LAYOUT_SOK,
+	TCP_LAYOUT_SACK,
+	TCP_LAYOUT_TS,
+	TCP_LAYOUT_EOL,
+	TCP_LAYOUT_OTHER, /* an option kind p0f would print as ?N */
+};
+#define TCP_LAYOUT_SLOTS 16
+
+/* Header oddities seen by the receive path (p0f's quirks: core/osfp/osfp.h). */
+enum tcp_quirk_bits {
+	TCPQ_SEQ_ZERO = 1u << 0,    /* seq- */
+	TCPQ_URP_NONZERO = 1u << 1, /* urgent pointer set, URG flag clear: uptr+ */
+	TCPQ_OPT_BAD = 1u << 2,     /* malformed option list: bad */
+	TCPQ_OPT_AFTER_EOL = 1u << 3, /* non-zero bytes after EOL: opt+ */
+};
+
+/* ip_bits: the IPv4 header's ECN field (low 2 bits) and flags. */
+#define RESULT_IP_ECN_MASK 0x03u
+#define RESULT_IP_DF 0x04u
+#define RESULT_IP_RESERVED 0x08u /* the "must be zero" flag: p0f's 0+ */
+
 /* The proto of a result that is no IP probe's: an ARP reply (an on-link host is up). */
 #define RESULT_PROTO_ARP 0
 
@@ -64,7 +94,11 @@ struct scan_result {
 	uint16_t tcp_mss;
 	uint8_t tcp_wscale;
 	uint8_t tcp_opts;   /* enum tcp_opt_flags */
+	uint8_t tcp_flags;  /* of a TCP reply's header */
+	uint8_t tcp_quirks; /* enum tcp_quirk_bits */
 	uint32_t tcp_tsval;
+	uint64_t tcp_layout; /* enum tcp_layout_code per nibble */
+	uint8_t ip_bits;     /* RESULT_IP_*: ECN, DF, reserved flag */
 	/* The host's own MAC when it is on the scan interface's segment (learnt by the ARP
 	 * sweep), else has_mac 0: a routed host's frames carry the router's MAC. */
 	uint8_t mac[6];

@@ -118,10 +118,12 @@ static inline void reply_result_from_ip(const struct reply_ipv4 *ip, struct scan
 	out->icmp_code = 0;
 	out->ip_id = ip->ip_id;
 	out->reply_len = ip->total_len;
-	/* tcp_window .. tcp_tsval, padding included; no MAC (the scan adds an on-link
-	 * host's, arp_sweep.h): the bytes stay unwritten, has_mac says so */
+	/* tcp_window .. tcp_tsval, padding included; tcp_layout and ip_bits are written by
+	 * the TCP path only and read only for TCP replies (12 bytes here stay one store
+	 * pair); no MAC (the scan adds an on-link host's, arp_sweep.h): the bytes stay
+	 * unwritten, has_mac says so */
 	memset((char *)out + offsetof(struct scan_result, tcp_window), 0,
-	       offsetof(struct scan_result, mac) - offsetof(struct scan_result, tcp_window));
+	       offsetof(struct scan_result, tcp_layout) - offsetof(struct scan_result, tcp_window));
 	out->has_mac = 0;
 	out->timestamp_ns = ip->rx_ns;
 	out->rtt_ns = -1;
@@ -225,8 +227,47 @@ static inline enum rx_drop reply_tcp_cookie(const struct classify_ctx *ctx,
 	return reply_port_cookie(ctx, ip, pkt_be16(ip->l4), pkt_be16(ip->l4 + 2), c);
 }
 
+/* The options' layout as osfp reads it (result.h): one nibble per option. */
+static inline void reply_layout_add(struct scan_result *out, unsigned *slot,
+				    enum tcp_layout_code code)
+{
+	if (*slot < TCP_LAYOUT_SLOTS)
+		out->tcp_layout |= (uint64_t)code << (4 * (*slot)++);
+}
+
+/* After an EOL: how many bytes follow it (two nibbles) and whether any is non-zero. Off
+ * the common path: few stacks pad with EOL. */
+static __attribute__((noinline, cold)) void reply_layout_eol(struct scan_result *out,
+							     unsigned *slot, const uint8_t *p,
+							     size_t n)
+{
+	reply_layout_add(out, slot, TCP_LAYOUT_EOL);
+	size_t after = n - 1;
+	reply_layout_add(out, slot, (enum tcp_layout_code)(after & 0x0f));
+	reply_layout_add(out, slot, (enum tcp_layout_code)((after >> 4) & 0x0f));
+	for (size_t i = 1; i < n; i++)
+		if (p[i]) {
+			out->tcp_quirks |= TCPQ_OPT_AFTER_EOL;
+			break;
+		}
+}
+
+static inline enum tcp_layout_code reply_layout_code(uint8_t kind, uint8_t olen)
+{
+	switch (kind) {
+	case PKT_TCPOPT_MSS: return olen == PKT_TCPOLEN_MSS ? TCP_LAYOUT_MSS : TCP_LAYOUT_OTHER;
+	case PKT_TCPOPT_WSCALE: return olen == PKT_TCPOLEN_WSCALE ? TCP_LAYOUT_WS : TCP_LAYOUT_OTHER;
+	case PKT_TCPOPT_SACK_OK: return olen == PKT_TCPOLEN_SACK_OK ? TCP_LAYOUT_SOK : TCP_LAYOUT_OTHER;
+	case PKT_TCPOPT_TIMESTAMP:
+		return olen == PKT_TCPOLEN_TIMESTAMP ? TCP_LAYOUT_TS : TCP_LAYOUT_OTHER;
+	case PKT_TCPOPT_SACK: return TCP_LAYOUT_SACK;
+	default: return TCP_LAYOUT_OTHER;
+	}
+}
+
 /* Options are informational: a malformed list ends the walk, it does not drop the reply
- * (the cookie already proved it ours). Returns the timestamp echo reply, 0 if none. */
+ * (the cookie already proved it ours; osfp calls it "bad"). Returns the timestamp echo
+ * reply, 0 if none. */
 static inline uint32_t reply_tcp_options(const uint8_t *p, size_t n, struct scan_result *out)
 {
 	/* Linux's SYN-ACK layout -- MSS, SACK-permitted, timestamps, NOP, window scale -- is
@@ -238,21 +279,30 @@ static inline uint32_t reply_tcp_options(const uint8_t *p, size_t n, struct scan
 		out->tcp_mss = pkt_be16(p + 2);
 		out->tcp_tsval = pkt_be32(p + 8);
 		out->tcp_wscale = p[19];
+		out->tcp_layout = TCP_LAYOUT_MSS | TCP_LAYOUT_SOK << 4 | TCP_LAYOUT_TS << 8 |
+				  TCP_LAYOUT_NOP << 12 | TCP_LAYOUT_WS << 16;
 		return pkt_be32(p + 12);
 	}
 	uint32_t tsecr = 0;
+	unsigned slot = 0;
 	while (n > 0) {
 		uint8_t kind = p[0];
-		if (kind == PKT_TCPOPT_EOL)
+		if (kind == PKT_TCPOPT_EOL) {
+			reply_layout_eol(out, &slot, p, n);
 			break;
+		}
 		if (kind == PKT_TCPOPT_NOP) {
+			reply_layout_add(out, &slot, TCP_LAYOUT_NOP);
 			p++;
 			n--;
 			continue;
 		}
-		if (n < 2 || p[1] < 2 || p[1] > n)
+		if (n < 2 || p[1] < 2 || p[1] > n) {
+			out->tcp_quirks |= TCPQ_OPT_BAD;
 			break;
+		}
 		uint8_t olen = p[1];
+		reply_layout_add(out, &slot, reply_layout_code(kind, olen));
 		if (kind == PKT_TCPOPT_MSS && olen == PKT_TCPOLEN_MSS) {
 			out->tcp_opts |= TCPOPT_HAS_MSS;
 			out->tcp_mss = pkt_be16(p + 2);
@@ -265,6 +315,9 @@ static inline uint32_t reply_tcp_options(const uint8_t *p, size_t n, struct scan
 			out->tcp_opts |= TCPOPT_HAS_TIMESTAMP;
 			out->tcp_tsval = pkt_be32(p + 2);
 			tsecr = pkt_be32(p + 6);
+		} else if (kind == PKT_TCPOPT_MSS || kind == PKT_TCPOPT_WSCALE ||
+			   kind == PKT_TCPOPT_SACK_OK || kind == PKT_TCPOPT_TIMESTAMP) {
+			out->tcp_quirks |= TCPQ_OPT_BAD; /* a known option of the wrong length */
 		}
 		p += olen;
 		n -= olen;
@@ -284,6 +337,12 @@ static inline uint32_t reply_tcp_result(const struct reply_ipv4 *ip, size_t doff
 	out->state = (uint8_t)state;
 	out->reason = (uint8_t)reason;
 	out->tcp_window = pkt_be16(t + 14);
+	/* Raw header bits for passive OS fingerprinting (core/osfp/): stores only. */
+	out->tcp_flags = t[13];
+	out->tcp_layout = 0;
+	out->ip_bits = (uint8_t)((ip->hdr[1] & RESULT_IP_ECN_MASK) | ((ip->hdr[6] >> 4) & 0x0c));
+	out->tcp_quirks = (uint8_t)((pkt_be32(t + 4) == 0) |
+				    ((pkt_be16(t + 18) != 0 && !(t[13] & PKT_TCP_URG)) << 1));
 	return reply_tcp_options(t + PKT_TCP_HLEN, doff - PKT_TCP_HLEN, out);
 }
 

@@ -34,6 +34,7 @@ static struct output_options output_options_of(const struct orbit_config *cfg)
 		.reason = cfg->reason,
 		.hits_only = !cfg->report_closed,
 		.stdout_is_tty = isatty(STDOUT_FILENO) == 1,
+		.tcp_options = cfg->tcp_options,
 	};
 	return o;
 }

@@ -177,7 +177,7 @@ static void test_fields(void)
 	CHECK(service_name(sn, 6, 99) == NULL);
 	CHECK(service_name(sn, 1, 0) == NULL);
 	CHECK_STR_EQ(service_names_source(sn), path);
-	struct field_env env = {sn};
+	struct field_env env = {.services = sn};
 	struct scan_result r = tcp_result(H10, 22, PORT_OPEN, REASON_SYN_ACK);
 	struct field_value v;
 	CHECK(result_field_find("service", 7)->get(&r, &env, &v));
