@@ -136,6 +136,8 @@ static int parse_scripts(const struct orbit_config *cfg, struct scan_params *p, 
 	const char *dirs[2] = {script_default_dir(), cfg->script_dir};
 	p->scripts = script_catalog_load(dirs, cfg->script_dir ? 2 : 1, sel, e);
 	return p->scripts ? 0 : -1;
+}
+
 /* -O: the option, the matcher (core/osfp/nmap_os_db.h) and the report lines
  * (output/os_report.h) exist; nmap's probe set through the NIC does not yet. Refused
  * before anything opens, rather than a scan that silently skips OS detection. */
