@@ -53,6 +53,7 @@ struct output_set {
 	struct stream streams[MAX_STREAMS];
 	size_t nstreams;
 	bool any_grouped, any_streaming;
+	bool any_compressed; /* a .zst / .gz stream: synced every OUTPUT_SYNC_NS */
 	bool report_all;
 	bool unanswered_to_reports;
 	bool unanswered_every_host; /* -Pn small scan: hosts that never answered listed too */
@@ -337,6 +338,8 @@ int output_set_open(struct output_set **out, const struct output_options *opt, s
 			output_set_close(os);
 			return 1;
 		}
+		if (s->sink.z)
+			os->any_compressed = true;
 	}
 	*out = os;
 	return 0;
@@ -510,14 +513,31 @@ static void wake_writer(struct output_set *os)
 
 /* The writer thread: formats and writes everything the producers queued, each queue in
  * its order, so a slow stream costs them nothing until their queue is full. */
+/* Compressed streams end their frame every OUTPUT_SYNC_NS (sink.h): a scan killed (or a
+ * machine lost) leaves a file that zstdcat / zcat read up to the last second or so. */
+static void sync_compressed(struct output_set *os, uint64_t *last_ns)
+{
+	uint64_t now = clock_mono_ns();
+	if (now - *last_ns < OUTPUT_SYNC_NS)
+		return;
+	*last_ns = now;
+	for (size_t i = 0; i < os->nstreams; i++)
+		if (os->streams[i].sink.z)
+			sink_sync(&os->streams[i].sink);
+}
+
 static void *writer_main(void *arg)
 {
 	struct output_set *os = arg;
 	struct scan_result take[WRITER_TAKE];
+	uint64_t last_sync = clock_mono_ns();
 	for (;;) {
 		/* Seen before a pass that finds nothing: every push happened before it. */
 		bool stopping = atomic_load_explicit(&os->stop, memory_order_acquire);
-		if (drain_pass(os, take) > 0)
+		size_t wrote = drain_pass(os, take);
+		if (os->any_compressed)
+			sync_compressed(os, &last_sync);
+		if (wrote > 0)
 			continue;
 		if (stopping)
 			break;
@@ -693,7 +713,7 @@ int output_set_finish(struct output_set *os, uint64_t end_ns, bool interrupted, 
 	}
 	for (size_t i = 0; i < os->nstreams; i++) {
 		struct stream *s = &os->streams[i];
-		sink_flush(&s->sink);
+		sink_sync(&s->sink); /* a compressed stream's last frame ends here */
 		if (s->sink.failed && s->sink.failed != EPIPE && rc == 0)
 			rc = err_set(e, "writing %s '%s' failed: %s", s->option,
 				     s->to_stdout ? "-" : s->path, strerror(s->sink.failed));

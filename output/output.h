@@ -22,7 +22,9 @@
  *  - Back-pressure: a slow consumer (a pipe) first fills the stream's bounded buffer,
  *    then the queue; then the write blocks its producer (a receive thread), whose NIC
  *    ring then overflows: those frames are counted by the NIC (rx-missed), never
- *    silently lost. A queue rides out stalls of seconds at lab rates. Results are
+ *    silently lost. A queue rides out stalls of seconds at lab rates. A -o path ending
+ *    in .zst or .gz is compressed by the writer (sink.h), its frame ended every
+ *    OUTPUT_SYNC_NS and at the end. Results are
  *    dropped only when they cannot be kept at all (the stream failed, e.g. EPIPE after
  *    `| head`; memory for the grouped formats ran out): output_set_stats() counts them,
  *    and the summary and metadata show the count.
@@ -50,6 +52,7 @@
 #define OUTPUT_QUEUE_RESULTS (1u << 18)
 #define OUTPUT_SMALL_SCAN 65536
 #define OUTPUT_REPORT_WALK (1u << 24)
+#define OUTPUT_SYNC_NS 1000000000u /* compressed streams end a frame this often */
 #define OUTPUT_PRODUCERS_MAX 64 /* own queues; more producers share output_set_write's */
 
 struct output_set;
