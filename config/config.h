@@ -25,6 +25,7 @@ struct orbit_config {
 	const char *input_file;
 	const char *allowlist_file;
 	const char *blocklist_file;
+	unsigned blocklist_reload; /* seconds between re-reads of blocklist_file; 0: SIGHUP only */
 	const char *ports;
 	unsigned top_ports;
 
@@ -91,6 +92,10 @@ struct orbit_config {
 	uint64_t grab_max_bytes;
 	const char *grab_source_ip;
 	const char *service_probes; /* nmap-service-probes file */
+
+	/* Responsible research runs (issue 17): who runs the scan, why. */
+	const char *contact; /* URL or e-mail: metadata, HTTP User-Agent, SSH comment */
+	const char *notes;   /* free text: metadata only */
 
 	bool quiet;
 	bool show_help, show_version;

@@ -123,6 +123,7 @@ static int start_grab_pool(struct scan *s, struct errbuf *e)
 		.max_bytes = cfg->grab_max_bytes,
 		.source_ip = s->params->grab_source_ip,
 		.probes = s->params->probe_db,
+		.contact = cfg->contact,
 		.on_result = rx_on_grab_result,
 		.user = s,
 	};
@@ -259,9 +260,14 @@ static void save_checkpoint(const struct scan *s)
 static uint64_t supervise_sending(struct scan *s, volatile sig_atomic_t *stops)
 {
 	uint64_t last_save = clock_mono_ns();
+	sig_atomic_t hups_seen = s->reload_requests ? *s->reload_requests : 0;
 	while (!all_tx_done(s) && *stops == 0) {
 		clock_sleep_ns(20000000);
 		uint64_t now = clock_mono_ns();
+		bool hup = s->reload_requests && *s->reload_requests != hups_seen;
+		if (hup)
+			hups_seen = *s->reload_requests;
+		blocklist_reload_poll(&s->reload, hup, now, s->cfg->quiet ? NULL : stderr);
 		if (s->cfg->checkpoint_file && now - last_save > 5000000000u) {
 			save_checkpoint(s);
 			last_save = now;
@@ -440,7 +446,7 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 
 int engine_run(const struct scan_params *p, const struct target_space *ts,
 	       struct walk_plan *plan, volatile sig_atomic_t *stop_requests,
-	       const char *command_line)
+	       volatile sig_atomic_t *reload_requests, const char *command_line)
 {
 	if (plan->threads > NIC_MAX_QUEUES) {
 		fprintf(stderr, "orbit: invalid -T %u: at most %d transmit threads\n", plan->threads,
@@ -462,7 +468,11 @@ int engine_run(const struct scan_params *p, const struct target_space *ts,
 	s->checkpoint_fd = s->metadata_fd = -1;
 	struct errbuf e;
 	struct output_options oo = output_options_of(s->cfg);
+	s->reload_requests = reload_requests;
 	int status = output_set_open(&s->out, &oo, &e);
+	if (status == 0 && blocklist_reload_init(&s->reload, s->cfg->blocklist_file,
+						 s->cfg->blocklist_reload, &e) < 0)
+		status = ORBIT_EXIT_BAD_INPUT;
 	if (status == 0)
 		status = open_late_files(s, &e);
 	if (status == 0)
@@ -479,6 +489,7 @@ int engine_run(const struct scan_params *p, const struct target_space *ts,
 	nic_close(s->nic);
 	output_set_close(s->out);
 	arp_table_free(&s->arp);
+	blocklist_reload_free(&s->reload);
 	if (s->checkpoint_fd >= 0)
 		close(s->checkpoint_fd);
 	if (s->metadata_fd >= 0)

@@ -21,9 +21,15 @@
 /* Ctrl-C count: the one piece of state a signal handler may touch. */
 static volatile sig_atomic_t stop_requests;
 
+/* SIGHUPs: the blocklist is re-read (core/scan/reload.h). */
+static volatile sig_atomic_t reload_requests;
+
 static void on_signal(int sig)
 {
-	(void)sig;
+	if (sig == SIGHUP) {
+		reload_requests = (sig_atomic_t)(reload_requests + 1);
+		return;
+	}
 	if (stop_requests < 2)
 		stop_requests++;
 }
@@ -107,7 +113,8 @@ static int run(struct orbit_config *cfg, const struct scan_params *params,
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	if (!cfg->dry_run) {
-		status = engine_run(params, &ts, &plan, &stop_requests, command_line);
+		signal(SIGHUP, on_signal);
+		status = engine_run(params, &ts, &plan, &stop_requests, &reload_requests, command_line);
 	} else {
 		/* A closed pipe (orbit --dry-run ... | head) is a normal way to stop. */
 		if (dryrun_print(&plan, &ts, stdout, &stop_requests) < 0 && errno != EPIPE) {
