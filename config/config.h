@@ -37,6 +37,7 @@ struct orbit_config {
 	uint64_t seed;
 	bool seed_given;
 	unsigned shards, shard;
+	bool shard_auto; /* --shard auto: from Slurm's or Kubernetes' environment (params.c) */
 	unsigned tx_threads;
 	uint64_t max_targets;
 	const char *checkpoint_file;

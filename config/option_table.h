@@ -38,6 +38,10 @@ struct option_spec {
 	bool cli_only;
 	/* For strings with a fixed vocabulary: the accepted values, separated by '|'. */
 	const char *choices;
+	/* For numbers: a word accepted instead ("auto" for --shard): sets the bool at
+	 * word_offset (only read when word is set). */
+	const char *word;
+	size_t word_offset;
 };
 
 #define OPTION_NOSET SIZE_MAX

@@ -45,8 +45,9 @@ const struct option_spec option_table[] = {
 	 "64-bit seed of the probe order (random when absent, and printed)"},
 	{"shards", 0, NULL, OPT_UINT, FIELD(shards), NOSET, 1, 65535, "S",
 	 "split the scan over S machines (same seed on each)"},
-	{"shard", 0, NULL, OPT_UINT, FIELD(shard), NOSET, 0, 65534, "I",
-	 "this machine's shard, 0 .. S-1"},
+	{"shard", 0, NULL, OPT_UINT, FIELD(shard), NOSET, 0, 65534, "I|auto",
+	 "this machine's shard, 0 .. S-1; auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX",
+	 .word = "auto", .word_offset = FIELD(shard_auto)},
 	{"tx-threads", 'T', NULL, OPT_UINT, FIELD(tx_threads), NOSET, 1, 256, "N",
 	 "transmit threads (each walks its own arc)"},
 	{"max-targets", 'n', NULL, OPT_U64, FIELD(max_targets), NOSET, 1, UINT64_MAX, "N",
@@ -511,6 +512,10 @@ int option_apply(struct orbit_config *cfg, const struct option_spec *o, const ch
 		break;
 	case OPT_UINT:
 	case OPT_U64:
+		if (o->word && strcmp(value, o->word) == 0) {
+			*(bool *)field(cfg, o->word_offset) = true;
+			break;
+		}
 		if (parse_u64(value, &v) < 0 || v < o->min || v > o->max) {
 			char range[64];
 			describe_range(o, range, sizeof range);
@@ -593,7 +598,7 @@ int config_check(const struct orbit_config *cfg, struct errbuf *e)
 				  "a ping sweep finds none");
 	if (cfg->rx_pcap && cfg->backend && strcmp(cfg->backend, "pcap") != 0)
 		return err_set(e, "--rx-pcap reads replies with the pcap backend, not '%s'", cfg->backend);
-	if (cfg->shard >= cfg->shards)
+	if (!cfg->shard_auto && cfg->shard >= cfg->shards)
 		return err_set(e, "invalid --shard %u: must be below --shards %u (shards count from 0)",
 			       cfg->shard, cfg->shards);
 	/* A checkpoint holds one position per arc, not a round: resuming a multi-round

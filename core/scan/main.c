@@ -96,16 +96,19 @@ static int run(struct orbit_config *cfg, const struct scan_params *params,
 	build_target_inputs(cfg, &in);
 	if (target_space_build(&ts, &in, cfg->quiet ? NULL : stderr, &e) < 0)
 		return bad_input(e.msg);
+	const struct shard_choice *sc = &params->shard; /* --shard auto resolved */
 	struct walk_plan_params wp = {
-		.seed = cfg->seed, .seed_given = cfg->seed_given, .shards = cfg->shards,
-		.shard = cfg->shard, .threads = cfg->tx_threads, .max_targets = cfg->max_targets,
+		.seed = sc->seed, .seed_given = sc->seed_given, .shards = sc->shards,
+		.shard = sc->shard, .threads = cfg->tx_threads, .max_targets = cfg->max_targets,
 		.resume_path = cfg->resume_file,
 	};
+	if (sc->note[0] && !cfg->quiet)
+		fprintf(stderr, "orbit: %s\n", sc->note);
 	if (walk_plan_init(&plan, &ts, &wp, &e) < 0) {
 		target_space_free(&ts);
 		return bad_input(e.msg);
 	}
-	if (!cfg->seed_given && !cfg->quiet)
+	if (!sc->seed_given && !cfg->quiet)
 		fprintf(stderr, "orbit: seed %" PRIu64 " (repeat this order with --seed %" PRIu64 ")\n",
 			plan.seed, plan.seed);
 	int status = 0;

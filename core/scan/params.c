@@ -2,6 +2,7 @@
 
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/followup/probes.h"
@@ -176,6 +177,8 @@ int scan_params_from_config(const struct orbit_config *cfg, struct scan_params *
 		rc = check_rx_filter(cfg, p->backend, e);
 	if (rc == 0)
 		rc = privs_plan_from(cfg->user, cfg->drop_privileges, &p->privs, e);
+	if (rc == 0)
+		rc = shard_choice_resolve(cfg, getenv, &p->shard, e);
 	if (rc < 0) {
 		scan_params_free(p);
 		return -1;
