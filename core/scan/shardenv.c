@@ -48,24 +48,30 @@ static int from_slurm(const struct orbit_config *cfg, env_lookup_fn env, struct 
 	int have_count = env_number(env, "SLURM_ARRAY_TASK_COUNT", 65535, &count, e);
 	if (have_min < 0 || have_max < 0 || have_count < 0)
 		return -1;
-	if (have_count != 0) {
-		if (have_min != 0 || have_max != 0 || hi < lo)
-			return err_set(e, "--shard auto: SLURM_ARRAY_TASK_ID without "
-					  "SLURM_ARRAY_TASK_COUNT or SLURM_ARRAY_TASK_MIN/_MAX");
-		count = hi - lo + 1;
+	if (cfg->shards > 1) {
+		/* --shards given: the task id is the shard (sbatch --array=2 re-runs shard 2). */
+		if (id >= cfg->shards)
+			return err_set(e, "--shard auto: SLURM_ARRAY_TASK_ID=%lu must be below "
+					  "--shards %u", id, cfg->shards);
+		c->shard = (unsigned)id;
+	} else {
+		if (have_count != 0) {
+			if (have_min != 0 || have_max != 0 || hi < lo)
+				return err_set(e, "--shard auto: SLURM_ARRAY_TASK_ID without "
+						  "SLURM_ARRAY_TASK_COUNT or SLURM_ARRAY_TASK_MIN/_MAX");
+			count = hi - lo + 1;
+		}
+		if (id < lo || id - lo >= count)
+			return err_set(e, "--shard auto: SLURM_ARRAY_TASK_ID=%lu is outside the "
+					  "array (%lu tasks from %lu)", id, count, lo);
+		c->shards = (unsigned)count;
+		c->shard = (unsigned)(id - lo);
 	}
-	if (id < lo || id - lo >= count)
-		return err_set(e, "--shard auto: SLURM_ARRAY_TASK_ID=%lu is outside the array "
-				  "(%lu tasks from %lu)", id, count, lo);
-	if (cfg->shards > 1 && cfg->shards != count)
-		return err_set(e, "--shard auto: --shards %u but the Slurm array has %lu tasks",
-			       cfg->shards, count);
-	c->shards = (unsigned)count;
-	c->shard = (unsigned)(id - lo);
 	int w = snprintf(c->note, sizeof c->note, "shard %u of %u from SLURM_ARRAY_TASK_ID=%lu",
 			 c->shard, c->shards, id);
 	const char *job = env("SLURM_ARRAY_JOB_ID");
-	if (!c->seed_given && job && *job && strlen(job) < 64) {
+	/* A resumed task takes its checkpoint's seed (a re-run is another array job). */
+	if (!c->seed_given && !cfg->resume_file && job && *job && strlen(job) < 64) {
 		c->seed = shard_seed_of_slurm_job(job);
 		c->seed_given = true;
 		snprintf(c->note + w, sizeof c->note - (size_t)w,

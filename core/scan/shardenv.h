@@ -2,9 +2,11 @@
  * Contract: shard_choice_resolve() copies --shards/--shard/--seed when --shard is a
  * number; with auto it reads, through env (getenv in orbit, a table in tests):
  *  - Slurm job arrays: SLURM_ARRAY_TASK_ID, and SLURM_ARRAY_TASK_COUNT or _MIN/_MAX
- *    (shard = id - min; an array with a step other than 1 is refused: its ids are not
- *    0..N-1); --shards, when given, must agree. The seed: --seed, else derived from
- *    SLURM_ARRAY_JOB_ID (the same for every task of one array: siphash of the id).
+ *    (shard = id - min, shards = the count; an array with a step other than 1 is
+ *    refused); with --shards given the task id itself is the shard (so `sbatch
+ *    --array=2` re-runs shard 2). The seed: --seed, else (unless --resume, which takes
+ *    the checkpoint's) derived from SLURM_ARRAY_JOB_ID, the same for every task of one
+ *    array (siphash of the id).
  *  - Kubernetes Indexed Jobs: JOB_COMPLETION_INDEX, with --shards and --seed given (a
  *    Job has no id shared by its pods that the seed could come from).
  * Neither, or a value out of range: -1 with one line naming the variable and value.

@@ -7,6 +7,9 @@
 #     listener of tests/e2e/beyond_identity.py), --contact/--notes in the metadata; a range
 #     added to the blocklist file mid-scan gets no probe after SIGHUP (captured at the
 #     responder's side), the reload latency measured; sent + suppressed = the walk.
+#  3. Slurm: a single-node cluster in the scanner's namespace runs the job array of
+#     deploy/slurm/orbit-array.sbatch; merged by deploy/orbit-merge = a one-machine scan,
+#     also with a task killed halfway and resumed (tests/e2e/beyond_slurm.sh).
 # Every packet and daemon stays in namespaces made and removed here.
 #   beyond_tests.sh ORBIT [RESPONDER]   (root) prints PASS/FAIL lines, "N passed, N failed"
 set -uo pipefail
@@ -74,7 +77,11 @@ truth() { # PORTS RANGE > csv
 	"$responder" --truth "${model[@]}" -p "$1" "$2"
 }
 
+# BEYOND_ONLY=N runs only section N (while developing).
+only() { [ -z "${BEYOND_ONLY:-}" ] || [ "$BEYOND_ONLY" = "$1" ]; }
+
 # ---- 1. compressed streams ----------------------------------------------------------------
+if only 1; then
 truth 80,443 $range >"$tmp/truth2.csv"
 start_responder zst
 scan zst -p 80,443 --rate 100000 --cooldown 1 --output-file "$tmp/r.ndjson.zst" $range
@@ -104,8 +111,10 @@ echo "kill -9 after 4.5 s: zstdcat | jq read $lines results (status ${PIPESTATUS
 [ "$lines" -gt 100 ] && zstdcat "$tmp/k.ndjson.zst" >/dev/null 2>&1 &&
 	zstdcat "$tmp/k.ndjson.zst" | jq -e . >/dev/null
 result "kill -9 mid-scan: the .zst so far is complete frames (zstdcat and jq read it without error)" $?
+fi
 
 # ---- 2. responsible runs: --contact / --notes, the blocklist reloaded mid-scan -------------
+if only 2; then
 # --contact reaches a server in the HTTP User-Agent and the SSH client's version line.
 ip netns exec "$RESP_NS_R" python3 "$here/beyond_identity.py" 198.18.246.2 "$tmp/seen.jsonl" \
 	>"$tmp/ident.out" 2>&1 &
@@ -193,6 +202,17 @@ ok = (len(before) > 1000 and not late and sent + sup == 65536 and sup > 10000 an
 sys.exit(0 if ok else 1)
 PY
 result "a range added to the blocklist mid-scan: no probe reaches it 100 ms after SIGHUP; sent + suppressed = the walk" $?
+fi
+
+# ---- 3. shards under Slurm ----------------------------------------------------------------
+if ! only 3; then
+	:
+elif command -v slurmctld >/dev/null && command -v munged >/dev/null; then
+	# shellcheck source=beyond_slurm.sh
+	source "$here/beyond_slurm.sh"
+else
+	result "Slurm (slurm-wlm, munge: .ci/install-deps.sh) installed" 1
+fi
 
 echo "beyond_tests: $(($(date +%s) - t0)) s"
 echo "$passed passed, $failed failed"

@@ -43,11 +43,12 @@ int main(void)
 	CHECK_EQ_U64(c.seed, shard_seed_of_slurm_job("1234"));
 	CHECK(c.seed != shard_seed_of_slurm_job("1235"));
 	CHECK(resolve(slurm, 1, true, &c) == 0 && c.seed == 99); /* --seed wins */
-	CHECK(resolve(slurm, 4, false, &c) == 0);
-	CHECK(resolve(slurm, 5, false, &c) < 0); /* --shards disagrees */
+	CHECK(resolve(slurm, 4, false, &c) == 0 && c.shard == 3);
+	CHECK(resolve(slurm, 3, false, &c) < 0); /* --shards given: the id is the shard */
 	const char *minmax[] = {"SLURM_ARRAY_TASK_ID", "6", "SLURM_ARRAY_TASK_MIN", "5",
 				"SLURM_ARRAY_TASK_MAX", "8", NULL};
 	CHECK(resolve(minmax, 1, true, &c) == 0 && c.shards == 4 && c.shard == 1);
+	CHECK(resolve(minmax, 8, true, &c) == 0 && c.shards == 8 && c.shard == 6);
 	/* No job id and no --seed: resolved without a seed (the walk plan then refuses). */
 	CHECK(resolve(minmax, 1, false, &c) == 0 && !c.seed_given);
 	const char *step[] = {"SLURM_ARRAY_TASK_ID", "2", "SLURM_ARRAY_TASK_COUNT", "4",
