@@ -187,6 +187,13 @@ sys.exit(0 if a == b and s['complete'] and s['resumed_runs'] == 1 and sys.argv[4
          m.get('duplicates_dropped', 0) > 0 else 1)
 PY
 result "Slurm task killed (SIGKILL) halfway + re-run with --resume: merge named it missing, then the union = the one-machine scan" $((wait_rc || merge_rc || $?))
+# Shards of two different scans (other seed) are refused.
+"$root/deploy/orbit-merge" "$tmp/arr1/shard-0.run1.meta.json" "$tmp/arr2/shard-1.run2.meta.json" \
+	>/dev/null 2>"$tmp/mix.err"
+mix_rc=$?
+cat "$tmp/mix.err"
+[ $mix_rc -eq 2 ] && grep -q 'another scan.*seed' "$tmp/mix.err"
+result "orbit-merge refuses shards of another scan (a different seed), exit 2" $?
 stop_responder
 slurm_down
 extra_cleanup=()
