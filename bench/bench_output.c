@@ -6,7 +6,10 @@
  *   bench_output [THREADS [RESULTS [FORMAT [FILE [shared]]]]]  (defaults: 1 2000000 ndjson)
  * "compressed" compares the stream kinds: NDJSON to DIR/bench_output.ndjson, .gz and .zst
  * (compressed on the fly by the writer, output/compress.h), results/s and bytes each:
- *   bench_output compressed [RESULTS [DIR]]  (defaults: 2000000 /dev/shm; files removed) */
+ *   bench_output compressed [RESULTS [DIR]]  (defaults: 2000000 /dev/shm; files removed)
+ * "postgres" times --output-postgres (output/pgsink.h): RESULTS rows through the writer
+ * into the database (NDJSON to /dev/null alongside), committed at the end:
+ *   bench_output postgres CONNINFO [RESULTS]  (default 500000; rows stay, scan id "orbit") */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,8 +107,21 @@ static int compare_compressed(long n, const char *dir)
 	return 0;
 }
 
+static int bench_postgres(const char *conninfo, long n)
+{
+	struct output_options o = {.format = "ndjson", .path = "/dev/null", .postgres = conninfo};
+	struct run r;
+	if (run_once(1, n, &o, false, &r) != 0)
+		return 1;
+	printf("postgres %ld rows: %.3f s, %.0f rows/s%s\n", n, r.seconds, (double)n / r.seconds,
+	       r.rc < 0 || r.st.dropped ? " FAILED" : "");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && strcmp(argv[1], "postgres") == 0)
+		return bench_postgres(argv[2], argc > 3 ? atol(argv[3]) : 500000);
 	if (argc > 1 && strcmp(argv[1], "compressed") == 0)
 		return compare_compressed(argc > 2 ? atol(argv[2]) : 2000000,
 					  argc > 3 ? argv[3] : "/dev/shm");

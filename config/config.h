@@ -79,6 +79,7 @@ struct orbit_config {
 	const char *xml_file;      /* -oX: Nmap XML */
 	const char *grepable_file; /* -oG: Nmap grepable */
 	const char *metadata_file; /* -m */
+	const char *output_postgres; /* --output-postgres CONNINFO (output/pgsink.h) */
 	bool status;               /* live status on stderr even when it is not a TTY */
 	const char *status_file;   /* status as NDJSON lines */
 	const char *config_file;   /* -c: YAML, same keys as the long options */

@@ -131,6 +131,8 @@ const struct option_spec option_table[] = {
 	 "also write Nmap grepable output to FILE (- for stdout)"},
 	{"metadata", 'm', NULL, OPT_STRING, FIELD(metadata_file), NOSET, 0, 0, "FILE",
 	 "write one JSON object of scan metadata to FILE at the end"},
+	{"output-postgres", 0, NULL, OPT_STRING, FIELD(output_postgres), NOSET, 0, 0, "CONNINFO",
+	 "also write every result once into PostgreSQL (libpq CONNINFO; resumable exactly once)"},
 	{"contact", 0, NULL, OPT_STRING, FIELD(contact), NOSET, 0, 0, "URL/EMAIL",
 	 "who runs this scan: in the metadata, the HTTP User-Agent and the SSH client version"},
 	{"notes", 0, NULL, OPT_STRING, FIELD(notes), NOSET, 0, 0, "TEXT",

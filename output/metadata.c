@@ -122,6 +122,7 @@ static void write_config(struct json *j, const struct orbit_config *c)
 	str(j, "output-xml", c->xml_file);
 	str(j, "output-grepable", c->grepable_file);
 	str(j, "metadata", c->metadata_file);
+	str(j, "output-postgres", c->output_postgres);
 	str(j, "contact", c->contact);
 	str(j, "notes", c->notes);
 	boolean(j, "status", c->status);

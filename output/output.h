@@ -66,6 +66,7 @@ struct output_options {
 	const char *normal_path;   /* -oN */
 	const char *xml_path;      /* -oX */
 	const char *grepable_path; /* -oG */
+	const char *postgres;      /* --output-postgres CONNINFO (output/pgsink.h), or NULL */
 	bool report_all;
 	bool stdout_is_tty;        /* picks the default format: text on a terminal */
 	bool validate_only;        /* check the options, open nothing (*out stays NULL) */
@@ -109,6 +110,12 @@ const char *output_set_services_source(const struct output_set *os);
 /* The main format's name as chosen ("ndjson" ...), or NULL when stdout went to -oN -. */
 const char *output_set_main_format(const struct output_set *os);
 void output_set_close(struct output_set *os);
+
+/* --output-postgres (pgsink.h): whose rows (before output_set_begin), and the checkpoint
+ * the next commit stores with every row written so far (any thread; the writer commits
+ * it; output_set_finish() commits the last one given). A copy is taken. */
+void output_set_postgres_scan(struct output_set *os, const char *scan_id, unsigned shard);
+void output_set_checkpoint(struct output_set *os, const char *checkpoint);
 
 /* --list-fields. */
 void output_list_fields(FILE *out);

@@ -99,6 +99,7 @@ struct scan {
 	bool interrupted; /* Ctrl-C or SIGTERM came: the status line and the outputs say so */
 	int checkpoint_fd, metadata_fd; /* opened before privileges drop (latefile.h); -1: none */
 	struct blocklist_reload reload; /* SIGHUP / --blocklist-reload: a send-time filter */
+	char *db_checkpoint; /* --output-postgres: the last round's checkpoint text, or NULL */
 	volatile sig_atomic_t *reload_requests; /* SIGHUPs counted by main.c, or NULL */
 };
 

@@ -10,6 +10,8 @@
 #  3. Slurm: a single-node cluster in the scanner's namespace runs the job array of
 #     deploy/slurm/orbit-array.sbatch; merged by deploy/orbit-merge = a one-machine scan,
 #     also with a task killed halfway and resumed (tests/e2e/beyond_slurm.sh).
+#  4. PostgreSQL: --output-postgres into a cluster of its own (unix socket only, in the
+#     scanner's namespace) = the NDJSON; kill -9 + --resume: exactly once (beyond_pg.sh).
 # Every packet and daemon stays in namespaces made and removed here.
 #   beyond_tests.sh ORBIT [RESPONDER]   (root) prints PASS/FAIL lines, "N passed, N failed"
 set -uo pipefail
@@ -212,6 +214,16 @@ elif command -v slurmctld >/dev/null && command -v munged >/dev/null; then
 	source "$here/beyond_slurm.sh"
 else
 	result "Slurm (slurm-wlm, munge: .ci/install-deps.sh) installed" 1
+fi
+
+# ---- 4. results into PostgreSQL, exactly once ------------------------------------------
+if only 4; then
+	if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+		# shellcheck source=beyond_pg.sh
+		source "$here/beyond_pg.sh"
+	else
+		result "PostgreSQL (postgresql: .ci/install-deps.sh) installed" 1
+	fi
 fi
 
 echo "beyond_tests: $(($(date +%s) - t0)) s"
