@@ -3,11 +3,19 @@
  * prints results/s from output_set_begin() to the end of output_set_finish(). Each thread
  * writes through its own queue (output_producer_open), as a receive thread does; "shared"
  * makes them all use output_set_write()'s one queue instead.
- *   bench_output [THREADS [RESULTS [FORMAT [FILE [shared]]]]]  (defaults: 1 2000000 ndjson) */
+ *   bench_output [THREADS [RESULTS [FORMAT [FILE [shared]]]]]  (defaults: 1 2000000 ndjson)
+ * "compressed" compares the stream kinds: NDJSON to DIR/bench_output.ndjson, .gz and .zst
+ * (compressed on the fly by the writer, output/compress.h), results/s and bytes each:
+ *   bench_output compressed [RESULTS [DIR]]  (defaults: 2000000 /dev/shm; files removed)
+ * "postgres" times --output-postgres (output/pgsink.h): RESULTS rows through the writer
+ * into the database (NDJSON to /dev/null alongside), committed at the end:
+ *   bench_output postgres CONNINFO [RESULTS]  (default 500000; rows stay, scan id "orbit") */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/base/clock.h"
 #include "output/output.h"
@@ -46,20 +54,17 @@ static void *produce(void *arg)
 	return NULL;
 }
 
-int main(int argc, char **argv)
+struct run {
+	double seconds;
+	struct output_stats st;
+	int rc;
+};
+
+static int run_once(int threads, long n, struct output_options *o, bool shared, struct run *out)
 {
-	int threads = argc > 1 ? atoi(argv[1]) : 1;
-	long n = argc > 2 ? atol(argv[2]) : 2000000;
-	struct output_options o = {.format = argc > 3 ? argv[3] : "ndjson",
-				   .path = argc > 4 ? argv[4] : "/dev/null"};
-	bool shared = argc > 5 && strcmp(argv[5], "shared") == 0;
-	if (threads < 1 || threads > 64 || n < 1) {
-		fprintf(stderr, "usage: bench_output [THREADS [RESULTS [FORMAT [FILE [shared]]]]]\n");
-		return 2;
-	}
 	struct errbuf e;
 	struct output_set *os;
-	if (output_set_open(&os, &o, &e) != 0) {
+	if (output_set_open(&os, o, &e) != 0) {
 		fprintf(stderr, "bench_output: %s\n", e.msg);
 		return 1;
 	}
@@ -75,13 +80,66 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < threads; i++)
 		pthread_join(t[i], NULL);
-	int rc = output_set_finish(os, 1, false, &e);
-	double s = (double)(clock_mono_ns() - start) / 1e9;
-	struct output_stats st;
-	output_set_stats(os, &st);
-	output_set_close(os);
+	out->rc = output_set_finish(os, 1, false, &e);
+	output_set_stats(os, &out->st);
+	output_set_close(os); /* a compressed stream's last bytes are written by the close */
+	out->seconds = (double)(clock_mono_ns() - start) / 1e9;
+	return 0;
+}
+
+static int compare_compressed(long n, const char *dir)
+{
+	static const char *const endings[] = {"", ".gz", ".zst"};
+	for (size_t i = 0; i < 3; i++) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/bench_output.ndjson%s", dir, endings[i]);
+		struct output_options o = {.format = "ndjson", .path = path};
+		struct run r;
+		if (run_once(1, n, &o, false, &r) != 0)
+			return 1;
+		struct stat sb;
+		long long bytes = stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+		unlink(path);
+		printf("ndjson%-4s %ld results: %.3f s, %.0f results/s, %lld bytes (%.1f per result)%s\n",
+		       endings[i], n, r.seconds, (double)n / r.seconds, bytes, (double)bytes / (double)n,
+		       r.rc < 0 || r.st.dropped ? " FAILED" : "");
+	}
+	return 0;
+}
+
+static int bench_postgres(const char *conninfo, long n)
+{
+	struct output_options o = {.format = "ndjson", .path = "/dev/null", .postgres = conninfo};
+	struct run r;
+	if (run_once(1, n, &o, false, &r) != 0)
+		return 1;
+	printf("postgres %ld rows: %.3f s, %.0f rows/s%s\n", n, r.seconds, (double)n / r.seconds,
+	       r.rc < 0 || r.st.dropped ? " FAILED" : "");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 2 && strcmp(argv[1], "postgres") == 0)
+		return bench_postgres(argv[2], argc > 3 ? atol(argv[3]) : 500000);
+	if (argc > 1 && strcmp(argv[1], "compressed") == 0)
+		return compare_compressed(argc > 2 ? atol(argv[2]) : 2000000,
+					  argc > 3 ? argv[3] : "/dev/shm");
+	int threads = argc > 1 ? atoi(argv[1]) : 1;
+	long n = argc > 2 ? atol(argv[2]) : 2000000;
+	struct output_options o = {.format = argc > 3 ? argv[3] : "ndjson",
+				   .path = argc > 4 ? argv[4] : "/dev/null"};
+	bool shared = argc > 5 && strcmp(argv[5], "shared") == 0;
+	if (threads < 1 || threads > 64 || n < 1) {
+		fprintf(stderr, "usage: bench_output [THREADS [RESULTS [FORMAT [FILE [shared]]]]]\n");
+		return 2;
+	}
+	struct run r;
+	if (run_once(threads, n, &o, shared, &r) != 0)
+		return 1;
 	printf("%d thread(s)%s x %ld results, %s: %.3f s, %.0f results/s (written %llu, dropped %llu)\n",
-	       threads, shared ? " (shared queue)" : "", n, o.format, s, (double)threads * (double)n / s,
-	       (unsigned long long)st.written, (unsigned long long)st.dropped);
-	return rc < 0;
+	       threads, shared ? " (shared queue)" : "", n, o.format, r.seconds,
+	       (double)threads * (double)n / r.seconds, (unsigned long long)r.st.written,
+	       (unsigned long long)r.st.dropped);
+	return r.rc < 0;
 }

@@ -25,6 +25,7 @@ struct orbit_config {
 	const char *input_file;
 	const char *allowlist_file;
 	const char *blocklist_file;
+	unsigned blocklist_reload; /* seconds between re-reads of blocklist_file; 0: SIGHUP only */
 	const char *ports;
 	unsigned top_ports;
 	bool fast;           /* -F: top 100 */
@@ -38,6 +39,7 @@ struct orbit_config {
 	uint64_t seed;
 	bool seed_given;
 	unsigned shards, shard;
+	bool shard_auto; /* --shard auto: from Slurm's or Kubernetes' environment (params.c) */
 	unsigned tx_threads;
 	uint64_t max_targets;
 	const char *checkpoint_file;
@@ -93,6 +95,7 @@ struct orbit_config {
 	unsigned verbosity, debug_level; /* -v, -d */
 	bool nmap_noop;            /* --noninteractive, --send-eth: nothing to do */
 	const char *metadata_file; /* -m */
+	const char *output_postgres; /* --output-postgres CONNINFO (output/pgsink.h) */
 	bool status;               /* live status on stderr even when it is not a TTY */
 	const char *status_file;   /* status as NDJSON lines */
 	const char *config_file;   /* -c: YAML, same keys as the long options */
@@ -122,6 +125,9 @@ struct orbit_config {
 	bool osscan_limit;
 	bool osscan_guess;
 	unsigned max_os_tries;
+	/* Responsible research runs (issue 17): who runs the scan, why. */
+	const char *contact; /* URL or e-mail: metadata, HTTP User-Agent, SSH comment */
+	const char *notes;   /* free text: metadata only */
 
 	bool quiet;
 	bool show_help, show_version;

@@ -41,6 +41,10 @@ struct option_spec {
 	const char *choices;
 	/* -v, -d: the letter takes no value and each use adds one (the long form sets it). */
 	bool counted;
+	/* For numbers: a word accepted instead ("auto" for --shard): sets the bool at
+	 * word_offset (only read when word is set). */
+	const char *word;
+	size_t word_offset;
 };
 
 #define OPTION_NOSET SIZE_MAX

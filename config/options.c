@@ -38,6 +38,8 @@ const struct option_spec option_table[] = {
 	 "never scan addresses in FILE (replaces the built-in IANA special-purpose list)"},
 	{"excludefile", 0, NULL, OPT_STRING, FIELD(blocklist_file), NOSET, 0, 0, "FILE",
 	 "masscan's and nmap's name for --blocklist-file"},
+	{"blocklist-reload", 0, NULL, OPT_UINT, FIELD(blocklist_reload), NOSET, 1, 86400, "SECONDS",
+	 "re-read --blocklist-file every SECONDS (and on SIGHUP): added ranges get no more probes"},
 	{"syn", 0, "-sS", OPT_FLAG, FIELD(scan_syn), NOSET, 0, 0, NULL, "TCP SYN scan (default)"},
 	{"udp", 0, "-sU", OPT_FLAG, FIELD(scan_udp), NOSET, 0, 0, NULL, "UDP scan"},
 	{"ack", 0, "-sA", OPT_FLAG, FIELD(scan_ack), NOSET, 0, 0, NULL,
@@ -50,8 +52,9 @@ const struct option_spec option_table[] = {
 	 "64-bit seed of the probe order (random when absent, and printed)"},
 	{"shards", 0, NULL, OPT_UINT, FIELD(shards), NOSET, 1, 65535, "S",
 	 "split the scan over S machines (same seed on each)"},
-	{"shard", 0, NULL, OPT_UINT, FIELD(shard), NOSET, 0, 65534, "I",
-	 "this machine's shard, 0 .. S-1"},
+	{"shard", 0, NULL, OPT_UINT, FIELD(shard), NOSET, 0, 65534, "I|auto",
+	 "this machine's shard, 0 .. S-1; auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX",
+	 .word = "auto", .word_offset = FIELD(shard_auto)},
 	{"tx-threads", 0, NULL, OPT_UINT, FIELD(tx_threads), NOSET, 1, 256, "N",
 	 "transmit threads (each walks its own arc)"},
 	{"sender-threads", 0, NULL, OPT_UINT, FIELD(tx_threads), NOSET, 1, 256, "N",
@@ -183,6 +186,12 @@ const struct option_spec option_table[] = {
 	 "-d, -dd or -d2: nmap's debugging level (each -d adds one)", .counted = true},
 	{"metadata", 'm', NULL, OPT_STRING, FIELD(metadata_file), NOSET, 0, 0, "FILE",
 	 "write one JSON object of scan metadata to FILE at the end"},
+	{"output-postgres", 0, NULL, OPT_STRING, FIELD(output_postgres), NOSET, 0, 0, "CONNINFO",
+	 "also write every result once into PostgreSQL (libpq CONNINFO; resumable exactly once)"},
+	{"contact", 0, NULL, OPT_STRING, FIELD(contact), NOSET, 0, 0, "URL/EMAIL",
+	 "who runs this scan: in the metadata, the HTTP User-Agent and the SSH client version"},
+	{"notes", 0, NULL, OPT_STRING, FIELD(notes), NOSET, 0, 0, "TEXT",
+	 "why this scan runs (recorded in the metadata)"},
 	{"status", 0, NULL, OPT_FLAG, FIELD(status), NOSET, 0, 0, NULL,
 	 "live status once a second on stderr even when it is not a terminal"},
 	{"status-file", 0, NULL, OPT_STRING, FIELD(status_file), NOSET, 0, 0, "FILE",
@@ -632,6 +641,10 @@ int option_apply(struct orbit_config *cfg, const struct option_spec *o, const ch
 		break;
 	case OPT_UINT:
 	case OPT_U64:
+		if (o->word && strcmp(value, o->word) == 0) {
+			*(bool *)field(cfg, o->word_offset) = true;
+			break;
+		}
 		if (parse_u64(value, &v) < 0 || v < o->min || v > o->max) {
 			char range[64];
 			describe_range(o, range, sizeof range);
@@ -691,7 +704,7 @@ int config_check(const struct orbit_config *cfg, struct errbuf *e)
 		return err_set(e, "a ping sweep (-sn) takes no ports: drop -F");
 	if (cfg->rx_pcap && cfg->backend && strcmp(cfg->backend, "pcap") != 0)
 		return err_set(e, "--rx-pcap reads replies with the pcap backend, not '%s'", cfg->backend);
-	if (cfg->shard >= cfg->shards)
+	if (!cfg->shard_auto && cfg->shard >= cfg->shards)
 		return err_set(e, "invalid --shard %u: must be below --shards %u (shards count from 0)",
 			       cfg->shard, cfg->shards);
 	/* A checkpoint holds one position per arc, not a round: resuming a multi-round

@@ -79,6 +79,7 @@ static void write_config(struct json *j, const struct orbit_config *c)
 	str(j, "input-file", c->input_file);
 	str(j, "allowlist-file", c->allowlist_file);
 	str(j, "blocklist-file", c->blocklist_file);
+	u64(j, "blocklist-reload", c->blocklist_reload);
 	str(j, "ports", c->ports);
 	u64(j, "top-ports", c->top_ports);
 	boolean(j, "syn", c->scan_syn);
@@ -121,6 +122,9 @@ static void write_config(struct json *j, const struct orbit_config *c)
 	str(j, "output-xml", c->xml_file);
 	str(j, "output-grepable", c->grepable_file);
 	str(j, "metadata", c->metadata_file);
+	str(j, "output-postgres", c->output_postgres);
+	str(j, "contact", c->contact);
+	str(j, "notes", c->notes);
 	boolean(j, "status", c->status);
 	str(j, "status-file", c->status_file);
 	str(j, "config", c->config_file);
@@ -131,6 +135,24 @@ static void write_config(struct json *j, const struct orbit_config *c)
 	str(j, "grab-source-ip", c->grab_source_ip);
 	str(j, "service-probes", c->service_probes);
 	boolean(j, "quiet", c->quiet);
+	close_obj(j);
+}
+
+static void write_walk_and_reload(struct json *j, const struct scan_metadata *m)
+{
+	char digest[17];
+	snprintf(digest, sizeof digest, "%016llx", (unsigned long long)m->walk.digest);
+	open_obj(j, "walk");
+	str(j, "digest", digest);
+	u64(j, "shards", m->walk.shards);
+	u64(j, "shard", m->walk.shard);
+	boolean(j, "complete", m->walk.complete);
+	close_obj(j);
+	open_obj(j, "blocklist_reload");
+	u64(j, "reloads", m->reload.reloads);
+	u64(j, "failures", m->reload.failures);
+	u64(j, "addresses_added", m->reload.addresses_added);
+	u64(j, "probes_suppressed", m->reload.probes_suppressed);
 	close_obj(j);
 }
 
@@ -157,7 +179,10 @@ static int write_object(FILE *f, const struct scan_metadata *m)
 	u64(&j, "rx_threads", m->rx_threads);
 	str(&j, "output_format", m->main_format);
 	str(&j, "services_source", m->services_source);
+	str(&j, "contact", m->cfg->contact);
+	str(&j, "notes", m->cfg->notes);
 	write_config(&j, m->cfg);
+	write_walk_and_reload(&j, m);
 
 	open_obj(&j, "targets");
 	u64(&j, "addresses", m->addresses);

@@ -3,7 +3,8 @@
  * the effective configuration (every field of struct orbit_config, under its long-option
  * name), the target space, and the counters -- probes sent, frames received, results by
  * state, duplicates, receive drops by cause (core/reply.h's names), output drops and
- * filter rejects, and the NIC's own counts.
+ * filter rejects, and the NIC's own counts; the walk (digest, shard, complete) and the
+ * blocklist reloads, with --contact and --notes at the top level.
  * Contract: metadata_write() writes the object atomically (temp file + rename, or
  * stdout for "-") and returns -1 with a message naming the file when it cannot. */
 #ifndef ORBIT_OUTPUT_METADATA_H
@@ -21,6 +22,20 @@
 struct metadata_nic {
 	uint64_t tx_packets, tx_dropped, tx_errors;
 	uint64_t rx_packets, rx_missed, rx_errors;
+};
+
+/* What orbit merge (and a reader of many shards) needs: which part of which walk. */
+struct metadata_walk {
+	uint64_t digest;         /* targets x ports (target_space_digest) */
+	unsigned shards, shard;
+	bool complete;           /* this shard's walk was sent to its end (not interrupted) */
+};
+
+/* Blocklist reloads (SIGHUP, --blocklist-reload): a send-time filter. */
+struct metadata_reload {
+	unsigned reloads, failures;
+	uint64_t addresses_added;   /* blocked since the start, in effect at the end */
+	uint64_t probes_suppressed; /* walked but not sent because of a reload */
 };
 
 struct scan_metadata {
@@ -46,6 +61,8 @@ struct scan_metadata {
 	unsigned nnotes;
 	struct output_stats output;
 	struct metadata_nic nic;
+	struct metadata_walk walk;
+	struct metadata_reload reload;
 };
 
 int metadata_write(const char *path, const struct scan_metadata *m, struct errbuf *e);

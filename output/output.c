@@ -21,6 +21,7 @@
 #include "output/services.h"
 #include "output/sink.h"
 #include "core/osfp/osfp.h"
+#include "output/pgsink.h"
 
 /* A line of any streaming format fits in this (checked: a longer one is counted as
  * dropped, never truncated). */
@@ -57,6 +58,7 @@ struct output_set {
 	struct stream streams[MAX_STREAMS];
 	size_t nstreams;
 	bool any_grouped, any_streaming;
+	bool any_compressed; /* a .zst / .gz stream: synced every OUTPUT_SYNC_NS */
 	bool report_all;
 	bool reason;
 	bool hits_only;
@@ -91,6 +93,9 @@ struct output_set {
 	size_t n_answered;     /* collected[0, n_answered): answers, sorted (see write_unanswered) */
 	bool answered_sorted;
 	_Atomic uint64_t written, filtered_out, dropped, unanswered;
+	struct pg_sink *pg;              /* --output-postgres, or NULL */
+	pthread_mutex_t checkpoint_lock; /* pending_checkpoint: any thread -> the writer */
+	char *pending_checkpoint;
 };
 
 static void stop_writer(struct output_set *os);
@@ -272,6 +277,9 @@ void output_set_close(struct output_set *os)
 	pthread_mutex_destroy(&os->wake_lock);
 	pthread_cond_destroy(&os->wake);
 	pthread_mutex_destroy(&os->direct_lock);
+	pthread_mutex_destroy(&os->checkpoint_lock);
+	free(os->pending_checkpoint);
+	pg_sink_close(os->pg);
 	free(os->long_line);
 	release_grabs(os->collected, os->ncollected);
 	free(os->collected);
@@ -307,6 +315,7 @@ int output_set_open(struct output_set **out, const struct output_options *opt, s
 	pthread_cond_init(&os->wake, &monotonic);
 	pthread_condattr_destroy(&monotonic);
 	pthread_mutex_init(&os->direct_lock, NULL);
+	pthread_mutex_init(&os->checkpoint_lock, NULL);
 	os->shared.os = os;
 	os->report_all = opt->report_all;
 	os->reason = opt->reason;
@@ -377,6 +386,10 @@ int output_set_open(struct output_set **out, const struct output_options *opt, s
 		return 1;
 	}
 
+	/* A bad CONNINFO or no database: said before anything else happens (the check opens a
+	 * connection too, and closes it). */
+	if (opt->postgres && pg_sink_open(&os->pg, opt->postgres, false, e) < 0)
+		goto bad_input;
 	if (opt->validate_only) {
 		output_set_close(os);
 		return 0;
@@ -394,6 +407,8 @@ int output_set_open(struct output_set **out, const struct output_options *opt, s
 			output_set_close(os);
 			return 1;
 		}
+		if (s->sink.z)
+			os->any_compressed = true;
 	}
 	*out = os;
 	return 0;
@@ -464,6 +479,31 @@ static void release_grabs(struct scan_result *v, size_t n)
 static bool is_hit(const struct scan_result *r)
 {
 	return r->state == PORT_OPEN || r->state == HOST_UP || r->state == PORT_UNFILTERED;
+/* --output-postgres: each row is the result's NDJSON object (the columns come from it). */
+static void rows_to_postgres(struct output_set *os, const struct scan_result *r, size_t n)
+{
+	char line[LINE_MAX_BYTES];
+	for (size_t i = 0; i < n; i++) {
+		char *buf = r[i].grab && os->long_line ? os->long_line : line;
+		size_t len = r[i].grab ? (os->long_line ? grab_result_json(r[i].grab, buf, GRAB_JSON_MAX) : 0)
+				       : ndjson_format_result(&r[i], buf, sizeof line);
+		if (len)
+			pg_sink_row(os->pg, buf, len);
+		else
+			atomic_fetch_add_explicit(&os->dropped, 1, memory_order_relaxed);
+	}
+}
+
+/* The writer's side of output_set_checkpoint(): commits the pending one, if any. */
+static void commit_pending_checkpoint(struct output_set *os)
+{
+	pthread_mutex_lock(&os->checkpoint_lock);
+	char *cp = os->pending_checkpoint;
+	os->pending_checkpoint = NULL;
+	pthread_mutex_unlock(&os->checkpoint_lock);
+	if (cp)
+		pg_sink_commit(os->pg, cp);
+	free(cp);
 }
 
 static void emit(struct output_set *os, const struct scan_result *in, size_t n, bool to_streams,
@@ -516,6 +556,8 @@ static void emit(struct output_set *os, const struct scan_result *in, size_t n, 
 			if (!sink_write(&st->sink, buf, used))
 				atomic_fetch_add_explicit(&os->dropped, lines, memory_order_relaxed);
 		}
+		if (os->pg && to_streams)
+			rows_to_postgres(os, kept, k);
 		if (os->any_grouped && to_reports)
 			collect(os, kept, k); /* the collection now owns the grab results */
 		else
@@ -579,14 +621,33 @@ static void wake_writer(struct output_set *os)
 
 /* The writer thread: formats and writes everything the producers queued, each queue in
  * its order, so a slow stream costs them nothing until their queue is full. */
+/* Compressed streams end their frame every OUTPUT_SYNC_NS (sink.h): a scan killed (or a
+ * machine lost) leaves a file that zstdcat / zcat read up to the last second or so. */
+static void sync_compressed(struct output_set *os, uint64_t *last_ns)
+{
+	uint64_t now = clock_mono_ns();
+	if (now - *last_ns < OUTPUT_SYNC_NS)
+		return;
+	*last_ns = now;
+	for (size_t i = 0; i < os->nstreams; i++)
+		if (os->streams[i].sink.z)
+			sink_sync(&os->streams[i].sink);
+}
+
 static void *writer_main(void *arg)
 {
 	struct output_set *os = arg;
 	struct scan_result take[WRITER_TAKE];
+	uint64_t last_sync = clock_mono_ns();
 	for (;;) {
 		/* Seen before a pass that finds nothing: every push happened before it. */
 		bool stopping = atomic_load_explicit(&os->stop, memory_order_acquire);
-		if (drain_pass(os, take) > 0)
+		size_t wrote = drain_pass(os, take);
+		if (os->any_compressed)
+			sync_compressed(os, &last_sync);
+		if (os->pg)
+			commit_pending_checkpoint(os);
+		if (wrote > 0)
 			continue;
 		if (stopping)
 			break;
@@ -780,12 +841,44 @@ static struct mac_vendors *report_vendors(const struct output_set *os)
 		if (os->collected[i].has_mac)
 			return mac_vendors_load(NULL);
 	return NULL;
+void output_set_postgres_scan(struct output_set *os, const char *scan_id, unsigned shard)
+{
+	if (os->pg)
+		pg_sink_set_scan(os->pg, scan_id, shard);
+}
+
+void output_set_checkpoint(struct output_set *os, const char *checkpoint)
+{
+	if (!os->pg)
+		return;
+	char *copy = strdup(checkpoint);
+	pthread_mutex_lock(&os->checkpoint_lock);
+	free(os->pending_checkpoint);
+	os->pending_checkpoint = copy;
+	pthread_mutex_unlock(&os->checkpoint_lock);
+	wake_writer(os);
+}
+
+static void finish_postgres(struct output_set *os)
+{
+	commit_pending_checkpoint(os);
+	pg_sink_commit(os->pg, NULL); /* rows after the last checkpoint given */
+	struct pg_stats st;
+	pg_sink_stats(os->pg, &st);
+	fprintf(stderr, "orbit: postgres: %llu rows in %llu commits (%llu early), %llu reconnects, "
+			"%llu dropped, writer blocked %.2f s\n",
+		(unsigned long long)st.rows_sent, (unsigned long long)st.commits,
+		(unsigned long long)st.early_commits, (unsigned long long)st.reconnects,
+		(unsigned long long)st.rows_dropped, st.blocked_seconds);
+	atomic_fetch_add(&os->dropped, st.rows_dropped);
 }
 
 int output_set_finish(struct output_set *os, uint64_t end_ns, bool interrupted, struct errbuf *e)
 {
 	int rc = 0;
 	stop_writer(os);
+	if (os->pg)
+		finish_postgres(os);
 	if (os->any_grouped) {
 		report_sort(os->collected, &os->ncollected);
 		struct report_scan scan = {
@@ -826,7 +919,7 @@ int output_set_finish(struct output_set *os, uint64_t end_ns, bool interrupted, 
 	}
 	for (size_t i = 0; i < os->nstreams; i++) {
 		struct stream *s = &os->streams[i];
-		sink_flush(&s->sink);
+		sink_sync(&s->sink); /* a compressed stream's last frame ends here */
 		if (s->sink.failed && s->sink.failed != EPIPE && rc == 0)
 			rc = err_set(e, "writing %s '%s' failed: %s", s->option,
 				     s->to_stdout ? "-" : s->path, strerror(s->sink.failed));

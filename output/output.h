@@ -22,7 +22,9 @@
  *  - Back-pressure: a slow consumer (a pipe) first fills the stream's bounded buffer,
  *    then the queue; then the write blocks its producer (a receive thread), whose NIC
  *    ring then overflows: those frames are counted by the NIC (rx-missed), never
- *    silently lost. A queue rides out stalls of seconds at lab rates. Results are
+ *    silently lost. A queue rides out stalls of seconds at lab rates. A -o path ending
+ *    in .zst or .gz is compressed by the writer (sink.h), its frame ended every
+ *    OUTPUT_SYNC_NS and at the end. Results are
  *    dropped only when they cannot be kept at all (the stream failed, e.g. EPIPE after
  *    `| head`; memory for the grouped formats ran out): output_set_stats() counts them,
  *    and the summary and metadata show the count.
@@ -50,6 +52,7 @@
 #define OUTPUT_QUEUE_RESULTS (1u << 18)
 #define OUTPUT_SMALL_SCAN 65536
 #define OUTPUT_REPORT_WALK (1u << 24)
+#define OUTPUT_SYNC_NS 1000000000u /* compressed streams end a frame this often */
 #define OUTPUT_PRODUCERS_MAX 64 /* own queues; more producers share output_set_write's */
 
 struct output_set;
@@ -69,6 +72,7 @@ struct output_options {
 	const char *normal_path;   /* -oN */
 	const char *xml_path;      /* -oX */
 	const char *grepable_path; /* -oG */
+	const char *postgres;      /* --output-postgres CONNINFO (output/pgsink.h), or NULL */
 	bool report_all;
 	bool reason;               /* --reason: a REASON column in the text report */
 	bool hits_only;            /* streaming formats: open ports and hosts up only */
@@ -121,6 +125,12 @@ const char *output_set_services_source(const struct output_set *os);
 /* The main format's name as chosen ("ndjson" ...), or NULL when stdout went to -oN -. */
 const char *output_set_main_format(const struct output_set *os);
 void output_set_close(struct output_set *os);
+
+/* --output-postgres (pgsink.h): whose rows (before output_set_begin), and the checkpoint
+ * the next commit stores with every row written so far (any thread; the writer commits
+ * it; output_set_finish() commits the last one given). A copy is taken. */
+void output_set_postgres_scan(struct output_set *os, const char *scan_id, unsigned shard);
+void output_set_checkpoint(struct output_set *os, const char *checkpoint);
 
 /* --list-fields. */
 void output_list_fields(FILE *out);

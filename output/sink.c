@@ -14,6 +14,18 @@ int sink_open(struct sink *s, const char *path)
 		if (!s->f)
 			return -1;
 		s->owned = 1;
+		enum compress_kind kind = compress_kind_of(path);
+		if (kind != COMPRESS_NONE) {
+			FILE *z = compress_open(s->f, kind, &s->z);
+			if (!z) {
+				int err = errno;
+				fclose(s->f);
+				s->f = NULL;
+				errno = err;
+				return -1;
+			}
+			s->f = z;
+		}
 	}
 	/* A fixed, bounded buffer: big enough that a burst is one write(2), small enough that
 	 * a stalled reader stops the writer soon (back-pressure) rather than growing memory.
@@ -44,6 +56,17 @@ void sink_flush(struct sink *s)
 {
 	errno = 0;
 	if (fflush(s->f) != 0 && !s->failed)
+		s->failed = errno ? errno : EIO;
+}
+
+void sink_sync(struct sink *s)
+{
+	if (!s->z) {
+		sink_flush(s);
+		return;
+	}
+	errno = 0;
+	if (compress_sync(s->z, s->f) != 0 && !s->failed)
 		s->failed = errno ? errno : EIO;
 }
 

@@ -44,6 +44,7 @@ struct grab_params {
 	uint64_t max_bytes;     /* bytes read per connection (default 65536) */
 	uint32_t source_ip;     /* bind connections to this address (0: the kernel picks) */
 	const struct probe_db *probes; /* nmap-service-probes matcher, or NULL */
+	const char *contact;    /* --contact: in the HTTP User-Agent and SSH version, or NULL */
 	grab_result_fn on_result;
 	void *user;
 };

@@ -47,6 +47,7 @@ struct grab_session {
 	size_t rx_len;
 	size_t rx_limit; /* max_bytes: rx_len never exceeds it */
 	unsigned timeout_ms; /* the connection's whole time budget (scale waits to it) */
+	const char *contact; /* --contact (printable, no parentheses), or NULL */
 	/* Module state, zeroed when a module takes over. */
 	int phase;
 	size_t mark;

@@ -33,6 +33,7 @@ static struct output_options output_options_of(const struct orbit_config *cfg)
 		.report_all = cfg->report_all,
 		.reason = cfg->reason,
 		.hits_only = !cfg->report_closed,
+		.postgres = cfg->output_postgres,
 		.stdout_is_tty = isatty(STDOUT_FILENO) == 1,
 		.tcp_options = cfg->tcp_options,
 	};
@@ -127,6 +128,7 @@ static int start_grab_pool(struct scan *s, struct errbuf *e)
 		.max_bytes = cfg->grab_max_bytes,
 		.source_ip = s->params->grab_source_ip,
 		.probes = s->params->probe_db,
+		.contact = cfg->contact,
 		.on_result = rx_on_grab_result,
 		.user = s,
 	};
@@ -238,10 +240,9 @@ static bool all_tx_done(const struct scan *s)
 	return true;
 }
 
-static void save_checkpoint(const struct scan *s)
+/* The checkpoint of what has been sent so far (malloc'd text), or NULL. */
+static char *checkpoint_text(const struct scan *s)
 {
-	if (!s->cfg->checkpoint_file || s->replay)
-		return;
 	/* A copy whose positions are what has been sent, not what a thread is building. */
 	struct walk_plan snap = *s->plan;
 	struct walk_arc arcs[NIC_MAX_QUEUES];
@@ -250,16 +251,60 @@ static void save_checkpoint(const struct scan *s)
 		arcs[t].pos = atomic_load(&s->tx[t].progress);
 	}
 	snap.arcs = arcs;
-	/* Into the file opened before privileges dropped (latefile.h). */
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	int rc = f ? walk_plan_write(&snap, s->cfg->checkpoint_file, f) : -1;
+	const char *name = s->cfg->checkpoint_file ? s->cfg->checkpoint_file : "FILE";
+	int rc = f ? walk_plan_write(&snap, name, f) : -1;
 	if (f && fclose(f) != 0)
 		rc = -1;
-	if (rc < 0 || late_file_rewrite(s->checkpoint_fd, text, len) < 0)
+	if (rc < 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static void save_checkpoint_text(const struct scan *s, const char *text)
+{
+	if (!s->cfg->checkpoint_file || s->replay)
+		return;
+	/* Into the file opened before privileges dropped (latefile.h). */
+	if (!text || late_file_rewrite(s->checkpoint_fd, text, strlen(text)) < 0)
 		fprintf(stderr, "orbit: cannot write checkpoint '%s': %s\n", s->cfg->checkpoint_file,
 			strerror(errno));
+}
+
+static void save_checkpoint(const struct scan *s)
+{
+	if (!s->cfg->checkpoint_file || s->replay)
+		return;
+	char *text = checkpoint_text(s);
+	save_checkpoint_text(s, text);
+	free(text);
+}
+
+/* Every few seconds: the checkpoint file, and for --output-postgres the checkpoint of the
+ * round before (its probes' replies are all in by now: the database stores it with the
+ * rows, output/pgsink.h). */
+static void checkpoint_round(struct scan *s)
+{
+	char *text = checkpoint_text(s);
+	save_checkpoint_text(s, text);
+	if (s->cfg->output_postgres && s->db_checkpoint)
+		output_set_checkpoint(s->out, s->db_checkpoint);
+	free(s->db_checkpoint);
+	s->db_checkpoint = text;
+}
+
+/* The database's last checkpoint: after a full cooldown the one of everything sent;
+ * after a stop (the cooldown cut short) the one of the round before, whose replies are in. */
+static void final_db_checkpoint(struct scan *s, bool interrupted)
+{
+	char *text = interrupted ? NULL : checkpoint_text(s);
+	const char *cp = text ? text : s->db_checkpoint;
+	if (cp)
+		output_set_checkpoint(s->out, cp);
 	free(text);
 }
 
@@ -268,11 +313,17 @@ static void save_checkpoint(const struct scan *s)
 static uint64_t supervise_sending(struct scan *s, volatile sig_atomic_t *stops)
 {
 	uint64_t last_save = clock_mono_ns();
+	sig_atomic_t hups_seen = s->reload_requests ? *s->reload_requests : 0;
 	while (!all_tx_done(s) && *stops == 0) {
 		clock_sleep_ns(20000000);
 		uint64_t now = clock_mono_ns();
-		if (s->cfg->checkpoint_file && now - last_save > 5000000000u) {
-			save_checkpoint(s);
+		bool hup = s->reload_requests && *s->reload_requests != hups_seen;
+		if (hup)
+			hups_seen = *s->reload_requests;
+		blocklist_reload_poll(&s->reload, hup, now, s->cfg->quiet ? NULL : stderr);
+		if ((s->cfg->checkpoint_file || s->cfg->output_postgres) &&
+		    now - last_save > 5000000000u && !s->replay) {
+			checkpoint_round(s);
 			last_save = now;
 		}
 		if (monitor_due(&s->monitor, now))
@@ -428,6 +479,8 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 		status = ORBIT_EXIT_INTERRUPTED; /* 128 + SIGINT, as a shell reports it */
 	if (st.tx == s->ntx || s->replay)
 		scan_report_unanswered(s);
+	if (s->cfg->output_postgres && !s->replay)
+		final_db_checkpoint(s, interrupted);
 	uint64_t end_real = clock_wall_ns();
 	if (output_set_finish(s->out, end_real, interrupted, &e) < 0) {
 		fprintf(stderr, "orbit: %s\n", e.msg);
@@ -450,7 +503,7 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 
 int engine_run(const struct scan_params *p, const struct target_space *ts,
 	       struct walk_plan *plan, volatile sig_atomic_t *stop_requests,
-	       const char *command_line)
+	       volatile sig_atomic_t *reload_requests, const char *command_line)
 {
 	if (plan->threads > NIC_MAX_QUEUES) {
 		fprintf(stderr, "orbit: invalid --tx-threads %u: at most %d transmit threads\n", plan->threads,
@@ -472,7 +525,16 @@ int engine_run(const struct scan_params *p, const struct target_space *ts,
 	s->checkpoint_fd = s->metadata_fd = -1;
 	struct errbuf e;
 	struct output_options oo = output_options_of(s->cfg);
+	s->reload_requests = reload_requests;
 	int status = output_set_open(&s->out, &oo, &e);
+	if (status == 0 && s->cfg->output_postgres) {
+		char scan_id[64]; /* the same for every shard and every resumed run of one scan */
+		snprintf(scan_id, sizeof scan_id, "%016" PRIx64 "-%" PRIu64, plan->digest, plan->seed);
+		output_set_postgres_scan(s->out, scan_id, plan->shard);
+	}
+	if (status == 0 && blocklist_reload_init(&s->reload, s->cfg->blocklist_file,
+						 s->cfg->blocklist_reload, &e) < 0)
+		status = ORBIT_EXIT_BAD_INPUT;
 	if (status == 0)
 		status = open_late_files(s, &e);
 	if (status == 0)
@@ -491,6 +553,8 @@ int engine_run(const struct scan_params *p, const struct target_space *ts,
 	output_set_close(s->out);
 	scan_names_free(s);
 	arp_table_free(&s->arp);
+	blocklist_reload_free(&s->reload);
+	free(s->db_checkpoint);
 	if (s->checkpoint_fd >= 0)
 		close(s->checkpoint_fd);
 	if (s->metadata_fd >= 0)

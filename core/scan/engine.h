@@ -10,7 +10,8 @@
  * monitor (core/scan/monitor.h) prints live status once a second while it runs.
  * command_line is what reports quote as the invocation. *stop_requests counts Ctrl-Cs:
  * the first stops sending (short cooldown), the second stops receiving at once; results
- * already received are always flushed. Returns the exit status (ORBIT_EXIT_*).
+ * already received are always flushed. *reload_requests counts SIGHUPs: each re-reads
+ * the blocklist (core/scan/reload.h). Returns the exit status (ORBIT_EXIT_*).
  * Files: engine.c the lifecycle, tx.c the transmit loop, rx.c the receive loop, totals.c
  * every counter, unanswered.c the complement; scan_internal.h their shared state. */
 #ifndef ORBIT_CORE_ENGINE_H
@@ -29,6 +30,6 @@ int engine_check_outputs(const struct orbit_config *cfg, struct errbuf *e);
 
 int engine_run(const struct scan_params *p, const struct target_space *ts,
 	       struct walk_plan *plan, volatile sig_atomic_t *stop_requests,
-	       const char *command_line);
+	       volatile sig_atomic_t *reload_requests, const char *command_line);
 
 #endif

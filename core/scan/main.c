@@ -21,9 +21,15 @@
 /* Ctrl-C count: the one piece of state a signal handler may touch. */
 static volatile sig_atomic_t stop_requests;
 
+/* SIGHUPs: the blocklist is re-read (core/scan/reload.h). */
+static volatile sig_atomic_t reload_requests;
+
 static void on_signal(int sig)
 {
-	(void)sig;
+	if (sig == SIGHUP) {
+		reload_requests = (sig_atomic_t)(reload_requests + 1);
+		return;
+	}
 	if (stop_requests < 2)
 		stop_requests++;
 }
@@ -94,16 +100,19 @@ static int run(struct orbit_config *cfg, const struct scan_params *params,
 	build_target_inputs(cfg, &in);
 	if (target_space_build(&ts, &in, cfg->quiet ? NULL : stderr, &e) < 0)
 		return bad_input(e.msg);
+	const struct shard_choice *sc = &params->shard; /* --shard auto resolved */
 	struct walk_plan_params wp = {
-		.seed = cfg->seed, .seed_given = cfg->seed_given, .shards = cfg->shards,
-		.shard = cfg->shard, .threads = cfg->tx_threads, .max_targets = cfg->max_targets,
+		.seed = sc->seed, .seed_given = sc->seed_given, .shards = sc->shards,
+		.shard = sc->shard, .threads = cfg->tx_threads, .max_targets = cfg->max_targets,
 		.resume_path = cfg->resume_file, .in_order = cfg->ports_in_order,
 	};
+	if (sc->note[0] && !cfg->quiet)
+		fprintf(stderr, "orbit: %s\n", sc->note);
 	if (walk_plan_init(&plan, &ts, &wp, &e) < 0) {
 		target_space_free(&ts);
 		return bad_input(e.msg);
 	}
-	if (!cfg->seed_given && !cfg->quiet)
+	if (!sc->seed_given && !cfg->quiet)
 		fprintf(stderr, "orbit: seed %" PRIu64 " (repeat this order with --seed %" PRIu64 ")\n",
 			plan.seed, plan.seed);
 	int status = 0;
@@ -111,7 +120,8 @@ static int run(struct orbit_config *cfg, const struct scan_params *params,
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	if (!cfg->dry_run) {
-		status = engine_run(params, &ts, &plan, &stop_requests, command_line);
+		signal(SIGHUP, on_signal);
+		status = engine_run(params, &ts, &plan, &stop_requests, &reload_requests, command_line);
 	} else {
 		/* A closed pipe (orbit --dry-run ... | head) is a normal way to stop. */
 		if (dryrun_print(&plan, &ts, stdout, &stop_requests) < 0 && errno != EPIPE) {

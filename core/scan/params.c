@@ -2,6 +2,7 @@
 
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/followup/probes.h"
@@ -148,6 +149,36 @@ static int check_os_detect(const struct orbit_config *cfg, struct errbuf *e)
 	return err_set(e, "-O (--os-detect): nmap's active OS probes are not in this build yet; "
 			  "the passive guess is in the fields os, os_class, os_confidence, os_sig, "
 			  "hops (--fields)");
+/* --contact goes into an HTTP User-Agent comment and after the SSH version (RFC 9110's
+ * comment, RFC 4253's comments): printable ASCII without the characters that would end
+ * or nest the comment. --notes only into JSON (any text without control characters). */
+enum { CONTACT_MAX = 200, NOTES_MAX = 2000 };
+
+static int check_research(const struct orbit_config *cfg, struct errbuf *e)
+{
+	const char *c = cfg->contact;
+	if (c) {
+		size_t n = strlen(c);
+		if (n == 0 || n > CONTACT_MAX)
+			return err_set(e, "invalid --contact '%s': 1 to %d characters", c, CONTACT_MAX);
+		for (size_t i = 0; i < n; i++)
+			if (c[i] < 0x20 || c[i] > 0x7e || strchr("()\\", c[i]))
+				return err_set(e, "invalid --contact '%s': printable ASCII without ( ) \\ "
+						  "(it goes into HTTP and SSH)", c);
+	}
+	if (cfg->notes) {
+		size_t n = strlen(cfg->notes);
+		if (n > NOTES_MAX)
+			return err_set(e, "invalid --notes: %zu characters, at most %d", n, NOTES_MAX);
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)cfg->notes[i] < 0x20 || cfg->notes[i] == 0x7f)
+				return err_set(e, "invalid --notes '%s': control character at %zu",
+					       cfg->notes, i + 1);
+	}
+	if (cfg->blocklist_reload && !cfg->blocklist_file)
+		return err_set(e, "invalid --blocklist-reload %u: needs --blocklist-file (the built-in "
+				  "list is fixed)", cfg->blocklist_reload);
+	return 0;
 }
 
 int scan_params_from_config(const struct orbit_config *cfg, struct scan_params *p,
@@ -158,7 +189,9 @@ int scan_params_from_config(const struct orbit_config *cfg, struct scan_params *
 	p->backend = backend_of(cfg);
 	p->ttl = (uint8_t)cfg->probe_ttl;
 	p->tcp_probe = cfg->scan_ack ? TCP_PROBE_ACK : TCP_PROBE_SYN;
-	int rc = parse_given_addresses(cfg, &p->given, e);
+	int rc = check_research(cfg, e);
+	if (rc == 0)
+		rc = parse_given_addresses(cfg, &p->given, e);
 	if (rc == 0 && parse_port_range(cfg->source_ports, &p->sport_base, &p->sport_count) < 0)
 		rc = err_set(e, "invalid --source-port '%s': expected A-B within 1-65535",
 			     cfg->source_ports);
@@ -180,6 +213,8 @@ int scan_params_from_config(const struct orbit_config *cfg, struct scan_params *
 		rc = err_set(e, "conflicting options --no-dns and -R: no reverse DNS, or for every host");
 	if (rc == 0)
 		rc = privs_plan_from(cfg->user, cfg->drop_privileges, &p->privs, e);
+	if (rc == 0)
+		rc = shard_choice_resolve(cfg, getenv, &p->shard, e);
 	if (rc < 0) {
 		scan_params_free(p);
 		return -1;

@@ -1,7 +1,8 @@
 /* Scan parameters: the whole configuration as typed, validated values, made before
  * anything else happens. Contract: scan_params_from_config() parses every string the
  * scan needs (--interface, -S, --source-mac, -G, --source-port, --tcp-options,
- * --udp-payload, --grab-source-ip, --service-probes, --user, the backend name) and the SYN/ACK
+ * --udp-payload, --grab-source-ip, --service-probes, --user, --contact, --notes, --shard
+ * auto from the environment (shardenv.h), the backend name) and the SYN/ACK
  * choice, or returns -1 with one line in e naming the bad value (the caller exits
  * ORBIT_EXIT_BAD_INPUT). It opens no output file, creates no socket and starts no NIC
  * backend; it only reads the files a value names (PORT:@FILE, --service-probes). main.c
@@ -19,6 +20,7 @@
 #include "core/probe/probe.h"
 #include "core/probe/reply.h"
 #include "core/scan/privs.h"
+#include "core/scan/shardenv.h"
 #include "nic/nic.h"
 
 /* Exit statuses of orbit: the one definition. 130 (128 + SIGINT): stopped by Ctrl-C or
@@ -49,6 +51,7 @@ struct scan_params {
 	struct probe_db *probe_db;      /* -sV --service-probes, or NULL; owned */
 	struct script_catalog *scripts; /* -sC / --script: the selected scripts, or NULL; owned */
 	struct privs_plan privs;        /* --user, --no-drop-privileges: who runs the scan */
+	struct shard_choice shard;      /* --shards/--shard/--seed, --shard auto resolved */
 };
 
 int scan_params_from_config(const struct orbit_config *cfg, struct scan_params *p,

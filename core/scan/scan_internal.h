@@ -6,6 +6,7 @@
 #define ORBIT_SCAN_SCAN_INTERNAL_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,6 +19,7 @@
 #include "core/scan/dedupe.h"
 #include "core/scan/monitor.h"
 #include "core/scan/params.h"
+#include "core/scan/reload.h"
 #include "nic/nic.h"
 #include "output/host_names.h"
 #include "output/output.h"
@@ -42,6 +44,7 @@ struct tx_thread {
 	_Atomic uint64_t progress;  /* arc position all sent probes are behind (checkpoints) */
 	_Atomic unsigned round;     /* probe round being sent (retries walk the arc again) */
 	_Atomic uint64_t resent;    /* UDP retries (--max-retries), not in sent */
+	_Atomic uint64_t suppressed; /* walked but not sent: blocked by a reload (reload.h) */
 	_Atomic unsigned retry_rounds; /* retry rounds that resent something */
 	_Atomic uint64_t last_send_ns; /* clock_mono_ns() when the last pass or retry round ended */
 	_Atomic bool main_done;     /* every -P round sent: only retries may follow */
@@ -101,6 +104,9 @@ struct scan {
 	bool tracing;                 /* --packet-trace */
 	struct packet_trace trace;
 	struct host_names user_names;   /* the targets given by name (scan_names.c) */
+	struct blocklist_reload reload; /* SIGHUP / --blocklist-reload: a send-time filter */
+	char *db_checkpoint; /* --output-postgres: the last round's checkpoint text, or NULL */
+	volatile sig_atomic_t *reload_requests; /* SIGHUPs counted by main.c, or NULL */
 };
 
 /* scan_names.c: the reports' names -- the targets' own, and reverse DNS at the end. */
@@ -125,6 +131,7 @@ void rx_on_grab_result(const struct grab_result *g, void *user);
 /* totals.c: every counter, summed once, for the monitor, the summary and -m. */
 struct scan_totals {
 	uint64_t sent, frames, results, duplicates;
+	uint64_t suppressed; /* probes a blocklist reload kept from being sent */
 	uint64_t drops[RX_DROP_COUNT]; /* receive drops by cause */
 	uint64_t rx_drops;             /* their sum */
 	uint64_t notes[RX_NOTE_COUNT]; /* e.g. offloaded checksums accepted */

@@ -64,6 +64,8 @@ void scan_gather_totals(const struct scan *s, struct scan_totals *t)
 {
 	memset(t, 0, sizeof *t);
 	t->sent = scan_total_sent(s);
+	for (unsigned i = 0; i < s->ntx; i++)
+		t->suppressed += load(&s->tx[i].suppressed);
 	for (unsigned r = 0; r < s->nrx; r++) {
 		const struct rx_published *p = &s->rx[r].pub;
 		t->frames += load(&p->frames);
@@ -191,6 +193,9 @@ void scan_write_metadata(const struct scan *s, const char *command_line, uint64_
 		.output = t.out,
 		.nic = {t.nic.tx_packets, t.nic.tx_dropped, t.nic.tx_errors, t.nic.rx_packets,
 			t.nic.rx_missed, t.nic.rx_errors},
+		.walk = {s->plan->digest, s->plan->shards, s->plan->shard, !interrupted},
+		.reload = {s->reload.reloads, s->reload.failures, s->reload.added_addresses,
+			   t.suppressed},
 	};
 	memcpy(m.by_state, t.by_state, sizeof m.by_state);
 	struct errbuf e;

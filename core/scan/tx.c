@@ -177,6 +177,22 @@ static size_t next_retries(struct tx_thread *t, struct walk_arc *arc, uint64_t *
 	return k;
 }
 
+/* The send-time filter of a reloaded blocklist (reload.h): keeps the probes whose address
+ * is not in blocked, in order; the walk itself is untouched (checkpoints stay exact). */
+static size_t drop_blocked(const struct target_space *ts, const struct ipset *blocked,
+			   uint64_t *idx, size_t k)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < k; i++) {
+		uint32_t addr;
+		struct port_entry pe;
+		target_space_decode(ts, idx[i], &addr, &pe);
+		if (!ipset_contains(blocked, addr))
+			idx[kept++] = idx[i];
+	}
+	return kept;
+}
+
 /* One pass over an arc: as many probes as the tokens and the NIC's buffers allow, per
  * burst, until the arc is walked or a stop. The main pass walks the thread's own arc (and
  * publishes its progress for checkpoints); a retry round walks a copy of the part this run
@@ -202,6 +218,14 @@ static uint64_t send_arc(struct tx_thread *t, struct rate_limiter *rl, struct wa
 		if (m == 0)
 			continue;
 		size_t k = retry ? next_retries(t, arc, idx, m) : walk_next(arc, cg, idx, m);
+		const struct ipset *blocked = blocklist_reload_current(&s->reload);
+		if (blocked) {
+			size_t walked = k;
+			k = drop_blocked(s->ts, blocked, idx, k);
+			atomic_fetch_add_explicit(&t->suppressed, walked - k, memory_order_relaxed);
+			if (!retry)
+				rl->tokens += (double)(walked - k); /* not sent: the tokens stay */
+		}
 		if (retry)
 			rl->tokens += (double)(m - k); /* nothing to resend: the tokens stay */
 		size_t built = build_burst(t, idx, k, bufs);

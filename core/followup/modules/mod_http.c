@@ -71,9 +71,20 @@ static size_t resp_end(const uint8_t *p, size_t n, size_t *hdr)
 	return 0; /* body until close */
 }
 
+/* The User-Agent: with --contact, as crawlers sign theirs ("+URL" in the comment), so a
+ * server's operator can see who scanned and how to opt out. */
+static void user_agent(const struct grab_session *s, char *ua, size_t cap)
+{
+	if (s->contact)
+		snprintf(ua, cap, "Mozilla/5.0 (compatible; orbit; +%s)", s->contact);
+	else
+		snprintf(ua, cap, "%s", UA);
+}
+
 static enum grab_verdict start(struct grab_session *s)
 {
-	char host[32], req[GRAB_TX_MAX];
+	char host[32], req[GRAB_TX_MAX], ua[256];
+	user_agent(s, ua, sizeof ua);
 	if (s->port == 80 || (s->port == 443 && s->tls))
 		snprintf(host, sizeof(host), "%u.%u.%u.%u", s->addr >> 24, (s->addr >> 16) & 255,
 			 (s->addr >> 8) & 255, s->addr & 255);
@@ -84,7 +95,7 @@ static enum grab_verdict start(struct grab_session *s)
 			 "GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\n"
 			 "Accept: */*\r\n\r\n"
 			 "OPTIONS / HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nConnection: close\r\n\r\n",
-			 host, UA, host, UA);
+			 host, ua, host, ua);
 	grab_send(s, req, (size_t)n);
 	s->phase = 2; /* two responses expected */
 	return GRAB_MORE;

@@ -49,6 +49,18 @@ static bool printable(const uint8_t *p, size_t n)
 	return true;
 }
 
+/* Our identification string; --contact as its comments field (RFC 4253 4.2: after a
+ * space, the whole line at most 255 characters with CR LF; the contact is <= 200). */
+static void send_version(struct grab_session *s)
+{
+	char line[256];
+	if (s->contact)
+		snprintf(line, sizeof line, "SSH-2.0-orbit_%s %s\r\n", ORBIT_VERSION, s->contact);
+	else
+		snprintf(line, sizeof line, "SSH-2.0-orbit_%s\r\n", ORBIT_VERSION);
+	grab_send_str(s, line);
+}
+
 static enum grab_verdict on_data(struct grab_session *s)
 {
 	if (s->phase == 0) {
@@ -68,7 +80,7 @@ static enum grab_verdict on_data(struct grab_session *s)
 		s->mark = end;
 		if (s->eof || memcmp(s->rx + at, "SSH-1.", 6) == 0)
 			return GRAB_DONE;
-		grab_send_str(s, "SSH-2.0-orbit_" ORBIT_VERSION "\r\n");
+		send_version(s);
 		s->phase = 1;
 		grab_wait(s, kex_wait(s));
 	}
