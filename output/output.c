@@ -479,6 +479,8 @@ static void release_grabs(struct scan_result *v, size_t n)
 static bool is_hit(const struct scan_result *r)
 {
 	return r->state == PORT_OPEN || r->state == HOST_UP || r->state == PORT_UNFILTERED;
+}
+
 /* --output-postgres: each row is the result's NDJSON object (the columns come from it). */
 static void rows_to_postgres(struct output_set *os, const struct scan_result *r, size_t n)
 {
@@ -841,6 +843,8 @@ static struct mac_vendors *report_vendors(const struct output_set *os)
 		if (os->collected[i].has_mac)
 			return mac_vendors_load(NULL);
 	return NULL;
+}
+
 void output_set_postgres_scan(struct output_set *os, const char *scan_id, unsigned shard)
 {
 	if (os->pg)

@@ -149,6 +149,8 @@ static int check_os_detect(const struct orbit_config *cfg, struct errbuf *e)
 	return err_set(e, "-O (--os-detect): nmap's active OS probes are not in this build yet; "
 			  "the passive guess is in the fields os, os_class, os_confidence, os_sig, "
 			  "hops (--fields)");
+}
+
 /* --contact goes into an HTTP User-Agent comment and after the SSH version (RFC 9110's
  * comment, RFC 4253's comments): printable ASCII without the characters that would end
  * or nest the comment. --notes only into JSON (any text without control characters). */
