@@ -36,9 +36,18 @@ const struct option_spec option_table[] = {
 	{"ack", 0, "-sA", OPT_FLAG, FIELD(scan_ack), NOSET, 0, 0, NULL,
 	 "TCP ACK scan (unfiltered / filtered)"},
 	{"ping-sweep", 0, "-sn", OPT_FLAG, FIELD(ping_sweep), NOSET, 0, 0, NULL,
-	 "ICMP echo sweep: which hosts are up"},
+	 "host discovery only, no port scan: which hosts are up (nmap's default probes, ARP "
+	 "on-link)"},
 	{"no-ping", 0, "-Pn", OPT_FLAG, FIELD(no_ping), NOSET, 0, 0, NULL,
-	 "accepted for nmap users: orbit never pings before probing"},
+	 "no host discovery: every target is taken as up and its ports reported"},
+	{"discovery", 0, NULL, OPT_STRING, FIELD(discovery), NOSET, 0, 0, "PROBES",
+	 "host discovery sent with the port probes, in the same walk: none, default (nmap's "
+	 "PE,PS443,PA80,PP; ARP on-link always) or a list such as PE,PS22,80,PA80,PU53,PP. "
+	 "Unset: default for -sn and for nmap-style reports (text, -oN, -oX, -oG) of at most "
+	 "4096 addresses, else none (a host is up when a port answers)"},
+	{"ping-probe", 0, NULL, OPT_LIST, FIELD(ping_probes), NOSET, 0, 0, "PROBE",
+	 "one discovery probe type, as nmap's -PE, -PS[PORTS] (default 80), -PA[PORTS] (80), "
+	 "-PU[PORTS] (40125), -PP (timestamp), -PR (ARP); repeatable, replaces the default set"},
 	{"seed", 'e', NULL, OPT_U64, FIELD(seed), FIELD(seed_given), 0, UINT64_MAX, "N",
 	 "64-bit seed of the probe order (random when absent, and printed)"},
 	{"shards", 0, NULL, OPT_UINT, FIELD(shards), NOSET, 1, 65535, "S",
@@ -532,6 +541,27 @@ static const char *nmap_alias_to_long(const char *arg)
 	return NULL;
 }
 
+/* nmap's ping letters -PE, -PP, -PR, -PS[PORTS], -PA[PORTS], -PU[PORTS] carry their value
+ * glued on: "-PS80,443" is rewritten to "--ping-probe=PS80,443". */
+#define PING_PROBE_PREFIX "--ping-probe="
+static bool is_nmap_ping_flag(const char *arg)
+{
+	if (arg[0] != '-' || arg[1] != 'P' || !arg[2] || !strchr("EPRSAU", arg[2]))
+		return false;
+	return strchr("EPR", arg[2]) ? arg[3] == '\0' : arg[3] == '\0' || isdigit((unsigned char)arg[3]);
+}
+
+/* A value inside a rewritten ping letter, mapped back into argv (the copy is freed). */
+static const char *ping_value_in_argv(char *const *rewritten, char **argv, int argc,
+				      const char *value)
+{
+	for (int i = 1; value && i < argc; i++)
+		if (rewritten[i] && strncmp(rewritten[i], PING_PROBE_PREFIX, strlen(PING_PROBE_PREFIX)) == 0 &&
+		    value >= rewritten[i] && value < rewritten[i] + strlen(rewritten[i]))
+			return argv[i] + 1 + (value - (rewritten[i] + strlen(PING_PROBE_PREFIX)));
+	return value;
+}
+
 /* -sT, -oA, -iR, -PE...: nmap's flags that orbit lacks would otherwise parse as zmap's
  * -s/-o/-i/-P with a value ("-oA": results to a file named A); none of those takes a
  * value of one capital letter. */
@@ -669,6 +699,16 @@ int option_apply_argv(struct orbit_config *cfg, int argc, char **argv, struct er
 	for (int i = 0; i < argc; i++) {
 		const char *lng = i > 0 && !after_dashes ? nmap_alias_to_long(argv[i]) : NULL;
 		after_dashes = after_dashes || (i > 0 && strcmp(argv[i], "--") == 0);
+		if (i > 0 && !after_dashes && !lng && is_nmap_ping_flag(argv[i])) {
+			size_t len = strlen(PING_PROBE_PREFIX) + strlen(argv[i]);
+			args[i] = rewritten[i] = malloc(len);
+			if (!rewritten[i]) {
+				rc = err_set(e, "out of memory");
+				break;
+			}
+			snprintf(rewritten[i], len, "%s%s", PING_PROBE_PREFIX, argv[i] + 1);
+			continue;
+		}
 		if (i > 0 && !after_dashes && !lng && looks_like_nmap_flag(argv[i])) {
 			rc = err_set(e, "unknown option '%s' (an nmap flag orbit does not take)",
 				     argv[i]);
@@ -723,6 +763,7 @@ int option_apply_argv(struct orbit_config *cfg, int argc, char **argv, struct er
 		int from = rewritten_index(rewritten, argc, optarg);
 		if (from > 0)
 			value = argv[from];
+		value = ping_value_in_argv(rewritten, argv, argc, value);
 		/* The token that named the option: the one before a separate value (getopt
 		 * permutes args, so indices into it do not map back to argv). */
 		int at = optind - 1 - (optarg && optind >= 2 && optarg == args[optind - 1]);

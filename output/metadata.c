@@ -86,6 +86,8 @@ static void write_config(struct json *j, const struct orbit_config *c)
 	boolean(j, "ack", c->scan_ack);
 	boolean(j, "ping-sweep", c->ping_sweep);
 	boolean(j, "no-ping", c->no_ping);
+	str(j, "discovery", c->discovery);
+	str_list(j, "ping-probe", c->ping_probes.v, c->ping_probes.n);
 	u64(j, "seed", c->seed);
 	boolean(j, "seed-given", c->seed_given);
 	u64(j, "shards", c->shards);
@@ -157,6 +159,8 @@ static int write_object(FILE *f, const struct scan_metadata *m)
 	u64(&j, "rx_threads", m->rx_threads);
 	str(&j, "output_format", m->main_format);
 	str(&j, "services_source", m->services_source);
+	str(&j, "discovery", m->discovery);
+	str(&j, "discovery_rule", m->discovery_rule);
 	write_config(&j, m->cfg);
 
 	open_obj(&j, "targets");

@@ -125,6 +125,9 @@ static inline enum rx_drop dispatch_error(const struct classify_ctx *ctx,
 					  const struct reply_ipv4 *ip, const struct reply_quote *q,
 					  struct scan_result *out)
 {
+	/* Two kinds share ICMP: the quoted request's type picks one. */
+	if (q->proto == PKT_IPPROTO_ICMP && q->l4[0] == PKT_ICMP_TIMESTAMP_REQUEST)
+		return icmp_timestamp_classify_error(ctx, ip, q, out);
 #define DISPATCH_ERROR(name, kind_proto, kind_tcp)                                   \
 	if (kind_proto != RESULT_PROTO_ARP &&                                        \
 	    probe_kind_matches(kind_proto, kind_tcp, q->proto, ctx->tcp_probe))      \
@@ -175,6 +178,8 @@ static enum rx_drop classify_icmp(const struct classify_ctx *ctx, const struct r
 	uint8_t type = ip->l4[0];
 	if (type == PKT_ICMP_UNREACH || type == PKT_ICMP_TIME_EXCEEDED)
 		return classify_icmp_error(ctx, ip, out);
+	if (type == PKT_ICMP_TIMESTAMP_REPLY)
+		return icmp_timestamp_classify(ctx, ip, out);
 	return dispatch_reply(ctx, PKT_IPPROTO_ICMP, ip, out);
 }
 
@@ -191,6 +196,24 @@ static inline enum rx_drop dispatch_frame(const struct classify_ctx *ctx,
 	PROBE_KIND_LIST(DISPATCH_FRAME)
 #undef DISPATCH_FRAME
 	return RX_DROP_OTHER_PROTOCOL;
+}
+
+/* A TCP reply the scan's kind refused, tried as the answer to a ping of the other kind
+ * (classify_ctx.tcp_ping_other): off the path of the scan's own replies. */
+static __attribute__((noinline, cold)) enum rx_drop
+classify_tcp_ping_other(const struct classify_ctx *ctx, const struct reply_ipv4 *ip,
+			enum rx_drop why, struct scan_result *out)
+{
+	if (why != RX_DROP_BAD_COOKIE && why != RX_DROP_TCP_FLAGS)
+		return why;
+	bool scan_is_syn = ctx->tcp_probe == TCP_PROBE_SYN;
+	enum rx_drop other = scan_is_syn ? tcp_ack_classify(ctx, ip, out)
+					 : tcp_syn_classify(ctx, ip, out);
+	if (other != RX_OK)
+		return why;
+	out->proto = scan_is_syn ? RESULT_PROTO_PING_ACK : RESULT_PROTO_PING_SYN;
+	out->state = HOST_UP;
+	return RX_OK;
 }
 
 /* Inlined into the two entry points below with l4_csum a constant, so neither tests it. */
@@ -211,7 +234,10 @@ static inline enum rx_drop classify_frame(const struct classify_ctx *ctx, const 
 	why = parse_ipv4(ctx, frame + ip_off, len - ip_off, &ip);
 	if (why != RX_OK)
 		return why;
-	return dispatch_frame(ctx, &ip, out);
+	why = dispatch_frame(ctx, &ip, out);
+	if (__builtin_expect(why != RX_OK && ctx->tcp_ping_other, 0) && ip.proto == PKT_IPPROTO_TCP)
+		return classify_tcp_ping_other(ctx, &ip, why, out);
+	return why;
 }
 
 static inline int count_outcome(enum rx_drop why, struct rx_counters *cnt)

@@ -55,6 +55,10 @@ struct classify_ctx {
 	bool accept_arp;
 	uint8_t our_mac[6];
 	udp_reply_check_fn udp_check; /* NULL: any UDP reply that passes the port check */
+	/* Host discovery sends TCP pings of the other kind than the scan's (-PA80 in a SYN
+	 * scan, -PS443 in an ACK scan): a TCP reply the scan's kind refuses is tried as a
+	 * reply to one, and reported as the host's (RESULT_PROTO_PING_ACK / _SYN, HOST_UP). */
+	bool tcp_ping_other;
 	const struct udp_payload_table *udp_table;
 };
 

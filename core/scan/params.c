@@ -141,6 +141,9 @@ int scan_params_from_config(const struct orbit_config *cfg, struct scan_params *
 	if (rc == 0)
 		rc = check_rx_filter(cfg, p->backend, e);
 	if (rc == 0)
+		rc = discovery_parse(cfg->discovery, cfg->ping_probes.v, cfg->ping_probes.n,
+				     cfg->no_ping, cfg->ping_sweep, &p->discovery, e);
+	if (rc == 0)
 		rc = privs_plan_from(cfg->user, cfg->drop_privileges, &p->privs, e);
 	if (rc < 0) {
 		scan_params_free(p);

@@ -18,6 +18,7 @@
 #include "core/base/error.h"
 #include "core/probe/probe.h"
 #include "core/probe/reply.h"
+#include "core/scan/discovery.h"
 #include "core/scan/privs.h"
 #include "nic/nic.h"
 
@@ -47,6 +48,9 @@ struct scan_params {
 	uint32_t grab_source_ip;        /* 0: the kernel picks */
 	struct probe_db *probe_db;      /* -sV --service-probes, or NULL; owned */
 	struct privs_plan privs;        /* --user, --no-drop-privileges: who runs the scan */
+	/* -Pn, -sn, --discovery, -P*: parsed here; the default is settled and the pings
+	 * added to the space by main.c once the addresses are counted (discovery.h). */
+	struct discovery_choice discovery;
 };
 
 int scan_params_from_config(const struct orbit_config *cfg, struct scan_params *p,

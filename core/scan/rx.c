@@ -9,6 +9,16 @@
 #include "core/probe/udp_payloads.h"
 #include "core/scan/scan_internal.h"
 
+/* Host discovery's pings in the walk: which replies are the hosts', not ports'. */
+static void rx_init_discovery(struct scan *s)
+{
+	bool ack = s->params->tcp_probe == TCP_PROBE_ACK;
+	uint8_t other = ack ? RESULT_PROTO_PING_SYN : RESULT_PROTO_PING_ACK;
+	for (size_t i = 0; i < s->ts->ports.n; i++)
+		s->classify.tcp_ping_other |= s->ts->ports.v[i].proto == other;
+	discovery_ports_init(&s->ping_ports, s->ts, ack);
+}
+
 void rx_init_classify(struct scan *s)
 {
 	const struct scan_params *p = s->params;
@@ -21,6 +31,7 @@ void rx_init_classify(struct scan *s)
 	s->classify.link = REPLY_LINK_ETHERNET;
 	s->classify.udp_check = udp_payload_check_reply;
 	s->classify.udp_table = p->udp_table;
+	rx_init_discovery(s);
 }
 
 static void rx_publish(struct rx_thread *r)
@@ -97,7 +108,7 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 		if (!reply_classify(&s->classify, bufs[i].data, bufs[i].len, bufs[i].l4_csum,
 				    bufs[i].rx_ns, res, &r->counters))
 			continue;
-		if (!admit(r, res))
+		if (!discovery_settle(&s->ping_ports, res) || !admit(r, res))
 			continue;
 		r->by_state[res->state <= PORT_STATE_MAX ? res->state : 0]++;
 		if (res->rtt_ns > r->max_rtt_ns) /* the cooldown's yardstick (engine.c) */
