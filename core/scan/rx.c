@@ -15,7 +15,8 @@ static void rx_init_discovery(struct scan *s)
 	bool ack = s->params->tcp_probe == TCP_PROBE_ACK;
 	uint8_t other = ack ? RESULT_PROTO_PING_SYN : RESULT_PROTO_PING_ACK;
 	for (size_t i = 0; i < s->ts->ports.n; i++)
-		s->classify.tcp_ping_other |= s->ts->ports.v[i].proto == other;
+		s->classify.discovery |= s->ts->ports.v[i].proto == other ||
+					 s->ts->ports.v[i].proto == RESULT_PROTO_PING_TIMESTAMP;
 	discovery_ports_init(&s->ping_ports, s->ts, ack);
 }
 
@@ -106,7 +107,10 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 	for (unsigned i = 0; i < n; i++) {
 		struct scan_result *res = &results[k];
 		if (!reply_classify(&s->classify, bufs[i].data, bufs[i].len, bufs[i].l4_csum,
-				    bufs[i].rx_ns, res, &r->counters))
+				    bufs[i].rx_ns, res, &r->counters) &&
+		    !(s->classify.discovery &&
+		      reply_classify_discovery(&s->classify, bufs[i].data, bufs[i].len,
+					       bufs[i].l4_csum, bufs[i].rx_ns, res, &r->counters)))
 			continue;
 		if (!discovery_settle(&s->ping_ports, res) || !admit(r, res))
 			continue;
