@@ -140,20 +140,20 @@ int discovery_parse(const char *spec, const char *const *letters, size_t nletter
 }
 
 void discovery_resolve(struct discovery_choice *c, uint64_t naddrs, bool ping_sweep,
-		       bool report_output)
+		       bool interactive)
 {
 	if (c->mode == DISCOVERY_AUTO) {
 		if (ping_sweep) {
 			c->mode = DISCOVERY_DEFAULT;
 			c->why = "default for -sn";
-		} else if (naddrs <= DISCOVERY_AUTO_MAX_ADDRS && report_output) {
+		} else if (naddrs <= DISCOVERY_AUTO_MAX_ADDRS && interactive) {
 			c->mode = DISCOVERY_DEFAULT;
 			c->why = "default: a report of at most 4096 addresses";
 		} else {
 			c->mode = DISCOVERY_NONE;
 			c->why = naddrs > DISCOVERY_AUTO_MAX_ADDRS
 					 ? "none: more than 4096 addresses; up = a port answered"
-					 : "none: ndjson/csv output; up = a port answered";
+					 : "none: ndjson/csv output or --checkpoint/--resume; up = a port answered";
 		}
 	} else if (!c->why) {
 		c->why = "as given";
@@ -279,6 +279,9 @@ bool discovery_report_output(const struct orbit_config *cfg, bool stdout_is_tty)
 int discovery_prepare(struct discovery_choice *c, const struct orbit_config *cfg,
 		      bool tcp_ack, bool stdout_is_tty, struct target_space *ts, struct errbuf *e)
 {
-	discovery_resolve(c, ts->naddrs, cfg->ping_sweep, discovery_report_output(cfg, stdout_is_tty));
+	/* A checkpointed or resumed scan keeps one walk whatever its outputs. */
+	bool interactive = discovery_report_output(cfg, stdout_is_tty) && !cfg->checkpoint_file &&
+			   !cfg->resume_file;
+	discovery_resolve(c, ts->naddrs, cfg->ping_sweep, interactive);
 	return discovery_add_to_space(&c->set, ts, cfg->ping_sweep, tcp_ack, e);
 }

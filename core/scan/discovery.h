@@ -6,9 +6,10 @@
  * 2). discovery_resolve() settles the automatic default once the address count is known:
  *   -Pn: none (every target is taken as up); -sn: default;
  *   otherwise default when the scan has at most DISCOVERY_AUTO_MAX_ADDRS addresses AND
- *   writes an nmap-style report (text, -oN, -oX, -oG), else none: a large sweep, or one
- *   whose output is ndjson/csv (one record per reply, zmap's way), sends no probe zmap
- *   would not send, and a host is up when one of its ports answers.
+ *   writes an nmap-style report (text, -oN, -oX, -oG) AND has no --checkpoint/--resume
+ *   (a resumed walk must be the one checkpointed, whatever the outputs), else none: a
+ *   large sweep, or one whose output is ndjson/csv (one record per reply, zmap's way),
+ *   sends no probe zmap would not send, and a host is up when one of its ports answers.
  * discovery_add_to_space() adds the probes as (proto, port) entries of every address's
  * list (core/base/result.h's RESULT_PROTO_PING_* and {ICMP, 0} for the echo), so they go
  * out in the walk's one permutation, validated by cookie like any probe. A ping that a
@@ -51,9 +52,9 @@ struct orbit_config;
 /* spec: --discovery (NULL: not given); letters: the --ping-probe values ("PS80,443"). */
 int discovery_parse(const char *spec, const char *const *letters, size_t nletters,
 		    bool no_ping, bool ping_sweep, struct discovery_choice *out, struct errbuf *e);
-/* report_output: the scan writes an nmap-style report. */
+/* interactive: the scan writes an nmap-style report and is not checkpointed/resumed. */
 void discovery_resolve(struct discovery_choice *c, uint64_t naddrs, bool ping_sweep,
-		       bool report_output);
+		       bool interactive);
 bool discovery_active(const struct discovery_set *d);
 /* "PE,PS443,PA80,PP" (PR when asked), or "none". */
 void discovery_text(const struct discovery_set *d, char out[DISCOVERY_TEXT_MAX]);
