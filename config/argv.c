@@ -97,6 +97,16 @@ static int cluster_value_tokens(const char *tok)
 	return 0;
 }
 
+/* nmap's ping letters -PE, -PP, -PR, -PS[PORTS], -PA[PORTS], -PU[PORTS] carry their value
+ * glued on: "-PS80,443" is rewritten to "--ping-probe=PS80,443" (core/scan/discovery.h). */
+#define PING_PROBE_PREFIX "--ping-probe="
+static bool is_nmap_ping_flag(const char *arg)
+{
+	if (arg[0] != '-' || arg[1] != 'P' || !arg[2] || !strchr("EPRSAU", arg[2]))
+		return false;
+	return strchr("EPR", arg[2]) ? arg[3] == '\0' : arg[3] == '\0' || isdigit((unsigned char)arg[3]);
+}
+
 /* Fills args from argv: nmap aliases rewritten to --NAME (the copies in rewritten[]),
  * -vN/-dN to --verbosity=N, and every option token checked before getopt sees it. Values
  * are copied as they are, whatever they look like. */
@@ -125,6 +135,12 @@ static int rewrite_tokens(int argc, char **argv, char **args, char **rewritten, 
 				snprintf(rewritten[i], len, "--%s=%s", level->name, tok + 2);
 			args[i] = rewritten[i];
 			value_tokens = o && takes_value(o);
+		} else if (is_nmap_ping_flag(tok)) {
+			size_t len = strlen(PING_PROBE_PREFIX) + strlen(tok);
+			if (!(rewritten[i] = malloc(len)))
+				return err_set(e, "out of memory");
+			snprintf(rewritten[i], len, "%s%s", PING_PROBE_PREFIX, tok + 1);
+			args[i] = rewritten[i];
 		} else if (nmap_cli_refusal(tok, e) < 0) {
 			return -1;
 		} else if (tok[1] == '-') {

@@ -33,7 +33,9 @@ struct orbit_config {
 
 	/* How: nmap's scan types. With none given, a TCP SYN scan. */
 	bool scan_syn, scan_udp, scan_ack, ping_sweep;
-	bool no_ping; /* -Pn: accepted for nmap users; orbit never pings first */
+	bool no_ping; /* -Pn: no host discovery, every target is taken as up */
+	const char *discovery;        /* --discovery none|default|PROBES; NULL: automatic */
+	struct str_list ping_probes;  /* -PE -PS80,443 ... as "PE", "PS80,443" (--ping-probe) */
 
 	/* The walk. */
 	uint64_t seed;

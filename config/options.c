@@ -45,9 +45,18 @@ const struct option_spec option_table[] = {
 	{"ack", 0, "-sA", OPT_FLAG, FIELD(scan_ack), NOSET, 0, 0, NULL,
 	 "TCP ACK scan (unfiltered / filtered)"},
 	{"ping-sweep", 0, "-sn", OPT_FLAG, FIELD(ping_sweep), NOSET, 0, 0, NULL,
-	 "ICMP echo sweep: which hosts are up"},
+	 "host discovery only, no port scan: which hosts are up (nmap's default probes, ARP "
+	 "on-link)"},
 	{"no-ping", 0, "-Pn", OPT_FLAG, FIELD(no_ping), NOSET, 0, 0, NULL,
-	 "accepted for nmap users: orbit never pings before probing"},
+	 "no host discovery: every target is taken as up and its ports reported"},
+	{"discovery", 0, NULL, OPT_STRING, FIELD(discovery), NOSET, 0, 0, "PROBES",
+	 "host discovery sent with the port probes, in the same walk: none, default (nmap's "
+	 "PE,PS443,PA80,PP; ARP on-link always) or a list such as PE,PS22,80,PA80,PU53,PP. "
+	 "Unset: default for -sn and for nmap-style reports (text, -oN, -oX, -oG) of at most "
+	 "4096 addresses, else none (a host is up when a port answers)"},
+	{"ping-probe", 0, NULL, OPT_LIST, FIELD(ping_probes), NOSET, 0, 0, "PROBE",
+	 "one discovery probe type, as nmap's -PE, -PS[PORTS] (default 80), -PA[PORTS] (80), "
+	 "-PU[PORTS] (40125), -PP (timestamp), -PR (ARP); repeatable, replaces the default set"},
 	{"seed", 0, NULL, OPT_U64, FIELD(seed), FIELD(seed_given), 0, UINT64_MAX, "N",
 	 "64-bit seed of the probe order (random when absent, and printed)"},
 	{"shards", 0, NULL, OPT_UINT, FIELD(shards), NOSET, 1, 65535, "S",

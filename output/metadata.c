@@ -87,6 +87,8 @@ static void write_config(struct json *j, const struct orbit_config *c)
 	boolean(j, "ack", c->scan_ack);
 	boolean(j, "ping-sweep", c->ping_sweep);
 	boolean(j, "no-ping", c->no_ping);
+	str(j, "discovery", c->discovery);
+	str_list(j, "ping-probe", c->ping_probes.v, c->ping_probes.n);
 	u64(j, "seed", c->seed);
 	boolean(j, "seed-given", c->seed_given);
 	u64(j, "shards", c->shards);
@@ -181,6 +183,8 @@ static int write_object(FILE *f, const struct scan_metadata *m)
 	str(&j, "services_source", m->services_source);
 	str(&j, "contact", m->cfg->contact);
 	str(&j, "notes", m->cfg->notes);
+	str(&j, "discovery", m->discovery);
+	str(&j, "discovery_rule", m->discovery_rule);
 	write_config(&j, m->cfg);
 	write_walk_and_reload(&j, m);
 

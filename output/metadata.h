@@ -49,6 +49,7 @@ struct scan_metadata {
 	const char *dpdk_version;    /* NULL unless the dpdk backend ran */
 	const char *services_source; /* file the SERVICE names came from, or NULL */
 	const char *main_format;     /* NULL when stdout went to -oN/-oX/-oG - */
+	const char *discovery, *discovery_rule; /* "PE,PS443,PA80,PP" or "none"; why */
 	uint64_t addresses, ports, probes;
 	unsigned tx_threads, rx_threads;
 	uint64_t sent, received, results, duplicates;

@@ -1,5 +1,7 @@
 #include "targets/ports.h"
 
+#include "core/base/result.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +16,7 @@ const char *proto_name(uint8_t proto)
 	case PROTO_TCP: return "tcp";
 	case PROTO_UDP: return "udp";
 	case PROTO_ICMP: return "icmp";
-	default: return "?";
+	default: return result_proto_is_ping(proto) ? result_proto_name(proto) : "?";
 	}
 }
 

@@ -223,6 +223,22 @@ int target_space_init(struct target_space *ts, struct ipset *allowed, struct por
 	return 0;
 }
 
+int target_space_add_entries(struct target_space *ts, const struct port_entry *v, size_t n,
+			     bool replace, struct errbuf *e)
+{
+	if (replace)
+		ts->ports.n = 0;
+	for (size_t i = 0; i < n; i++)
+		if (portlist_add(&ts->ports, v[i].proto, v[i].port) < 0)
+			return err_set(e, "out of memory");
+	portlist_normalize(&ts->ports);
+	if (ts->ports.n == 0)
+		return err_set(e, "empty target space");
+	ts->n = ts->naddrs * ts->ports.n;
+	ts->port_div = libdivide_u64_gen(ts->ports.n);
+	return 0;
+}
+
 void target_space_free(struct target_space *ts)
 {
 	ipset_free(&ts->allowed);

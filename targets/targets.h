@@ -8,6 +8,7 @@
 #ifndef ORBIT_TARGETS_TARGETS_H
 #define ORBIT_TARGETS_TARGETS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -54,6 +55,11 @@ int target_space_build(struct target_space *ts, const struct target_inputs *in, 
 int target_space_init(struct target_space *ts, struct ipset *allowed, struct portlist *ports,
 		      struct errbuf *e);
 void target_space_free(struct target_space *ts);
+/* Adds (proto, port) entries to every address's list -- host discovery's pings
+ * (core/scan/discovery.h) -- or, with replace, makes them the whole list; sorted and
+ * deduplicated, n and the divider recomputed. Before the walk is planned. */
+int target_space_add_entries(struct target_space *ts, const struct port_entry *v, size_t n,
+			     bool replace, struct errbuf *e);
 uint64_t target_space_digest(const struct target_space *ts);
 
 static inline void target_space_decode(const struct target_space *ts, uint64_t i, uint32_t *addr,

@@ -36,6 +36,7 @@ const char *result_reason_name(enum result_reason r)
 	case REASON_HOST_PROHIBITED: return "host-prohibited";
 	case REASON_ADMIN_PROHIBITED: return "admin-prohibited";
 	case REASON_ARP_RESPONSE: return "arp-response";
+	case REASON_TIMESTAMP_REPLY: return "timestamp-reply";
 	case REASON_NO_RESPONSE: return "no-response";
 	}
 	return "unknown";
@@ -59,8 +60,17 @@ const char *grab_status_name(enum grab_status s)
 
 const char *result_proto_name(uint8_t proto)
 {
-	return proto == 6 ? "tcp" : proto == 17 ? "udp" : proto == 1 ? "icmp"
-	       : proto == RESULT_PROTO_ARP ? "arp" : "ip";
+	switch (proto) {
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 1: return "icmp";
+	case RESULT_PROTO_ARP: return "arp";
+	case RESULT_PROTO_PING_SYN: return "ping-syn";
+	case RESULT_PROTO_PING_ACK: return "ping-ack";
+	case RESULT_PROTO_PING_UDP: return "ping-udp";
+	case RESULT_PROTO_PING_TIMESTAMP: return "ping-timestamp";
+	}
+	return "ip";
 }
 
 void result_mac_text(const uint8_t mac[6], char out[18])

@@ -35,6 +35,7 @@ enum result_reason {
 	REASON_HOST_PROHIBITED,  /* ICMP 3/10 */
 	REASON_ADMIN_PROHIBITED, /* ICMP 3/13 */
 	REASON_ARP_RESPONSE,     /* an on-link host answered our ARP who-has (nmap -PR) */
+	REASON_TIMESTAMP_REPLY,  /* ICMP timestamp reply (nmap -PP) */
 	REASON_NO_RESPONSE,      /* last: formats size their per-reason tables by it */
 };
 
@@ -78,6 +79,19 @@ enum tcp_quirk_bits {
 
 /* The proto of a result that is no IP probe's: an ARP reply (an on-link host is up). */
 #define RESULT_PROTO_ARP 0
+/* Host discovery (nmap's -PS/-PA/-PU/-PP) whose port is not also scanned: the reply says
+ * the host is up (state HOST_UP), never what a port is. Not IP protocol numbers (those are
+ * 0xFD..0xFF at most experimental): the walk's entries for these probes (targets/ports.h)
+ * carry the same values, so a probe and its result share one (proto, port) key. The ICMP
+ * echo probe keeps {1, 0}. */
+#define RESULT_PROTO_PING_SYN 0xF0
+#define RESULT_PROTO_PING_ACK 0xF1
+#define RESULT_PROTO_PING_UDP 0xF2
+#define RESULT_PROTO_PING_TIMESTAMP 0xF3
+static inline int result_proto_is_ping(uint8_t proto)
+{
+	return proto >= RESULT_PROTO_PING_SYN && proto <= RESULT_PROTO_PING_TIMESTAMP;
+}
 
 struct scan_result {
 	uint32_t addr;      /* target address, host byte order */

@@ -1,6 +1,6 @@
 /* Probe kinds: how one probe frame is built for (daddr, dport, cookie), and what its
  * replies mean.
- * Contract: each kind (tcp-syn, tcp-ack, udp, icmp-echo, arp; one file each) is a const
+ * Contract: each kind (tcp-syn, tcp-ack, udp, icmp-echo, icmp-timestamp, arp; one file each) is a const
  * vtable listed once in PROBE_KIND_LIST, the registry: probe_kind_by_name() and
  * probe_kind_for() find kinds in it, and the reply path (reply.c) dispatches to the
  * kinds' classifiers from it. A thread calls
@@ -33,7 +33,9 @@ struct reply_quote;
  * behind probe_kind_at()/probe_kind_by_name()/probe_kind_for() and the reply dispatch are
  * generated from it (reply.c calls name##_classify() and name##_classify_error() directly:
  * no indirect call per frame), so adding a kind is its file, its line here and its file
- * in meson.build; the engine finds it with probe_kind_for(). ip_proto and tcp_probe must
+ * in meson.build; the engine finds it with probe_kind_for() (the first kind of a protocol:
+ * icmp_echo for ICMP; reply.c sends timestamp replies and errors quoting a timestamp
+ * request to icmp_timestamp by ICMP type). ip_proto and tcp_probe must
  * equal the kind's vtable fields (test_probe checks). tcp_probe, the TCP scan a kind is
  * (Nmap -sS / -sA), only matters for TCP kinds. */
 #define PROBE_KIND_LIST(X)                                    \
@@ -41,6 +43,7 @@ struct reply_quote;
 	X(tcp_ack, PKT_IPPROTO_TCP, TCP_PROBE_ACK)            \
 	X(udp, PKT_IPPROTO_UDP, TCP_PROBE_SYN)                \
 	X(icmp_echo, PKT_IPPROTO_ICMP, TCP_PROBE_SYN)         \
+	X(icmp_timestamp, PKT_IPPROTO_ICMP, TCP_PROBE_SYN)    \
 	X(arp, RESULT_PROTO_ARP, TCP_PROBE_SYN)
 
 /* Whether a registry entry (proto, tcp) is the kind that answers for ip_proto in a scan

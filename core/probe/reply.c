@@ -350,6 +350,80 @@ __attribute__((flatten)) unsigned reply_classify_burst(const struct classify_ctx
 	return results;
 }
 
+/* The second pass's verdict on a datagram the first refused, when it is one of these: a
+ * TCP reply to a ping of the other kind, an ICMP timestamp reply, an ICMP error quoting a
+ * timestamp request. false: none of them. *first: the cause the first pass counted
+ * (recomputed: this path is rare); *why: the real outcome (RX_OK or a cause). */
+static bool classify_discovery_ip(const struct classify_ctx *ctx, const struct reply_ipv4 *ip,
+				  struct scan_result *out, enum rx_drop *first, enum rx_drop *why)
+{
+	if (ip->proto == PKT_IPPROTO_TCP) {
+		bool scan_is_syn = ctx->tcp_probe == TCP_PROBE_SYN;
+		struct scan_result unused;
+		*first = scan_is_syn ? tcp_syn_classify(ctx, ip, &unused)
+				     : tcp_ack_classify(ctx, ip, &unused);
+		if (*first == RX_OK || (scan_is_syn ? tcp_ack_classify(ctx, ip, out)
+						    : tcp_syn_classify(ctx, ip, out)) != RX_OK)
+			return false;
+		out->proto = scan_is_syn ? RESULT_PROTO_PING_ACK : RESULT_PROTO_PING_SYN;
+		out->state = HOST_UP;
+		*why = RX_OK;
+		return true;
+	}
+	/* ICMP: the first pass checked the header and checksum before icmp_echo refused it. */
+	if (ip->proto != PKT_IPPROTO_ICMP || ip->l4_len < PKT_ICMP_HLEN ||
+	    (ip->l4_csum < CSUM_RX_VALID && !csum_valid(csum_sum(ip->l4, ip->l4_len, 0))))
+		return false;
+	uint8_t type = ip->l4[0];
+	if (type == PKT_ICMP_TIMESTAMP_REPLY) {
+		*first = RX_DROP_ICMP_TYPE; /* icmp_echo's verdict */
+		*why = icmp_timestamp_classify(ctx, ip, out);
+		return true;
+	}
+	if (type != PKT_ICMP_UNREACH && type != PKT_ICMP_TIME_EXCEEDED)
+		return false;
+	/* An error quoting a timestamp request: the first pass's icmp_echo called it
+	 * icmp-inner; its own kind checks the quoted cookie. */
+	const uint8_t *q = ip->l4 + PKT_ICMP_HLEN;
+	size_t qlen = ip->l4_len - PKT_ICMP_HLEN;
+	if (qlen < PKT_IPV4_HLEN || q[0] >> 4 != 4 || q[9] != PKT_IPPROTO_ICMP)
+		return false;
+	size_t ihl = (size_t)(q[0] & 0x0f) * 4;
+	if (ihl < PKT_IPV4_HLEN || qlen < ihl + PKT_ICMP_QUOTED_L4 ||
+	    q[ihl] != PKT_ICMP_TIMESTAMP_REQUEST || (pkt_be16(q + 6) & PKT_IPV4_OFFSET_MASK) ||
+	    !reply_is_our_addr(ctx, pkt_be32(q + 12)))
+		return false;
+	struct reply_quote quote = {
+		.l4 = q + ihl, .l4_len = qlen - ihl, .us = pkt_be32(q + 12),
+		.target = pkt_be32(q + 16), .proto = q[9], .type = type, .code = ip->l4[1],
+	};
+	*first = RX_DROP_ICMP_INNER;
+	*why = icmp_timestamp_classify_error(ctx, ip, &quote, out);
+	return true;
+}
+
+int reply_classify_discovery(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
+			     enum csum_rx l4_csum, uint64_t rx_ns, struct scan_result *out,
+			     struct rx_counters *cnt)
+{
+	size_t ip_off;
+	struct reply_ipv4 ip;
+	uint64_t notes[RX_NOTE_COUNT] = {0}; /* counted by the first pass already */
+	if (!ctx->discovery || find_ipv4(ctx, frame, len, &ip_off) != RX_OK)
+		return 0;
+	ip.rx_ns = rx_ns;
+	ip.notes = notes;
+	ip.l4_csum = l4_csum >= CSUM_RX_VALID ? CSUM_RX_VALID : CSUM_RX_UNKNOWN;
+	if (parse_ipv4(ctx, frame + ip_off, len - ip_off, &ip) != RX_OK)
+		return 0;
+	enum rx_drop first = RX_OK, why = RX_OK;
+	if (!classify_discovery_ip(ctx, &ip, out, &first, &why) || first == RX_OK ||
+	    cnt->drops[first] == 0)
+		return 0;
+	cnt->drops[first]--; /* the frame is recounted under its real outcome */
+	return count_outcome(why, cnt);
+}
+
 const char *rx_drop_name(enum rx_drop d)
 {
 	static const char *const names[RX_DROP_COUNT] = {

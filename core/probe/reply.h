@@ -55,6 +55,9 @@ struct classify_ctx {
 	bool accept_arp;
 	uint8_t our_mac[6];
 	udp_reply_check_fn udp_check; /* NULL: any UDP reply that passes the port check */
+	/* The scan sends pings whose replies reply_classify_discovery() takes (TCP pings of
+	 * the other kind than the scan's, ICMP timestamp requests). */
+	bool discovery;
 	const struct udp_payload_table *udp_table;
 };
 
@@ -111,6 +114,17 @@ int reply_classify_l4_trusted(const struct classify_ctx *ctx, const uint8_t *fra
  * false when the frame holds no UDP datagram. */
 bool reply_udp_payload(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
 		       const uint8_t **payload, size_t *plen);
+/* The second pass, after reply_classify() returned 0 in a scan with ctx->discovery: the
+ * replies of host discovery's pings that the first pass's dispatch by protocol leaves to
+ * it (a TCP reply to a ping of the other kind than the scan's -- a RST to -PA80 in a SYN
+ * scan, a SYN-ACK to -PS443 in an ACK scan --, an ICMP timestamp reply, an ICMP error
+ * quoting a timestamp request). 1: *out is the host's HOST_UP result and cnt moved the
+ * frame from its first drop cause to results; 0: not one (an error about a timestamp
+ * request moves to its validated cause). Only dropped frames of such scans come here,
+ * peeled again, so the first pass, every scan's, stays as it was. */
+int reply_classify_discovery(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
+			     enum csum_rx l4_csum, uint64_t rx_ns, struct scan_result *out,
+			     struct rx_counters *cnt);
 /* Inline, so the status costs the caller a test and every entry keeps six register
  * arguments; the two are one classifier, specialised on whether to sum the L4 header. */
 static inline int reply_classify(const struct classify_ctx *ctx, const uint8_t *frame,

@@ -173,11 +173,14 @@ static int prepare(struct scan *s, const char *command_line, uint64_t t0, uint64
 	output_set_begin(s->out, &info);
 	s->expected_probes = scan_expected_probes(s);
 	if (!cfg->quiet) {
-		char src[16];
+		char src[16], discovery[DISCOVERY_TEXT_MAX];
 		addrspec_format_ipv4(s->addrs.src_addr, src);
-		fprintf(stderr, "orbit: %" PRIu64 " probes x %u round(s) from %s on %s via %s, %s\n",
+		discovery_text(&s->params->discovery.set, discovery);
+		fprintf(stderr, "orbit: %" PRIu64 " probes x %u round(s) from %s on %s via %s, %s; "
+			"discovery %s (%s)\n",
 			s->ts->n, cfg->probes, src, s->addrs.ifname[0] ? s->addrs.ifname : "?",
-			nic_backend_name(s->nic), s->pps_per_thread > 0 ? "paced" : "unpaced");
+			nic_backend_name(s->nic), s->pps_per_thread > 0 ? "paced" : "unpaced",
+			discovery, s->params->discovery.why ? s->params->discovery.why : "as given");
 	}
 	return ORBIT_EXIT_OK;
 }

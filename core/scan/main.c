@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config/config.h"
 #include "core/scan/dryrun.h"
@@ -87,7 +88,7 @@ static char *command_line_of(int argc, char **argv)
 	return line;
 }
 
-static int run(struct orbit_config *cfg, const struct scan_params *params,
+static int run(struct orbit_config *cfg, struct scan_params *params,
 	       const char *command_line)
 {
 	struct errbuf e;
@@ -101,6 +102,11 @@ static int run(struct orbit_config *cfg, const struct scan_params *params,
 	if (target_space_build(&ts, &in, cfg->quiet ? NULL : stderr, &e) < 0)
 		return bad_input(e.msg);
 	const struct shard_choice *sc = &params->shard; /* --shard auto resolved */
+	if (discovery_prepare(&params->discovery, cfg, params->tcp_probe == TCP_PROBE_ACK,
+			      isatty(STDOUT_FILENO) == 1, &ts, &e) < 0) {
+		target_space_free(&ts);
+		return bad_input(e.msg);
+	}
 	struct walk_plan_params wp = {
 		.seed = sc->seed, .seed_given = sc->seed_given, .shards = sc->shards,
 		.shard = sc->shard, .threads = cfg->tx_threads, .max_targets = cfg->max_targets,

@@ -214,6 +214,9 @@ int scan_params_from_config(const struct orbit_config *cfg, struct scan_params *
 	if (rc == 0 && cfg->no_dns && cfg->resolve_all)
 		rc = err_set(e, "conflicting options --no-dns and -R: no reverse DNS, or for every host");
 	if (rc == 0)
+		rc = discovery_parse(cfg->discovery, cfg->ping_probes.v, cfg->ping_probes.n,
+				     cfg->no_ping, cfg->ping_sweep, &p->discovery, e);
+	if (rc == 0)
 		rc = privs_plan_from(cfg->user, cfg->drop_privileges, &p->privs, e);
 	if (rc == 0)
 		rc = shard_choice_resolve(cfg, getenv, &p->shard, e);

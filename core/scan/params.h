@@ -19,6 +19,7 @@
 #include "core/base/error.h"
 #include "core/probe/probe.h"
 #include "core/probe/reply.h"
+#include "core/scan/discovery.h"
 #include "core/scan/privs.h"
 #include "core/scan/shardenv.h"
 #include "nic/nic.h"
@@ -52,6 +53,9 @@ struct scan_params {
 	struct script_catalog *scripts; /* -sC / --script: the selected scripts, or NULL; owned */
 	struct privs_plan privs;        /* --user, --no-drop-privileges: who runs the scan */
 	struct shard_choice shard;      /* --shards/--shard/--seed, --shard auto resolved */
+	/* -Pn, -sn, --discovery, -P*: parsed here; the default is settled and the pings
+	 * added to the space by main.c once the addresses are counted (discovery.h). */
+	struct discovery_choice discovery;
 };
 
 int scan_params_from_config(const struct orbit_config *cfg, struct scan_params *p,

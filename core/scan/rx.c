@@ -12,6 +12,17 @@
 #include "core/scan/scan_internal.h"
 #include "core/scan/scripts.h"
 
+/* Host discovery's pings in the walk: which replies are the hosts', not ports'. */
+static void rx_init_discovery(struct scan *s)
+{
+	bool ack = s->params->tcp_probe == TCP_PROBE_ACK;
+	uint8_t other = ack ? RESULT_PROTO_PING_SYN : RESULT_PROTO_PING_ACK;
+	for (size_t i = 0; i < s->ts->ports.n; i++)
+		s->classify.discovery |= s->ts->ports.v[i].proto == other ||
+					 s->ts->ports.v[i].proto == RESULT_PROTO_PING_TIMESTAMP;
+	discovery_ports_init(&s->ping_ports, s->ts, ack);
+}
+
 void rx_init_classify(struct scan *s)
 {
 	const struct scan_params *p = s->params;
@@ -24,6 +35,7 @@ void rx_init_classify(struct scan *s)
 	s->classify.link = REPLY_LINK_ETHERNET;
 	s->classify.udp_check = udp_payload_check_reply;
 	s->classify.udp_table = p->udp_table;
+	rx_init_discovery(s);
 }
 
 static void rx_publish(struct rx_thread *r)
@@ -125,13 +137,16 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 	size_t k = 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct scan_result *res = &results[k];
-		if (!ok[i])
+		if (!ok[i] && !(s->classify.discovery &&
+				 reply_classify_discovery(&s->classify, bufs[i].data, bufs[i].len,
+							  bufs[i].l4_csum, bufs[i].rx_ns, &results[i],
+							  &r->counters)))
 			continue;
 		if (i != k)
 			*res = results[i];
 		if (s->tracing)
 			packet_trace_frame(&s->trace, true, bufs[i].data, bufs[i].len);
-		if (!admit(r, res))
+		if (!discovery_settle(&s->ping_ports, res) || !admit(r, res))
 			continue;
 		r->by_state[res->state <= PORT_STATE_MAX ? res->state : 0]++;
 		if (res->rtt_ns > r->max_rtt_ns) /* the cooldown's yardstick (engine.c) */

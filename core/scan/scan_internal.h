@@ -17,6 +17,7 @@
 #include "core/scan/packet_trace.h"
 #include "core/scan/arp_sweep.h"
 #include "core/scan/dedupe.h"
+#include "core/scan/discovery.h"
 #include "core/scan/monitor.h"
 #include "core/scan/params.h"
 #include "core/scan/reload.h"
@@ -28,8 +29,13 @@
 
 enum { SCAN_BURST = 32 };
 
-/* Indices into a transmit thread's templates: one per protocol the port list holds. */
-enum { KIND_TCP, KIND_UDP, KIND_ICMP, KIND_COUNT };
+/* Indices into a transmit thread's templates: one per protocol the port list holds, then
+ * host discovery's pings (discovery.h) that are not the port probes' kinds. */
+enum {
+	KIND_TCP, KIND_UDP, KIND_ICMP,
+	KIND_PING_SYN, KIND_PING_ACK, KIND_PING_UDP, KIND_PING_TIMESTAMP,
+	KIND_COUNT
+};
 
 struct scan;
 
@@ -86,6 +92,7 @@ struct scan {
 	struct nic *nic;
 	struct cookie_key key;
 	struct classify_ctx classify;
+	struct discovery_ports ping_ports; /* rx: ports only a ping probes (discovery.h) */
 	struct output_set *out;
 	struct grab_pool *grab;        /* -sV: the follow-up pool, or NULL */
 	struct script_engine *scripts; /* -sC / --script: the script engine, or NULL */

@@ -159,8 +159,9 @@ void scan_write_metadata(const struct scan *s, const char *command_line, uint64_
 		names[d] = rx_drop_name((enum rx_drop)d);
 	for (int n = 0; n < RX_NOTE_COUNT; n++)
 		note_names[n] = rx_note_name((enum rx_note)n);
-	char src[16];
+	char src[16], discovery[DISCOVERY_TEXT_MAX];
 	addrspec_format_ipv4(s->addrs.src_addr, src);
+	discovery_text(&s->params->discovery.set, discovery);
 	struct scan_metadata m = {
 		.cfg = s->cfg,
 		.command_line = command_line,
@@ -175,6 +176,8 @@ void scan_write_metadata(const struct scan *s, const char *command_line, uint64_
 		.dpdk_version = nic_runtime_version(s->nic),
 		.services_source = output_set_services_source(s->out),
 		.main_format = output_set_main_format(s->out),
+		.discovery = discovery,
+		.discovery_rule = s->params->discovery.why,
 		.addresses = s->ts->naddrs,
 		.ports = s->ts->ports.n,
 		.probes = s->ts->n,

@@ -7,8 +7,11 @@
 #include "core/scan/rate.h"
 #include "core/scan/scan_internal.h"
 
+/* The template slot of a walk entry's protocol. */
 static int kind_of_proto(uint8_t proto)
 {
+	if (__builtin_expect(result_proto_is_ping(proto), 0))
+		return KIND_PING_SYN + (proto - RESULT_PROTO_PING_SYN);
 	return proto == PROTO_TCP ? KIND_TCP : proto == PROTO_UDP ? KIND_UDP : KIND_ICMP;
 }
 
@@ -17,9 +20,13 @@ static void choose_probe_kinds(const struct scan_params *p,
 			       const struct probe_kind *kinds[KIND_COUNT])
 {
 	/* The registry's kind per slot (ports.h's PROTO_* are the IP protocol numbers). */
-	static const uint8_t slot_proto[KIND_COUNT] = {PROTO_TCP, PROTO_UDP, PROTO_ICMP};
-	for (int k = 0; k < KIND_COUNT; k++)
+	static const uint8_t slot_proto[3] = {PROTO_TCP, PROTO_UDP, PROTO_ICMP};
+	for (int k = 0; k < 3; k++)
 		kinds[k] = probe_kind_for(slot_proto[k], p->tcp_probe);
+	kinds[KIND_PING_SYN] = &probe_kind_tcp_syn;
+	kinds[KIND_PING_ACK] = &probe_kind_tcp_ack;
+	kinds[KIND_PING_UDP] = &probe_kind_udp;
+	kinds[KIND_PING_TIMESTAMP] = &probe_kind_icmp_timestamp;
 }
 
 int tx_init_templates(struct scan *s, struct errbuf *e)

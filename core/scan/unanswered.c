@@ -53,6 +53,23 @@ static bool swept(const struct scan *s, uint32_t addr)
 	       arp_table_lookup(&s->arp, addr, mac) == s->cfg->ping_sweep;
 }
 
+/* Host discovery's probes (discovery.h) have no port to report: a silent ping is no
+ * record. In a ping sweep the echo entry stands for the host (HOST_DOWN when nothing of
+ * it answered, not even another ping). */
+static bool ping_settled(const struct scan *s, uint32_t addr, const struct port_entry *pe)
+{
+	if (result_proto_is_ping(pe->proto))
+		return true;
+	if (pe->proto != PROTO_ICMP)
+		return false;
+	if (!s->cfg->ping_sweep)
+		return true;
+	for (unsigned r = 0; r < s->nrx; r++)
+		if (dedupe_has_addr(&s->rx[r].dedupe, addr))
+			return true;
+	return false;
+}
+
 static void unanswered_result(struct scan_result *res, uint32_t addr, const struct port_entry *pe)
 {
 	memset(res, 0, sizeof *res);
@@ -83,7 +100,7 @@ void scan_report_unanswered(struct scan *s)
 				uint32_t addr;
 				struct port_entry pe;
 				target_space_decode(s->ts, idx[i], &addr, &pe);
-				if (answered(s, addr, &pe) || swept(s, addr))
+				if (answered(s, addr, &pe) || swept(s, addr) || ping_settled(s, addr, &pe))
 					continue;
 				unanswered_result(&batch[k], addr, &pe);
 				arp_table_fill(&s->arp, &batch[k++]);
