@@ -149,7 +149,13 @@ const struct option_spec option_table[] = {
 	{"grab-source-ip", 0, NULL, OPT_STRING, FIELD(grab_source_ip), NOSET, 0, 0, "ADDR",
 	 "source address of banner-grab connections"},
 	{"service-probes", 0, NULL, OPT_STRING, FIELD(service_probes), NOSET, 0, 0, "FILE",
-	 "match banners with an nmap-service-probes file"},
+	 "nmap-service-probes file for -sV (default /usr/share/nmap/nmap-service-probes)"},
+	{"version-intensity", 0, NULL, OPT_UINT, FIELD(version_intensity), NOSET, 0, 9, "N",
+	 "-sV: send the probes of rarity <= N (0-9, default 7) after the port's own"},
+	{"version-light", 0, NULL, OPT_FLAG, FIELD(version_light), NOSET, 0, 0, NULL,
+	 "-sV: --version-intensity 2"},
+	{"version-all", 0, NULL, OPT_FLAG, FIELD(version_all), NOSET, 0, 0, NULL,
+	 "-sV: --version-intensity 9 (every probe)"},
 	{"quiet", 'q', NULL, OPT_FLAG, FIELD(quiet), NOSET, 0, 0, NULL, "no status or notes on stderr"},
 	{"help", 'h', NULL, OPT_FLAG, FIELD(show_help), NOSET, 0, 0, NULL, "this help",
 	 .cli_only = true},
@@ -192,6 +198,7 @@ void config_init(struct orbit_config *cfg)
 	cfg->grab_threads = 1;
 	cfg->grab_timeout = 10;
 	cfg->grab_max_bytes = 65536;
+	cfg->version_intensity = 7;
 }
 
 void config_free(struct orbit_config *cfg)

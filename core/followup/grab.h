@@ -44,6 +44,11 @@ struct grab_params {
 	uint64_t max_bytes;     /* bytes read per connection (default 65536) */
 	uint32_t source_ip;     /* bind connections to this address (0: the kernel picks) */
 	const struct probe_db *probes; /* nmap-service-probes matcher, or NULL */
+	/* Nmap's probe sequence (needs probes): when the first connection (the port's module)
+	 * gives no hard match, the file's probes follow, one connection each, in Nmap's order
+	 * up to this rarity (0-9; see core/followup/vscan.c). */
+	bool probe_sequence;
+	unsigned version_intensity;
 	grab_result_fn on_result;
 	void *user;
 };

@@ -123,6 +123,8 @@ static int start_grab_pool(struct scan *s, struct errbuf *e)
 		.max_bytes = cfg->grab_max_bytes,
 		.source_ip = s->params->grab_source_ip,
 		.probes = s->params->probe_db,
+		.probe_sequence = true,
+		.version_intensity = s->params->version_intensity,
 		.on_result = rx_on_grab_result,
 		.user = s,
 	};
