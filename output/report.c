@@ -500,6 +500,41 @@ static void xml_scaninfo(FILE *f, const struct report_scan *scan)
 	}
 }
 
+
+/* After <service name="...": Nmap's version attributes (-sV), method and conf, then the
+ * CPEs as <cpe> children. */
+static void xml_service_rest(FILE *f, const struct grab_result *g)
+{
+	const char *const names[] = {"product", "version", "extrainfo", "hostname", "ostype",
+				     "devicetype"};
+	const char *vals[] = {g->product, g->version, g->info, g->hostname, g->ostype,
+			      g->devicetype};
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		if (vals[k][0]) {
+			fprintf(f, " %s=\"", names[k]);
+			xml_escaped(f, vals[k]);
+			fputc('"', f);
+		}
+	if (strncmp(g->service, "ssl/", 4) == 0)
+		fputs(" tunnel=\"ssl\"", f);
+	fprintf(f, " method=\"%s\" conf=\"%u\"", g->method[0] ? g->method : "probed",
+		g->conf ? g->conf : 10u);
+	if (!g->cpe[0]) {
+		fputs("/>", f);
+		return;
+	}
+	fputs("><cpe>", f);
+	xml_escaped(f, g->cpe);
+	fputs("</cpe>", f);
+	for (size_t k = 0; k < sizeof(g->cpe_more) / sizeof(g->cpe_more[0]); k++)
+		if (g->cpe_more[k][0]) {
+			fputs("<cpe>", f);
+			xml_escaped(f, g->cpe_more[k]);
+			fputs("</cpe>", f);
+		}
+	fputs("</service>", f);
+}
+
 static int xml_host(FILE *f, const struct report_scan *scan, const struct host *h, void *arg)
 {
 	struct tally *t = arg;
@@ -568,19 +603,11 @@ static int xml_host(FILE *f, const struct report_scan *scan, const struct host *
 							    : service_name(scan->services, r->proto, r->port);
 			if (svc) {
 				fputs("<service name=\"", f);
-				xml_escaped(f, svc);
+				/* ssl/http is name="http" tunnel="ssl" in Nmap's XML */
+				xml_escaped(f, g && g->service[0] && strncmp(svc, "ssl/", 4) == 0 ? svc + 4 : svc);
 				fputs("\"", f);
 				if (g && g->service[0]) {
-					static const char *const names[] = {"product", "version",
-									    "extrainfo", "ostype"};
-					const char *vals[] = {g->product, g->version, g->info, g->ostype};
-					for (int k = 0; k < 4; k++)
-						if (vals[k][0]) {
-							fprintf(f, " %s=\"", names[k]);
-							xml_escaped(f, vals[k]);
-							fputc('"', f);
-						}
-					fputs(" method=\"probed\" conf=\"10\"/>", f);
+					xml_service_rest(f, g);
 				} else {
 					fputs(" method=\"table\" conf=\"3\"/>", f);
 				}
