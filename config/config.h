@@ -93,6 +93,7 @@ struct orbit_config {
 	const char *service_probes; /* nmap-service-probes file */
 	unsigned version_intensity; /* probes of rarity <= this (default 7) */
 	bool version_light, version_all; /* intensity 2, 9 */
+	bool version_trace;
 
 	bool quiet;
 	bool show_help, show_version;

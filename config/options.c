@@ -156,6 +156,8 @@ const struct option_spec option_table[] = {
 	 "-sV: --version-intensity 2"},
 	{"version-all", 0, NULL, OPT_FLAG, FIELD(version_all), NOSET, 0, 0, NULL,
 	 "-sV: --version-intensity 9 (every probe)"},
+	{"version-trace", 0, NULL, OPT_FLAG, FIELD(version_trace), NOSET, 0, 0, NULL,
+	 "-sV: one line on stderr per probe sent and answer judged"},
 	{"quiet", 'q', NULL, OPT_FLAG, FIELD(quiet), NOSET, 0, 0, NULL, "no status or notes on stderr"},
 	{"help", 'h', NULL, OPT_FLAG, FIELD(show_help), NOSET, 0, 0, NULL, "this help",
 	 .cli_only = true},

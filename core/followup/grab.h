@@ -49,6 +49,8 @@ struct grab_params {
 	 * up to this rarity (0-9; see core/followup/vscan.c). */
 	bool probe_sequence;
 	unsigned version_intensity;
+	unsigned port_budget_ms; /* the whole sequence of one port (default 6 x timeout_ms) */
+	bool version_trace;      /* one stderr line per probe and answer (--version-trace) */
 	grab_result_fn on_result;
 	void *user;
 };

@@ -248,6 +248,8 @@ static void apply_defaults(struct grab_params *p)
 		p->threads = p->concurrency;
 	if (!p->timeout_ms)
 		p->timeout_ms = 10000;
+	if (!p->port_budget_ms)
+		p->port_budget_ms = p->timeout_ms * 6;
 	if (!p->max_bytes)
 		p->max_bytes = 65536;
 	if (!p->queue)

@@ -480,7 +480,11 @@ static void resolve_fallbacks(struct probe_db *db)
 		char *save = NULL, *copy = dupn(p->fallback, strlen(p->fallback));
 		for (char *t = copy ? strtok_r(copy, ", ", &save) : NULL;
 		     t && p->nfb < PROBE_FALLBACK_MAX; t = strtok_r(NULL, ", ", &save)) {
+			/* the same protocol's probe of that name, else the other's (Nmap's TCP
+			 * DNSVersionBindReqTCP falls back on the UDP DNSVersionBindReq) */
 			int k = probe_db_find(db, t, p->udp);
+			if (k < 0)
+				k = probe_db_find(db, t, !p->udp);
 			if (k >= 0 && (size_t)k != i)
 				p->fb[p->nfb++] = k;
 		}

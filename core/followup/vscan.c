@@ -12,7 +12,8 @@
  * QUIET_MS without more. A softmatch is kept and only probes that could refine it follow.
  * An answer matching service "ssl" restarts the plan inside TLS (sslports first), with the
  * NULL probe first (its wait capped at NULL_WAIT_MS, Nmap waits 6 s).
- * Bounded: probes per port <= VSCAN_PLAN_MAX, bytes per answer <= max_bytes. */
+ * Bounded: probes per port <= VSCAN_PLAN_MAX, bytes per answer <= max_bytes, the whole
+ * sequence by port_budget_ms (then the port is reported with what it gave). */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -33,6 +34,16 @@
 #define RX_INITIAL 2048
 
 static void next_probe(struct conn *c);
+
+/* --version-trace: "vscan 198.18.1.12:53 DNSVersionBindReqTCP: 48 bytes, match domain" */
+static void trace(const struct conn *c, const char *what, const char *detail)
+{
+	if (!c->w->p->version_trace)
+		return;
+	uint32_t a = c->scan.addr;
+	fprintf(stderr, "vscan %u.%u.%u.%u:%u %s: %s\n", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
+		a & 255, c->scan.port, what, detail);
+}
 
 /* ---- the probe connection ---- */
 
@@ -111,6 +122,13 @@ static bool judge(struct conn *c)
 	int rc = probe_db_match_probe(c->w->p->probes, c->w->psc, v->cur, v->prx, v->prx_len, r,
 				      soft, sizeof(soft));
 	bool new_soft = rc != 2 && soft[0] && !v->soft[0];
+	if (c->w->p->version_trace) {
+		char d[96];
+		snprintf(d, sizeof(d), "%zu bytes, %s %s", v->prx_len,
+			 rc == 2 ? "match" : new_soft ? "softmatch" : "no match",
+			 rc == 2 ? r->service : new_soft ? soft : "");
+		trace(c, probe_db_probe_name(c->w->p->probes, v->cur), d);
+	}
 	if (rc != 2 && !new_soft)
 		return false;
 	free(v->keep); /* this answer is the one to report */
@@ -308,11 +326,13 @@ static void next_probe(struct conn *c)
 	v->prx = NULL;
 	v->prx_len = v->prx_cap = 0;
 	int pi = pick(c);
-	if (pi < 0) {
+	uint64_t age_ms = (clock_mono_ns() - c->start_ns) / 1000000u;
+	if (pi < 0 || age_ms >= p->port_budget_ms) {
 		finish(c);
 		return;
 	}
 	v->cur = (int16_t)pi;
+	trace(c, probe_db_probe_name(p->probes, pi), "sent");
 	v->sent = false;
 	v->tx_off = 0;
 	v->phase = 0;
@@ -329,6 +349,8 @@ static void next_probe(struct conn *c)
 		wait = NULL_WAIT_MS;
 	if (wait > p->timeout_ms)
 		wait = p->timeout_ms;
+	if (wait > p->port_budget_ms - age_ms)
+		wait = (unsigned)(p->port_budget_ms - age_ms);
 	v->probe_deadline_ns = clock_mono_ns() + (uint64_t)wait * 1000000u;
 	arm(c, wait);
 	if (loop_add_fd(c->w->loop, fd, LOOP_READABLE | LOOP_WRITABLE, on_probe_fd, c) < 0) {

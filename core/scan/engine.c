@@ -125,6 +125,8 @@ static int start_grab_pool(struct scan *s, struct errbuf *e)
 		.probes = s->params->probe_db,
 		.probe_sequence = true,
 		.version_intensity = s->params->version_intensity,
+		.port_budget_ms = s->params->version_budget_ms,
+		.version_trace = cfg->version_trace,
 		.on_result = rx_on_grab_result,
 		.user = s,
 	};
@@ -361,7 +363,10 @@ static void finish_grabs(struct scan *s, volatile sig_atomic_t *stops)
 	/* Wait while connections keep finishing: a queue longer than the concurrency takes
 	 * several timeouts to work through, but a pool that stops making progress for longer
 	 * than one connection's limit is stuck, and is stopped. */
-	const uint64_t patience = ((uint64_t)s->cfg->grab_timeout + 5) * 1000000000u;
+	uint64_t limit_s = s->cfg->grab_timeout;
+	if (s->params->probe_db) /* a port's probe sequence is one result */
+		limit_s = s->params->version_budget_ms / 1000;
+	const uint64_t patience = (limit_s + 5) * 1000000000u;
 	uint64_t last_progress = clock_mono_ns(), last_completed = 0;
 	/* Interrupted: the grabs get the short cooldown, not their timeouts. */
 	uint64_t interrupted_until = 0;

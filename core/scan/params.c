@@ -120,6 +120,7 @@ static int parse_version_detection(const struct orbit_config *cfg, struct scan_p
 	if (cfg->version_intensity > 9)
 		return err_set(e, "invalid --version-intensity '%u' (0-9)", cfg->version_intensity);
 	p->version_intensity = cfg->version_all ? 9 : cfg->version_light ? 2 : cfg->version_intensity;
+	p->version_budget_ms = cfg->grab_timeout * 6000u;
 	if (!cfg->grab)
 		return 0;
 	const char *path = cfg->service_probes ? cfg->service_probes : DEFAULT_SERVICE_PROBES;

@@ -47,6 +47,7 @@ struct scan_params {
 	uint32_t grab_source_ip;        /* 0: the kernel picks */
 	struct probe_db *probe_db;      /* -sV's nmap-service-probes, or NULL; owned */
 	unsigned version_intensity;     /* 0-9 (--version-intensity/-light/-all) */
+	unsigned version_budget_ms;     /* a port's whole probe sequence (6 x --grab-timeout) */
 	struct privs_plan privs;        /* --user, --no-drop-privileges: who runs the scan */
 };
 
