@@ -38,7 +38,9 @@ if ((${#missing[@]} == 0)); then
 fi
 [[ $(id -u) == 0 ]] || { echo "lab: install.sh must run as root" >&2; exit 1; }
 
-daemons=(nginx sshd vsftpd redis-server redis-check-rdb dnsmasq snmpd)
+daemons=(nginx sshd vsftpd redis-server redis-check-rdb dnsmasq snmpd
+    lighttpd exim4 dovecot mariadbd mysqld memcached mosquitto tinyproxy nsd smbd nmbd
+    samba-dcerpcd inetutils-inetd chronyd in.tftpd slapd ngircd postgres)
 rootns=$(readlink /proc/self/ns/net)
 # pids of lab daemons running in the root network namespace
 root_daemon_pids() {
