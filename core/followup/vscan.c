@@ -1,8 +1,8 @@
 /* Nmap's version-detection sequence on top of a grab connection (conn.h, grab.h).
  *
  * The port's first connection is orbit's module (the fast path: a greeting is the NULL
- * probe's answer, HTTP/SSH/TLS/FTP... add their fields). When it ends with neither a hard
- * match of the probe file nor a product from the module, and the server did not close at
+ * probe's answer, HTTP/SSH/TLS/FTP... add their fields). When it ends without a hard
+ * match of the probe file (on the greeting or the module's answer), and the server did not close at
  * once (tcpwrapped: closed before any byte, within the NULL probe's tcpwrappedms), the
  * probes of probe_db_plan() follow, one new connection each, strictly one at a time per
  * port (as Nmap: a host with N open ports sees at most N connections at once; no other
@@ -363,16 +363,14 @@ static void next_probe(struct conn *c)
 
 /* ---- hooks of conn.c ---- */
 
-/* Did the first connection name the service? (a hard match, or the module's product) */
+/* Did the first connection name the service? Only a hard match of the probe file does:
+ * a module's own product (PostgreSQL's, say) may say less than a later probe's match
+ * ("9.6.0 or later"); it stays in the result when no probe matches. */
 static bool first_decided(struct conn *c, char *soft, size_t softcap)
 {
 	struct grab_worker *w = c->w;
 	struct grab_result *r = &w->res; /* scratch until delivery */
 	grab_result_not_grabbed(r, &c->scan);
-	if (c->state == CONN_ACTIVE && c->s.rx_len)
-		c->mod->finish(&c->s, r);
-	if (r->product[0])
-		return true;
 	size_t g = c->sent_any ? c->greeting : c->s.rx_len;
 	int rc = probe_db_match(w->p->probes, w->psc, c->mod->nmap_probes, c->rx, g, c->rx + g,
 				c->s.rx_len - g, r);
