@@ -28,7 +28,7 @@ static enum grab_verdict on_data(struct grab_session *s)
 	if (s->rx_len > 1 && s->rx[1] == '-') /* $-1: nil */
 		return GRAB_DONE;
 	uint64_t len = grab_number(s->rx + 1, e, 10);
-	if (len > s->rx_len || (size_t)(e - s->rx) + (size_t)len + 2 <= s->rx_len)
+	if (len > s->rx_limit || (size_t)(e - s->rx) + (size_t)len + 2 <= s->rx_len)
 		return GRAB_DONE;
 	return s->eof ? GRAB_DONE : GRAB_MORE;
 }

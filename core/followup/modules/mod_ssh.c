@@ -66,7 +66,7 @@ static enum grab_verdict on_data(struct grab_session *s)
 			return GRAB_MORE;
 		}
 		s->mark = end;
-		if (s->eof || memcmp(s->rx + at, "SSH-1.", 6) == 0)
+		if (s->eof || (end - at >= 6 && memcmp(s->rx + at, "SSH-1.", 6) == 0))
 			return GRAB_DONE;
 		grab_send_str(s, "SSH-2.0-orbit_" ORBIT_VERSION "\r\n");
 		s->phase = 1;
