@@ -95,7 +95,7 @@ size_t grab_result_json(const struct grab_result *r, char *buf, size_t cap)
 	json_object_begin(&j);
 	json_key(&j, "addr");
 	json_ipv4(&j, r->scan.addr);
-	put_str(&j, "proto", "tcp");
+	put_str(&j, "proto", result_proto_name(r->scan.proto));
 	put_uint(&j, "port", r->scan.port);
 	put_str(&j, "state", port_state_name((enum port_state)r->scan.state));
 	if (r->scan.reason)

@@ -399,6 +399,7 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 	uint64_t tx_end = t0;
 	struct started st = {0, 0};
 	struct errbuf e;
+	udp_version_init(s);
 	if (arp_sweep_run(s, stops, &e) < 0) {
 		fprintf(stderr, "orbit: %s\n", e.msg);
 		return ORBIT_EXIT_RUNTIME;
@@ -425,6 +426,7 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 		status = ORBIT_EXIT_INTERRUPTED; /* 128 + SIGINT, as a shell reports it */
 	if (st.tx == s->ntx || s->replay)
 		scan_report_unanswered(s);
+	udp_version_run(s);
 	uint64_t end_real = clock_wall_ns();
 	if (output_set_finish(s->out, end_real, interrupted, &e) < 0) {
 		fprintf(stderr, "orbit: %s\n", e.msg);
@@ -442,6 +444,7 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 		dedupe_free(&s->rx[r].dedupe);
 		pthread_mutex_destroy(&s->rx[r].dedupe_lock);
 	}
+	udp_version_free(s);
 	return status;
 }
 

@@ -110,6 +110,8 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 		if (s->grab && res->proto == PROTO_TCP && res->state == PORT_OPEN &&
 		    (grab_pool_submit(s->grab, res) || report_not_grabbed(s, res)))
 			continue;
+		if (res->proto == PROTO_UDP && udp_version_defer(s, res)) /* -sU -sV */
+			continue;
 		k++;
 	}
 	return k;

@@ -15,6 +15,7 @@
 
 #include "core/followup/grab.h"
 #include "core/followup/probes.h"
+#include "core/followup/udp_vscan.h"
 #include "tests/unit/check.h"
 
 static const char db_text[] =
@@ -40,7 +41,8 @@ static const char db_text[] =
 	"match hello m|^HELLO (\\S+) (.*)| p/$P(1)/ v/$P(2)/ o/Unix/\n"
 	"Probe UDP Udp1 q|u|\n"
 	"rarity 1\n"
-	"ports 53\n";
+	"ports 53\n"
+	"match echo m|^ECHO (\\d+)| p/Echo/ v/$1/\n";
 
 static struct probe_db *load(void)
 {
@@ -60,7 +62,7 @@ static void test_parse_directives(void)
 	struct probe_db_stats st;
 	probe_db_stats(db, &st);
 	CHECK_EQ_U64(st.probes, 5);
-	CHECK_EQ_U64(st.matches, 4);
+	CHECK_EQ_U64(st.matches, 5);
 	CHECK_EQ_U64(st.softmatches, 1);
 	CHECK(probe_db_excluded(db, 9101, false) && probe_db_excluded(db, 9101, true));
 	CHECK(probe_db_excluded(db, 9200, false) && !probe_db_excluded(db, 9200, true));
@@ -360,6 +362,77 @@ static void test_sequence(void)
 	probe_db_free(db);
 }
 
+/* -sU -sV: a loopback UDP service that answers the probe "u" with "ECHO 7"; a silent port. */
+struct udp_srv {
+	int fd;
+	uint16_t port;
+	atomic_bool stop;
+	pthread_t th;
+};
+
+static void *udp_main(void *arg)
+{
+	struct udp_srv *u = arg;
+	struct timeval tv = {.tv_usec = 50000};
+	setsockopt(u->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (!atomic_load(&u->stop)) {
+		char buf[64];
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(u->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		if (n == 1 && buf[0] == 'u')
+			sendto(u->fd, "ECHO 7", 6, 0, (struct sockaddr *)&from, fl);
+	}
+	return NULL;
+}
+
+static uint16_t udp_bound(int fd)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	bind(fd, (struct sockaddr *)&a, sizeof(a));
+	socklen_t l = sizeof(a);
+	getsockname(fd, (struct sockaddr *)&a, &l);
+	return ntohs(a.sin_port);
+}
+
+static void test_udp(void)
+{
+	struct probe_db *db = load();
+	if (!db)
+		return;
+	struct udp_srv u = {.fd = socket(AF_INET, SOCK_DGRAM, 0)};
+	u.port = udp_bound(u.fd);
+	int silent = socket(AF_INET, SOCK_DGRAM, 0); /* bound, never answers */
+	uint16_t silent_port = udp_bound(silent);
+	pthread_create(&u.th, NULL, udp_main, &u);
+	struct scan_result ports[2] = {
+		{.addr = 0x7f000001u, .port = u.port, .proto = 17, .state = PORT_OPEN_FILTERED,
+		 .reason = REASON_NO_RESPONSE},
+		{.addr = 0x7f000001u, .port = silent_port, .proto = 17, .state = PORT_OPEN_FILTERED,
+		 .reason = REASON_NO_RESPONSE},
+	};
+	struct got g = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct udp_vscan_params p = {.db = db, .intensity = 7, .wait_ms = 500, .on_result = on_result,
+				     .user = &g};
+	CHECK_EQ_U64(udp_vscan_run(&p, ports, 2), 1);
+	CHECK_EQ_U64(g.n, 2);
+	const struct grab_result *r = by_port(&g, u.port);
+	CHECK(r && r->scan.state == PORT_OPEN && r->scan.reason == REASON_UDP_RESPONSE);
+	if (r) {
+		CHECK_STR_EQ(r->service, "echo");
+		CHECK_STR_EQ(r->product, "Echo");
+		CHECK_STR_EQ(r->version, "7");
+		CHECK_STR_EQ(r->probe, "Udp1");
+	}
+	r = by_port(&g, silent_port);
+	CHECK(r && r->scan.state == PORT_OPEN_FILTERED && r->status == GRAB_STATUS_IO_TIMEOUT);
+	atomic_store(&u.stop, true);
+	pthread_join(u.th, NULL);
+	close(u.fd);
+	close(silent);
+	probe_db_free(db);
+}
+
 /* The real file: every line parses, and its size (the start cost is measured by
  * tests/grab/grab_tool -p). */
 static void test_nmap_file(void)
@@ -394,6 +467,7 @@ int main(void)
 	test_substitutions();
 	test_plan();
 	test_sequence();
+	test_udp();
 	test_nmap_file();
 	return check_done("vscan");
 }
