@@ -11,8 +11,9 @@
  * Matching: a probe's matches in file order, then its fallbacks', then (TCP) the NULL
  * probe's. The first hard `match` wins and fills service, product, version, info,
  * hostname, ostype, devicetype, cpe (+cpe_more), probe, method "probed", conf 10, with
- * $1..$9, $P(n), $SUBST(n,"a","b") and $I(n,">"|"<") substituted. A `softmatch` sets
- * only the service (softmatched = 1) and is kept while later hard matches may refine it.
+ * $1..$9, $P(n), $SUBST(n,"a","b") and $I(n,">"|"<") substituted. A `softmatch` fills the
+ * same (softmatched = 1: its p/ v/ are what Nmap reports when no hard match follows) and
+ * is kept while later hard matches may refine it.
  * Returns 2 for a match, 1 for a softmatch, 0 for none. r may be NULL (decide only).
  *
  * Planning (Nmap's version-detection order): probe_db_plan() lists the TCP or UDP probes

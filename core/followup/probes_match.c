@@ -213,22 +213,16 @@ static int try_probe(const struct probe_db *db, struct probe_scratch *sc, int pi
 		int rc = c ? pcre2_match(c, subj, n, 0, 0, sc->md, NULL) : -1;
 		if (rc < 0)
 			continue;
-		if (m->soft) {
-			snprintf(soft, softcap, "%s", m->service);
-			if (r) {
-				GRAB_SETS(r->service, m->service);
-				GRAB_SETS(r->probe, p->name);
-				GRAB_SETS(r->method, "probed");
-				r->conf = 10;
-				r->softmatched = 1;
-			}
-			continue;
-		}
 		if (r) {
 			/* rc: groups up to the last one set (later ones did not take part) */
 			uint32_t ng = rc == 0 ? pcre2_get_ovector_count(sc->md) : (uint32_t)rc;
 			struct groups gr = {subj, pcre2_get_ovector_pointer(sc->md), ng};
-			fill_result(p, m, &gr, r);
+			fill_result(p, m, &gr, r); /* a softmatch's p/ v/ too: Nmap reports them */
+			r->softmatched = m->soft;
+		}
+		if (m->soft) {
+			snprintf(soft, softcap, "%s", m->service);
+			continue;
 		}
 		return 2;
 	}

@@ -24,7 +24,7 @@ static const char db_text[] =
 	"Probe TCP NULL q||\n"
 	"totalwaitms 6000\n"
 	"tcpwrappedms 2500\n"
-	"softmatch pong m|^PONG|\n"
+	"softmatch pong m|^PONG| p/Some pong/ v/1/\n"
 	"match ftp m=^220 Foo (\\d+)\\.(\\d+)\\r\\n=s p/FooFTPd/ v/$1.$2/ h/box$1/ d/router/ cpe:/a:foo:ftpd:$1.$2/ cpe:/o:linux:linux_kernel/a\n"
 	"Probe TCP Ping q|PING\\r\\n|\n"
 	"rarity 3\n"
@@ -170,6 +170,8 @@ static void test_substitutions(void)
 	CHECK_STR_EQ(soft, "pong");
 	CHECK_STR_EQ(r.service, "pong");
 	CHECK(r.softmatched == 1);
+	CHECK_STR_EQ(r.product, "Some pong"); /* a softmatch's fields, as Nmap reports them */
+	CHECK_STR_EQ(r.version, "1");
 	/* the substitution code alone: malformed references are copied as they are */
 	const uint8_t subj[] = "abcdef";
 	size_t ov[] = {0, 6, 1, 3, PROBE_UNSET, PROBE_UNSET};
