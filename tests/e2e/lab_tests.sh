@@ -33,6 +33,9 @@ bash "$root/tests/lab/check_nmap.sh" >"$tmp/check_nmap.log" 2>&1
 rc=$?
 if [ $rc -eq 0 ]; then tail -1 "$tmp/check_nmap.log"; else cat "$tmp/check_nmap.log"; fi
 result "nmap agrees with tests/lab/expected.txt (tests/lab/check_nmap.sh)" $rc
+bash "$root/tests/lab/check_svc.sh" >"$tmp/check_svc.log" 2>&1 # the services host 198.18.6.10
+rc=$?; if [ $rc -eq 0 ]; then tail -1 "$tmp/check_svc.log"; else cat "$tmp/check_svc.log"; fi
+result "nmap agrees with tests/lab/services.txt (tests/lab/check_svc.sh)" $rc
 
 hosts=198.18.1.10-198.18.1.15
 tcp_ports=1-1024,6379,8080
