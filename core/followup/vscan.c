@@ -379,6 +379,9 @@ static bool first_decided(struct conn *c, char *soft, size_t softcap)
 	return rc == 2;
 }
 
+/* Every probe of Nmap's order, also those the module's answer was matched against: a
+ * module's request is not Nmap's probe (POP3's CAPA is not GenericLines, whose answer
+ * names Dovecot). */
 static void build_plan(struct conn *c)
 {
 	struct vscan_conn *v = &c->v;
@@ -386,15 +389,9 @@ static void build_plan(struct conn *c)
 	int tmp[VSCAN_PLAN_MAX];
 	unsigned n = probe_db_plan(p->probes, c->scan.port, false, v->tunnel, p->version_intensity,
 				   tmp, VSCAN_PLAN_MAX);
-	const char *const *done = c->s.rx_len > c->greeting ? c->mod->nmap_probes : NULL;
-	v->nplan = 0;
-	for (unsigned i = 0; i < n; i++) {
-		bool tried = false; /* the module's answer was matched against it already */
-		for (size_t k = 0; done && done[k]; k++)
-			tried |= strcmp(done[k], probe_db_probe_name(p->probes, tmp[i])) == 0;
-		if (!tried)
-			v->plan[v->nplan++] = (int16_t)tmp[i];
-	}
+	for (unsigned i = 0; i < n; i++)
+		v->plan[i] = (int16_t)tmp[i];
+	v->nplan = (uint8_t)n;
 	v->next = 0;
 }
 
