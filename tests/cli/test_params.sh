@@ -62,6 +62,11 @@ expect_bad "bsd" -- --tcp-options bsd "${scan[@]}"
 expect_bad "300.1.2.3" -- -sV --grab-source-ip 300.1.2.3 "${scan[@]}"
 expect_bad "53:zz" -- --udp-payload 53:zz "${scan[@]}"
 expect_bad "$tmp/no-such-probes" -- -sV --service-probes "$tmp/no-such-probes" "${scan[@]}"
+# version detection (issue 13): the intensity, the light/all pair, a probe file's FILE:LINE
+expect_bad "'12'" -- -sV --version-intensity 12 "${scan[@]}"
+expect_bad "--version-light and --version-all" -- -sV --version-light --version-all "${scan[@]}"
+printf 'Probe TCP NULL q||\nmatch x m|a|\nbogus 1\n' >"$tmp/bad.probes"
+expect_bad "$tmp/bad.probes:3: unknown directive 'bogus 1'" -- -sV --service-probes "$tmp/bad.probes" "${scan[@]}"
 expect_bad "999.0.0.1" -- --source-ip 999.0.0.1 "${scan[@]}"
 expect_bad "tcp prot 80" -- --rx-filter "tcp prot 80" "${scan[@]}"
 expect_bad "not dpdk" -- --backend dpdk --rx-filter "tcp" -o out.json -b "$lab_block" -p 80 198.18.1.10
