@@ -445,6 +445,7 @@ static void conn_init(struct conn *c, int fd, const struct scan_result *scan, ui
 	c->s.tls = c->tls;
 	c->s.rx_limit = p->max_bytes;
 	c->s.timeout_ms = p->timeout_ms;
+	c->s.probes_follow = p->probe_sequence && p->probes;
 	c->s.tx_len = 0;
 	c->s.wait_ms = 0;
 	c->s.tls_ssl = NULL;

@@ -47,6 +47,7 @@ struct grab_session {
 	size_t rx_len;
 	size_t rx_limit; /* max_bytes: rx_len never exceeds it */
 	unsigned timeout_ms; /* the connection's whole time budget (scale waits to it) */
+	bool probes_follow;  /* Nmap's probe sequence follows an unnamed answer (grab.h) */
 	/* Module state, zeroed when a module takes over. */
 	int phase;
 	size_t mark;
