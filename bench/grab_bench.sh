@@ -26,6 +26,8 @@ for c in 1000 10000; do
 	run "$tool" -q -c "$c" -t 10 -r "$repeat" 198.18.3.1-254:22,80 2>&1 | sed 's/^grab_tool: /  /'
 	echo "## same, with --service-probes $( [ -r /usr/share/nmap/nmap-service-probes ] && echo /usr/share/nmap/nmap-service-probes)"
 	run "$tool" -q -c "$c" -t 10 -r "$repeat" -p /usr/share/nmap/nmap-service-probes 198.18.3.1-254:22,80 2>&1 | sed 's/^grab_tool: /  /'
+	echo "## same, with Nmap's probe sequence (-V 7, as -sV --version-intensity 7)"
+	run "$tool" -q -c "$c" -t 10 -r "$repeat" -p /usr/share/nmap/nmap-service-probes -V 7 198.18.3.1-254:22,80 2>&1 | sed 's/^grab_tool: /  /'
 done
 
 echo "## nmap -sV vs orbit on the same 128 services (198.18.3.1-64, ports 22 and 80)"

@@ -112,6 +112,9 @@ struct orbit_config {
 	uint64_t grab_max_bytes;
 	const char *grab_source_ip;
 	const char *service_probes; /* nmap-service-probes file */
+	unsigned version_intensity; /* probes of rarity <= this (default 7) */
+	bool version_light, version_all; /* intensity 2, 9 */
+	bool version_trace;
 
 	/* Scripts (core/script/): -sC, --script and their limits. */
 	bool script_default;       /* -sC: the "default" category */

@@ -225,7 +225,15 @@ const struct option_spec option_table[] = {
 	{"grab-source-ip", 0, NULL, OPT_STRING, FIELD(grab_source_ip), NOSET, 0, 0, "ADDR",
 	 "source address of banner-grab connections"},
 	{"service-probes", 0, NULL, OPT_STRING, FIELD(service_probes), NOSET, 0, 0, "FILE",
-	 "match banners with an nmap-service-probes file"},
+	 "nmap-service-probes file for -sV (default /usr/share/nmap/nmap-service-probes)"},
+	{"version-intensity", 0, NULL, OPT_UINT, FIELD(version_intensity), NOSET, 0, 9, "N",
+	 "-sV: send the probes of rarity <= N (0-9, default 7) after the port's own"},
+	{"version-light", 0, NULL, OPT_FLAG, FIELD(version_light), NOSET, 0, 0, NULL,
+	 "-sV: --version-intensity 2"},
+	{"version-all", 0, NULL, OPT_FLAG, FIELD(version_all), NOSET, 0, 0, NULL,
+	 "-sV: --version-intensity 9 (every probe)"},
+	{"version-trace", 0, NULL, OPT_FLAG, FIELD(version_trace), NOSET, 0, 0, NULL,
+	 "-sV: one line on stderr per probe sent and answer judged"},
 	{"noninteractive", 0, NULL, OPT_FLAG, FIELD(nmap_noop), NOSET, 0, 0, NULL,
 	 "accepted for nmap users: orbit reads no keys while scanning", .cli_only = true},
 	{"send-eth", 0, NULL, OPT_FLAG, FIELD(nmap_noop), NOSET, 0, 0, NULL,
@@ -304,6 +312,7 @@ void config_init(struct orbit_config *cfg)
 	cfg->script_concurrency = 256;
 	cfg->script_memory = 32u << 20;
 	cfg->max_os_tries = 5;
+	cfg->version_intensity = 7;
 }
 
 void config_free(struct orbit_config *cfg)

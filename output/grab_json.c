@@ -23,6 +23,27 @@ static void put_uint(struct json *j, const char *key, uint64_t v)
 	json_uint(j, v);
 }
 
+/* Version detection: Nmap's fields (cpe as an array: a match may give several). */
+static void put_version(struct json *j, const struct grab_result *r)
+{
+	put_nonempty(j, "hostname", r->hostname);
+	put_nonempty(j, "ostype", r->ostype);
+	put_nonempty(j, "devicetype", r->devicetype);
+	if (r->cpe[0]) {
+		json_key(j, "cpe");
+		json_array_begin(j);
+		json_cstring(j, r->cpe);
+		for (size_t i = 0; i < sizeof(r->cpe_more) / sizeof(r->cpe_more[0]); i++)
+			if (r->cpe_more[i][0])
+				json_cstring(j, r->cpe_more[i]);
+		json_array_end(j);
+	}
+	put_nonempty(j, "method", r->method);
+	if (r->conf)
+		put_uint(j, "confidence", r->conf);
+	put_nonempty(j, "probe", r->probe);
+}
+
 static void put_grab(struct json *j, const struct grab_result *r)
 {
 	if (r->banner_len) {
@@ -74,7 +95,7 @@ size_t grab_result_json(const struct grab_result *r, char *buf, size_t cap)
 	json_object_begin(&j);
 	json_key(&j, "addr");
 	json_ipv4(&j, r->scan.addr);
-	put_str(&j, "proto", "tcp");
+	put_str(&j, "proto", result_proto_name(r->scan.proto));
 	put_uint(&j, "port", r->scan.port);
 	put_str(&j, "state", port_state_name((enum port_state)r->scan.state));
 	if (r->scan.reason)
@@ -85,8 +106,7 @@ size_t grab_result_json(const struct grab_result *r, char *buf, size_t cap)
 	put_nonempty(&j, "product", r->product);
 	put_nonempty(&j, "version", r->version);
 	put_nonempty(&j, "info", r->info);
-	put_nonempty(&j, "ostype", r->ostype);
-	put_nonempty(&j, "cpe", r->cpe);
+	put_version(&j, r);
 	put_nonempty(&j, "error", r->error);
 	if (r->status != GRAB_STATUS_NOT_GRABBED)
 		put_grab(&j, r);

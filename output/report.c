@@ -662,7 +662,9 @@ static void xml_service(FILE *f, const struct report_scan *scan, const struct sc
 	if (!svc && !fp)
 		return;
 	fputs("<service", f);
-	xml_attr(f, "name", svc ? svc : "unknown");
+	/* ssl/http is name="http" tunnel="ssl" in nmap's XML */
+	bool ssl = probed && strncmp(svc, "ssl/", 4) == 0;
+	xml_attr(f, "name", svc ? svc + (ssl ? 4 : 0) : "unknown");
 	if (probed) {
 		xml_attr(f, "product", g->product);
 		xml_attr(f, "version", g->version);
@@ -676,7 +678,13 @@ static void xml_service(FILE *f, const struct report_scan *scan, const struct sc
 		service_fp_string(g, scan->end_ns, sf + 3, sizeof sf - 3);
 		xml_attr(f, "servicefp", sf);
 	}
-	fputs(probed ? " method=\"probed\" conf=\"10\"" : " method=\"table\" conf=\"3\"", f);
+	if (ssl)
+		fputs(" tunnel=\"ssl\"", f);
+	if (probed)
+		fprintf(f, " method=\"%s\" conf=\"%u\"", g->method[0] ? g->method : "probed",
+			g->conf ? g->conf : 10u);
+	else
+		fputs(" method=\"table\" conf=\"3\"", f);
 	if (probed && g->cpe[0]) {
 		fputc('>', f);
 		service_cpes(g, xml_cpe, f);

@@ -105,9 +105,9 @@ void service_cpes(const struct grab_result *g, void (*fn)(const char *cpe, void 
 {
 	if (g->cpe[0])
 		fn(g->cpe, arg);
-	for (size_t i = 0; i < g->nfields && i < GRAB_FIELDS_MAX; i++)
-		if (strcmp(g->fields[i].key, "cpe") == 0)
-			fn(g->arena + g->fields[i].off, arg);
+	for (size_t i = 0; i < sizeof g->cpe_more / sizeof g->cpe_more[0]; i++)
+		if (g->cpe_more[i][0])
+			fn(g->cpe_more[i], arg);
 }
 
 /* The distinct values of one kind, in the order first seen. */

@@ -49,6 +49,12 @@ struct grab_result {
 	char ostype[32];         /* Nmap's o/ : "Linux", "Unix" */
 	char devicetype[32];     /* Nmap's d/ : "router", "printer" */
 	char hostname[64];       /* Nmap's h/ : the host name the service gave */
+	char cpe_more[3][80];    /* CPEs after the first (cpe), in the match's order */
+	char method[8];          /* "probed" (a probe's match named it), "table" (port guess) */
+	uint8_t conf;            /* Nmap's conf: 10 probed, 3 table, 0 unknown */
+	uint8_t softmatched;     /* only a softmatch named the service (Nmap prints no product) */
+	uint8_t tcpwrapped;      /* the server closed at once, before any byte (Nmap's tcpwrapped) */
+	char probe[24];          /* the nmap-service-probes probe whose answer matched: "NULL" */
 	char cpe[128];           /* first CPE, when a probe database match gives one */
 	char error[64];          /* why status is not success (errno text, module reason) */
 	uint64_t rx_bytes;       /* bytes read from the server (after TLS: plaintext) */

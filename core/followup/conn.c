@@ -50,10 +50,14 @@ void grab_wait(struct grab_session *s, unsigned ms)
 
 /* ---- closing ---- */
 
-static void conn_close(struct conn *c, enum grab_status st, const char *why)
+void conn_close(struct conn *c, enum grab_status st, const char *why)
 {
 	struct grab_worker *w = c->w;
+	if (vscan_after_first(c, st, why))
+		return; /* the probe sequence took the slot over */
+	vscan_restore(c);
 	worker_deliver(w, c, st, why);
+	vscan_release(c);
 	tls_session_free(c->ssl);
 	c->ssl = NULL;
 	if (c->fd >= 0) {
@@ -395,7 +399,7 @@ static void on_fd(struct loop *l, int fd, unsigned fired, void *data)
 
 /* A non-blocking socket, bound to source_ip when set, connecting to the port: the fd, or
  * -errno. *now is set when connect() finished at once. */
-static int open_socket(const struct grab_params *p, const struct scan_result *scan, bool *now)
+int conn_open_socket(const struct grab_params *p, const struct scan_result *scan, bool *now)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -428,6 +432,7 @@ static void conn_init(struct conn *c, int fd, const struct scan_result *scan, ui
 	struct grab_worker *w = c->w;
 	const struct grab_params *p = w->p;
 	memset(c, 0, offsetof(struct conn, s)); /* not the tx buffer: tx_len says what is valid */
+	c->v.cur = c->v.matched = c->v.soft_probe = -1;
 	memset(&c->s, 0, offsetof(struct grab_session, tx));
 	c->w = w;
 	c->fd = fd;
@@ -441,6 +446,7 @@ static void conn_init(struct conn *c, int fd, const struct scan_result *scan, ui
 	c->s.rx_limit = p->max_bytes;
 	c->s.timeout_ms = p->timeout_ms;
 	c->s.contact = p->contact;
+	c->s.probes_follow = p->probe_sequence && p->probes;
 	c->s.tx_len = 0;
 	c->s.wait_ms = 0;
 	c->s.tls_ssl = NULL;
@@ -452,7 +458,7 @@ void conn_start(struct grab_worker *w, const struct scan_result *scan)
 	uint64_t start = clock_mono_ns();
 	atomic_fetch_add_explicit(&w->started_n, 1, memory_order_relaxed);
 	bool connected = false;
-	int fd = open_socket(w->p, scan, &connected);
+	int fd = conn_open_socket(w->p, scan, &connected);
 	if (fd < 0) {
 		enum grab_status st = fd == -ECONNREFUSED ? GRAB_STATUS_CONNECTION_REFUSED
 							  : GRAB_STATUS_UNKNOWN_ERROR;

@@ -16,7 +16,34 @@
 #include "core/followup/grab.h"
 #include "core/followup/module.h"
 
-enum conn_state { CONN_FREE = 0, CONN_CONNECTING, CONN_TLS, CONN_ACTIVE };
+enum conn_state { CONN_FREE = 0, CONN_CONNECTING, CONN_TLS, CONN_ACTIVE, CONN_PROBING };
+
+#define VSCAN_PLAN_MAX 128
+
+/* The probe sequence after the first connection (vscan.c): one connection per probe. */
+struct vscan_conn {
+	bool on;            /* the first connection ended without a hard match: probing */
+	bool tunnel;        /* probes run inside TLS (the port spoke TLS) */
+	bool tcpwrapped;    /* the first connection closed at once, before any byte */
+	bool sent;          /* the current probe's payload is written */
+	uint8_t phase;      /* current probe connection: 0 connecting, 1 TLS, 2 probing */
+	uint8_t first_state;/* enum conn_state the first connection ended in */
+	uint8_t first_status;
+	uint8_t next, nplan;
+	uint8_t restarts;   /* plan rebuilt inside TLS */
+	int16_t cur;        /* probe on the wire, -1 none */
+	int16_t matched;    /* probe whose answer (keep) matched hard, -1 none */
+	int16_t soft_probe; /* probe whose answer (keep) softmatched, -1 none */
+	int16_t plan[VSCAN_PLAN_MAX];
+	char soft[32];      /* service of a softmatch ("" none) */
+	const char *first_why;
+	uint8_t *prx, *keep; /* current probe's answer; the matched one's */
+	size_t prx_len, prx_cap, keep_len, tx_off;
+	struct ssl_st *tls_keep; /* the tunnel's first session: its certificate for the result */
+	uint64_t timer;      /* the probe's wait (or quiet) timer */
+	uint64_t probe_deadline_ns;
+	unsigned probes_sent;
+};
 
 struct conn {
 	struct grab_worker *w;
@@ -38,6 +65,7 @@ struct conn {
 	uint64_t tx_bytes;
 	unsigned next_free;
 	struct scan_result scan;
+	struct vscan_conn v;
 	struct grab_session s;
 };
 
@@ -61,6 +89,16 @@ struct grab_worker {
 void conn_start(struct grab_worker *w, const struct scan_result *scan);
 /* Ends an open connection as it is (the pool stops). */
 void conn_stop(struct conn *c);
+/* Delivers the port's result and frees the slot (vscan.c ends a probe sequence so). */
+void conn_close(struct conn *c, enum grab_status st, const char *why);
+/* A non-blocking socket connecting to the port: the fd, or -errno; *now: connected. */
+int conn_open_socket(const struct grab_params *p, const struct scan_result *scan, bool *now);
+
+/* vscan.c: Nmap's probe sequence (see vscan.h for the contract). */
+bool vscan_after_first(struct conn *c, enum grab_status st, const char *why);
+void vscan_restore(struct conn *c);
+void vscan_identify(struct grab_worker *w, const struct conn *c, struct grab_result *r);
+void vscan_release(struct conn *c);
 
 /* pool.c */
 struct conn *worker_take_slot(struct grab_worker *w); /* NULL when none is free */

@@ -45,6 +45,13 @@ struct grab_params {
 	uint32_t source_ip;     /* bind connections to this address (0: the kernel picks) */
 	const struct probe_db *probes; /* nmap-service-probes matcher, or NULL */
 	const char *contact;    /* --contact: in the HTTP User-Agent and SSH version, or NULL */
+	/* Nmap's probe sequence (needs probes): when the first connection (the port's module)
+	 * gives no hard match, the file's probes follow, one connection each, in Nmap's order
+	 * up to this rarity (0-9; see core/followup/vscan.c). */
+	bool probe_sequence;
+	unsigned version_intensity;
+	unsigned port_budget_ms; /* the whole sequence of one port (default 6 x timeout_ms) */
+	bool version_trace;      /* one stderr line per probe and answer (--version-trace) */
 	grab_result_fn on_result;
 	void *user;
 };

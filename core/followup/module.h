@@ -48,6 +48,7 @@ struct grab_session {
 	size_t rx_limit; /* max_bytes: rx_len never exceeds it */
 	unsigned timeout_ms; /* the connection's whole time budget (scale waits to it) */
 	const char *contact; /* --contact (printable, no parentheses), or NULL */
+	bool probes_follow;  /* Nmap's probe sequence follows an unnamed answer (grab.h) */
 	/* Module state, zeroed when a module takes over. */
 	int phase;
 	size_t mark;
@@ -97,6 +98,9 @@ const uint8_t *grab_line_end(const uint8_t *p, size_t n);
 size_t grab_reply_end(const uint8_t *p, size_t n, int *code);
 /* Copies the line at p (without CR/LF) into dst. */
 void grab_line(char *dst, size_t cap, const uint8_t *p, size_t n);
+/* The number at p (after spaces and tabs, never past end or a line break; base 10 or 16):
+ * server bytes are not NUL-terminated, so strtol() and atoi() could read beyond them. */
+uint64_t grab_number(const uint8_t *p, const uint8_t *end, int base);
 /* memmem, case-insensitive for ASCII. */
 const uint8_t *grab_memcasemem(const uint8_t *h, size_t hn, const char *needle);
 

@@ -105,6 +105,7 @@ static void identify(struct grab_worker *w, const struct conn *c, enum grab_stat
 	}
 	if (!r->service[0] && st == GRAB_STATUS_SUCCESS && c->mod->service)
 		GRAB_SETS(r->service, c->mod->service);
+	vscan_identify(w, c, r);
 	if (r->tls && r->service[0] && strncmp(r->service, "ssl/", 4) != 0 &&
 	    strlen(r->service) + 4 < sizeof(r->service)) {
 		char tmp[sizeof(r->service)];
@@ -130,6 +131,8 @@ void worker_deliver(struct grab_worker *w, const struct conn *c, enum grab_statu
 	r->banner_truncated = c->truncated || c->s.rx_len > GRAB_BANNER_MAX;
 	if (c->state == CONN_ACTIVE || c->state == CONN_TLS)
 		identify(w, c, st, r);
+	else
+		vscan_identify(w, c, r); /* tcpwrapped ... */
 	if (st != GRAB_STATUS_SUCCESS)
 		set_error(r, why ? why : c->s.why);
 	count_status(w, st);
@@ -245,6 +248,8 @@ static void apply_defaults(struct grab_params *p)
 		p->threads = p->concurrency;
 	if (!p->timeout_ms)
 		p->timeout_ms = 10000;
+	if (!p->port_budget_ms)
+		p->port_budget_ms = p->timeout_ms * 6;
 	if (!p->max_bytes)
 		p->max_bytes = 65536;
 	if (!p->queue)

@@ -1,61 +1,15 @@
-/* nmap-service-probes: parser and PCRE2 matcher (see probes.h). Written from the format's
- * documentation (Nmap book, "nmap-service-probes File Format"); no Nmap code. */
-#define PCRE2_CODE_UNIT_WIDTH 8
+/* nmap-service-probes: the parser (see probes.h; the matcher and the probe planner are in
+ * probes_match.c). Written from the format's documentation (Nmap book, "nmap-service-probes
+ * File Format"); no Nmap code. Every error names file:line. */
 #include "core/followup/probes.h"
 
 #include <ctype.h>
-#include <pcre2.h>
-#include <stdatomic.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/followup/module.h"
-
-enum { T_P, T_V, T_I, T_H, T_O, T_D, T_N };
-
-struct pmatch {
-	bool soft;
-	int16_t first; /* byte every match must start with, or -1 */
-	int16_t first_alt;
-	char *service;
-	char *re;
-	uint32_t opts;
-	char *tmpl[T_N];
-	char *cpe;
-	char *cpe_extra[2]; /* further CPEs (often the OS's): grab fields "cpe" */
-	_Atomic(pcre2_code *) code;
-	atomic_int failed;
-	unsigned line;
-};
-
-struct probe {
-	char *name;
-	bool udp;
-	uint8_t *payload;
-	size_t payload_len;
-	struct pmatch *m;
-	size_t nm, capm;
-	char *fallback;
-	int fb[8];
-	int nfb;
-};
-
-struct probe_db {
-	struct probe *p;
-	size_t n, cap;
-	unsigned nmatch, nsoft;
-	int null_probe;
-};
-
-struct probe_scratch {
-	pcre2_match_data *md;
-};
-
-static void *xrealloc(void *p, size_t n)
-{
-	return realloc(p, n);
-}
+#include "core/followup/probes_db.h"
 
 static char *dupn(const char *s, size_t n)
 {
@@ -77,8 +31,7 @@ static int hexval(int c)
 	return -1;
 }
 
-/* Unescapes a probe string (\\ \0 \a \b \f \n \r \t \v \xHH). */
-static size_t unescape(const char *s, size_t n, uint8_t *out)
+size_t probe_unescape(const char *s, size_t n, uint8_t *out)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -97,7 +50,7 @@ static size_t unescape(const char *s, size_t n, uint8_t *out)
 		case 't': out[k++] = 9; break;
 		case 'v': out[k++] = 11; break;
 		case 'x':
-			if (i + 2 < n + 0 && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+			if (i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
 				out[k++] = (uint8_t)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
 				i += 2;
 			} else {
@@ -110,7 +63,7 @@ static size_t unescape(const char *s, size_t n, uint8_t *out)
 	return k;
 }
 
-/* The literal first byte of an anchored pattern, or -1. */
+/* The literal first byte of an anchored pattern, or -1 (a cheap pre-filter before PCRE2). */
 static int first_byte(const char *re)
 {
 	if (re[0] != '^')
@@ -149,42 +102,131 @@ static int first_byte(const char *re)
 	return b;
 }
 
-static int add_probe(struct probe_db *db, const char *line, unsigned ln, struct errbuf *e)
+/* ---- ports ---- */
+
+bool portset_has(const struct portset *s, uint16_t port)
 {
-	/* Probe <TCP|UDP> <name> q|payload| [no-payload] */
-	char proto[8], name[128];
-	int off = 0;
-	if (sscanf(line, "Probe %7s %127s %n", proto, name, &off) < 2 || off == 0)
-		return err_set(e, "line %u: bad Probe line", ln);
-	const char *q = line + off;
-	if (q[0] != 'q' || !q[1])
-		return err_set(e, "line %u: Probe without q|...|", ln);
-	char d = q[1];
-	const char *end = strchr(q + 2, d);
-	if (!end)
-		return err_set(e, "line %u: unterminated probe string", ln);
+	for (size_t i = 0; i < s->n; i++)
+		if (port >= s->r[i].lo && port <= s->r[i].hi)
+			return true;
+	return false;
+}
+
+static int portset_add(struct portset *s, unsigned lo, unsigned hi)
+{
+	struct port_range *nr = realloc(s->r, (s->n + 1) * sizeof(*nr));
+	if (!nr)
+		return -1;
+	s->r = nr;
+	s->r[s->n].lo = (uint16_t)lo;
+	s->r[s->n].hi = (uint16_t)hi;
+	s->n++;
+	return 0;
+}
+
+/* "21,80-90,443" into s. 0, or -1 with e set. */
+static int parse_ports(struct portset *s, const char *list, struct errbuf *e)
+{
+	const char *p = list;
+	while (*p) {
+		char *end;
+		errno = 0;
+		unsigned long lo = strtoul(p, &end, 10), hi = lo;
+		if (end == p || lo > 65535)
+			return err_set(e, "bad port list '%.40s'", list);
+		p = end;
+		if (*p == '-') {
+			hi = strtoul(p + 1, &end, 10);
+			if (end == p + 1 || hi > 65535 || hi < lo)
+				return err_set(e, "bad port range in '%.40s'", list);
+			p = end;
+		}
+		if (portset_add(s, (unsigned)lo, (unsigned)hi) < 0)
+			return err_set(e, "out of memory");
+		while (*p == ',' || *p == ' ')
+			p++;
+		if (*p && !isdigit((unsigned char)*p))
+			return err_set(e, "bad port list '%.40s'", list);
+	}
+	return 0;
+}
+
+/* Exclude: "T:9100-9107,U:30000-40000,53" (no prefix: both protocols). */
+static int parse_exclude(struct probe_db *db, const char *list, struct errbuf *e)
+{
+	char *copy = dupn(list, strlen(list));
+	if (!copy)
+		return err_set(e, "out of memory");
+	int rc = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t && rc == 0; t = strtok_r(NULL, ",", &save)) {
+		while (*t == ' ')
+			t++;
+		bool tcp = true, udp = true;
+		if ((t[0] == 'T' || t[0] == 'U') && t[1] == ':') {
+			tcp = t[0] == 'T';
+			udp = !tcp;
+			t += 2;
+		}
+		if (tcp)
+			rc = parse_ports(&db->exclude_tcp, t, e);
+		if (rc == 0 && udp)
+			rc = parse_ports(&db->exclude_udp, t, e);
+	}
+	free(copy);
+	return rc;
+}
+
+/* ---- Probe ---- */
+
+static struct probe *new_probe(struct probe_db *db)
+{
 	if (db->n == db->cap) {
 		size_t nc = db->cap ? db->cap * 2 : 64;
-		struct probe *np = xrealloc(db->p, nc * sizeof(*np));
+		struct probe *np = realloc(db->p, nc * sizeof(*np));
 		if (!np)
-			return err_set(e, "out of memory");
+			return NULL;
 		db->p = np;
 		db->cap = nc;
 	}
-	struct probe *p = &db->p[db->n];
+	struct probe *p = &db->p[db->n++]; /* owned by db: probe_db_free releases it */
 	memset(p, 0, sizeof(*p));
-	db->n++; /* owned by db from here: probe_db_free releases it on any failure */
+	return p;
+}
+
+/* Probe <TCP|UDP> <name> q|payload| [no-payload] */
+static int add_probe(struct probe_db *db, const char *line, struct errbuf *e)
+{
+	char proto[8], name[64];
+	int off = 0;
+	if (sscanf(line, "Probe %7s %63s %n", proto, name, &off) < 2 || off == 0)
+		return err_set(e, "bad Probe line");
+	if (strcmp(proto, "TCP") != 0 && strcmp(proto, "UDP") != 0)
+		return err_set(e, "Probe protocol '%s' is neither TCP nor UDP", proto);
+	const char *q = line + off;
+	if (q[0] != 'q' || !q[1])
+		return err_set(e, "Probe without q|...|");
+	char d = q[1];
+	const char *end = strchr(q + 2, d);
+	if (!end)
+		return err_set(e, "unterminated probe string");
+	struct probe *p = new_probe(db);
+	if (!p)
+		return err_set(e, "out of memory");
 	p->name = dupn(name, strlen(name));
 	p->udp = strcmp(proto, "UDP") == 0;
+	p->rarity = 9;
 	size_t raw = (size_t)(end - (q + 2));
 	p->payload = malloc(raw + 1);
 	if (!p->name || !p->payload)
 		return err_set(e, "out of memory");
-	p->payload_len = unescape(q + 2, raw, p->payload);
+	p->payload_len = probe_unescape(q + 2, raw, p->payload);
 	if (!p->udp && strcmp(p->name, "NULL") == 0)
 		db->null_probe = (int)(db->n - 1);
 	return 0;
 }
+
+/* ---- match / softmatch ---- */
 
 /* Reads a delimited value starting at *s (at the delimiter); returns a malloc'd copy. */
 static char *delimited(const char **s)
@@ -206,109 +248,119 @@ static void free_match(struct pmatch *m)
 	free(m->re);
 	for (int i = 0; i < T_N; i++)
 		free(m->tmpl[i]);
-	free(m->cpe);
-	free(m->cpe_extra[0]);
-	free(m->cpe_extra[1]);
+	for (int i = 0; i < PMATCH_CPE_MAX; i++)
+		free(m->cpe[i]);
 	pcre2_code *c = atomic_load(&m->code);
 	if (c)
 		pcre2_code_free(c);
 }
 
-#define MATCH_FAIL(...)                      \
-	do {                                 \
-		err_set(e, __VA_ARGS__);     \
-		free_match(&m);              \
-		return -1;                   \
-	} while (0)
-
-static int add_match(struct probe_db *db, const char *line, bool soft, unsigned ln,
-		     struct errbuf *e)
+static int template_kind(char c)
 {
-	if (db->n == 0)
-		return err_set(e, "line %u: match before any Probe", ln);
-	struct probe *p = &db->p[db->n - 1];
-	const char *s = line + (soft ? 9 : 5);
-	while (*s == ' ')
-		s++;
-	size_t sl = strcspn(s, " ");
-	if (!sl || s[sl] != ' ')
-		return err_set(e, "line %u: match without a service", ln);
-	struct pmatch m;
-	memset(&m, 0, sizeof(m));
-	m.soft = soft;
-	m.line = ln;
-	m.service = dupn(s, sl);
-	s += sl;
-	while (*s == ' ')
-		s++;
-	if (*s != 'm')
-		MATCH_FAIL("line %u: match without m/.../", ln);
-	s++;
-	m.re = delimited(&s);
-	if (!m.service || !m.re)
-		MATCH_FAIL("line %u: bad match pattern", ln);
-	for (; *s && !isspace((unsigned char)*s); s++) {
-		if (*s == 'i')
-			m.opts |= PCRE2_CASELESS;
-		else if (*s == 's')
-			m.opts |= PCRE2_DOTALL;
+	switch (c) {
+	case 'p': return T_P;
+	case 'v': return T_V;
+	case 'i': return T_I;
+	case 'h': return T_H;
+	case 'o': return T_O;
+	case 'd': return T_D;
+	default: return -1;
 	}
+}
+
+/* The version fields after the pattern: p/.../ v/.../ ... cpe:/.../a */
+static int parse_templates(struct pmatch *m, const char *s, struct errbuf *e)
+{
+	unsigned ncpe = 0;
 	while (*s) {
 		while (isspace((unsigned char)*s))
 			s++;
 		if (!*s)
 			break;
-		int t = -1;
-		bool cpe = false;
-		switch (*s) {
-		case 'p': t = T_P; break;
-		case 'v': t = T_V; break;
-		case 'i': t = T_I; break;
-		case 'h': t = T_H; break;
-		case 'o': t = T_O; break;
-		case 'd': t = T_D; break;
-		case 'c':
-			if (strncmp(s, "cpe:", 4) == 0) {
-				cpe = true;
-				s += 3;
-			}
-			break;
-		default: break;
-		}
+		bool cpe = strncmp(s, "cpe:", 4) == 0;
+		int t = cpe ? -1 : template_kind(*s);
 		if (t < 0 && !cpe)
-			MATCH_FAIL("line %u: unknown field near '%.20s'", ln, s);
-		s++;
+			return err_set(e, "unknown field near '%.20s'", s);
+		s += cpe ? 4 : 1;
 		char *v = delimited(&s);
 		if (!v)
-			MATCH_FAIL("line %u: unterminated field", ln);
+			return err_set(e, "unterminated field");
 		if (cpe) {
 			if (*s == 'a')
 				s++;
-			if (!m.cpe)
-				m.cpe = v;
-			else if (!m.cpe_extra[0])
-				m.cpe_extra[0] = v;
-			else if (!m.cpe_extra[1])
-				m.cpe_extra[1] = v;
+			if (ncpe < PMATCH_CPE_MAX)
+				m->cpe[ncpe++] = v;
 			else
 				free(v);
 		} else {
-			free(m.tmpl[t]);
-			m.tmpl[t] = v;
+			free(m->tmpl[t]);
+			m->tmpl[t] = v;
 		}
+		if (*s && !isspace((unsigned char)*s))
+			return err_set(e, "junk after field near '%.20s'", s);
 	}
-	int fb = first_byte(m.re);
-	m.first = (int16_t)fb;
-	m.first_alt = (int16_t)fb;
-	if (fb >= 0 && (m.opts & PCRE2_CASELESS) && isalpha(fb)) {
-		m.first = (int16_t)tolower(fb);
-		m.first_alt = (int16_t)toupper(fb);
+	return 0;
+}
+
+/* <service> m<d>pattern<d>[flags] [fields] into m. */
+static int parse_match(struct pmatch *m, const char *s, struct errbuf *e)
+{
+	while (*s == ' ')
+		s++;
+	size_t sl = strcspn(s, " ");
+	if (!sl || s[sl] != ' ')
+		return err_set(e, "match without a service");
+	m->service = dupn(s, sl);
+	s += sl;
+	while (*s == ' ')
+		s++;
+	if (*s != 'm')
+		return err_set(e, "match without m/.../");
+	s++;
+	m->re = delimited(&s);
+	if (!m->service || !m->re)
+		return err_set(e, "bad match pattern");
+	for (; *s && !isspace((unsigned char)*s); s++) {
+		if (*s == 'i')
+			m->opts |= PCRE2_CASELESS;
+		else if (*s == 's')
+			m->opts |= PCRE2_DOTALL;
+		else
+			return err_set(e, "unknown pattern flag '%c'", *s);
+	}
+	if (parse_templates(m, s, e) < 0)
+		return -1;
+	int fb = first_byte(m->re);
+	m->first = (int16_t)fb;
+	m->first_alt = (int16_t)fb;
+	if (fb >= 0 && (m->opts & PCRE2_CASELESS) && isalpha(fb)) {
+		m->first = (int16_t)tolower(fb);
+		m->first_alt = (int16_t)toupper(fb);
+	}
+	return 0;
+}
+
+static int add_match(struct probe_db *db, const char *line, bool soft, unsigned ln,
+		     struct errbuf *e)
+{
+	if (db->n == 0)
+		return err_set(e, "match before any Probe");
+	struct probe *p = &db->p[db->n - 1];
+	struct pmatch m;
+	memset(&m, 0, sizeof(m));
+	m.soft = soft;
+	m.line = ln;
+	if (parse_match(&m, line + (soft ? 9 : 5), e) < 0) {
+		free_match(&m);
+		return -1;
 	}
 	if (p->nm == p->capm) {
 		size_t nc = p->capm ? p->capm * 2 : 16;
-		struct pmatch *nm = xrealloc(p->m, nc * sizeof(*nm));
-		if (!nm)
-			MATCH_FAIL("out of memory");
+		struct pmatch *nm = realloc(p->m, nc * sizeof(*nm));
+		if (!nm) {
+			free_match(&m);
+			return err_set(e, "out of memory");
+		}
 		p->m = nm;
 		p->capm = nc;
 	}
@@ -332,17 +384,112 @@ void probe_db_free(struct probe_db *db)
 		free(p->name);
 		free(p->payload);
 		free(p->fallback);
+		free(p->ports.r);
+		free(p->sslports.r);
 	}
+	free(db->exclude_tcp.r);
+	free(db->exclude_udp.r);
 	free(db->p);
 	free(db);
 }
 
-static int find_probe(const struct probe_db *db, const char *name, bool udp)
+int probe_db_find(const struct probe_db *db, const char *name, bool udp)
 {
 	for (size_t i = 0; i < db->n; i++)
 		if (db->p[i].udp == udp && strcmp(db->p[i].name, name) == 0)
 			return (int)i;
 	return -1;
+}
+
+/* A number directive's value: "rarity 3" -> 3; -1 when it is not a number in [lo, hi]. */
+static long number_arg(const char *v, long lo, long hi)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (end == v || *end || errno || n < lo || n > hi)
+		return -1;
+	return n;
+}
+
+/* The directives that set something on the current probe. */
+static int probe_directive(struct probe_db *db, const char *l, const char *v, struct errbuf *e)
+{
+	if (!db->n)
+		return err_set(e, "'%.20s' before any Probe", l);
+	struct probe *p = &db->p[db->n - 1];
+	long n;
+	if (strncmp(l, "fallback ", 9) == 0) {
+		free(p->fallback);
+		p->fallback = dupn(v, strlen(v));
+		return p->fallback ? 0 : err_set(e, "out of memory");
+	}
+	if (strncmp(l, "ports ", 6) == 0)
+		return parse_ports(&p->ports, v, e);
+	if (strncmp(l, "sslports ", 9) == 0)
+		return parse_ports(&p->sslports, v, e);
+	if (strncmp(l, "rarity ", 7) == 0) {
+		if ((n = number_arg(v, 1, 9)) < 0)
+			return err_set(e, "rarity '%.20s' is not 1-9", v);
+		p->rarity = (uint8_t)n;
+		return 0;
+	}
+	bool wrapped = strncmp(l, "tcpwrappedms ", 13) == 0;
+	if ((n = number_arg(v, 1, 600000)) < 0)
+		return err_set(e, "%s '%.20s' is not a number of ms", wrapped ? "tcpwrappedms" :
+						"totalwaitms", v);
+	if (wrapped)
+		p->tcpwrappedms = (unsigned)n;
+	else
+		p->totalwaitms = (unsigned)n;
+	return 0;
+}
+
+static const char *const probe_directives[] = {"fallback ", "ports ", "sslports ", "rarity ",
+					       "totalwaitms ", "tcpwrappedms "};
+
+/* One non-empty, non-comment line. */
+static int parse_line(struct probe_db *db, const char *l, unsigned ln, struct errbuf *e)
+{
+	if (strncmp(l, "Probe ", 6) == 0)
+		return add_probe(db, l, e);
+	if (strncmp(l, "match ", 6) == 0)
+		return add_match(db, l, false, ln, e);
+	if (strncmp(l, "softmatch ", 10) == 0)
+		return add_match(db, l, true, ln, e);
+	if (strncmp(l, "Exclude ", 8) == 0)
+		return parse_exclude(db, l + 8, e);
+	for (size_t i = 0; i < sizeof(probe_directives) / sizeof(probe_directives[0]); i++) {
+		size_t dl = strlen(probe_directives[i]);
+		if (strncmp(l, probe_directives[i], dl) == 0) {
+			const char *v = l + dl;
+			while (*v == ' ')
+				v++;
+			return probe_directive(db, l, v, e);
+		}
+	}
+	return err_set(e, "unknown directive '%.30s'", l);
+}
+
+static void resolve_fallbacks(struct probe_db *db)
+{
+	for (size_t i = 0; i < db->n; i++) {
+		struct probe *p = &db->p[i];
+		if (!p->fallback)
+			continue;
+		char *save = NULL, *copy = dupn(p->fallback, strlen(p->fallback));
+		for (char *t = copy ? strtok_r(copy, ", ", &save) : NULL;
+		     t && p->nfb < PROBE_FALLBACK_MAX; t = strtok_r(NULL, ", ", &save)) {
+			/* the same protocol's probe of that name, else the other's (Nmap's TCP
+			 * DNSVersionBindReqTCP falls back on the UDP DNSVersionBindReq) */
+			int k = probe_db_find(db, t, p->udp);
+			if (k < 0)
+				k = probe_db_find(db, t, !p->udp);
+			if (k >= 0 && (size_t)k != i)
+				p->fb[p->nfb++] = k;
+		}
+		free(copy);
+	}
 }
 
 struct probe_db *probe_db_parse(const char *text, size_t len, const char *name,
@@ -354,78 +501,49 @@ struct probe_db *probe_db_parse(const char *text, size_t len, const char *name,
 		return NULL;
 	}
 	db->null_probe = -1;
-	char line[16384];
+	enum { LINE_CAP = 16384 };
+	char *line = malloc(LINE_CAP);
+	if (!line) {
+		free(db);
+		err_set(e, "out of memory");
+		return NULL;
+	}
 	unsigned ln = 0;
 	size_t off = 0;
+	struct errbuf le = {{0}};
 	while (off < len) {
 		const char *nl = memchr(text + off, '\n', len - off);
 		size_t ll = nl ? (size_t)(nl - (text + off)) : len - off;
 		ln++;
-		if (ll >= sizeof(line)) {
-			err_set(e, "%s: line %u too long", name, ln);
+		if (ll >= LINE_CAP) {
+			err_set(e, "%s:%u: line too long", name, ln);
 			goto fail;
 		}
 		memcpy(line, text + off, ll);
 		line[ll] = 0;
 		off += ll + (nl ? 1 : 0);
-		while (ll && (line[ll - 1] == '\r' || line[ll - 1] == ' '))
+		while (ll && (line[ll - 1] == '\r' || line[ll - 1] == ' ' || line[ll - 1] == '\t'))
 			line[--ll] = 0;
 		const char *l = line;
 		while (*l == ' ' || *l == '\t')
 			l++;
 		if (!*l || *l == '#')
 			continue;
-		int rc = 0;
-		if (strncmp(l, "Probe ", 6) == 0)
-			rc = add_probe(db, l, ln, e);
-		else if (strncmp(l, "match ", 6) == 0)
-			rc = add_match(db, l, false, ln, e);
-		else if (strncmp(l, "softmatch ", 10) == 0)
-			rc = add_match(db, l, true, ln, e);
-		else if (strncmp(l, "fallback ", 9) == 0) {
-			if (!db->n) {
-				err_set(e, "line %u: fallback before any Probe", ln);
-				goto fail;
-			}
-			free(db->p[db->n - 1].fallback);
-			db->p[db->n - 1].fallback = dupn(l + 9, strlen(l + 9));
-		} else if (strncmp(l, "ports ", 6) == 0 || strncmp(l, "sslports ", 9) == 0 ||
-			   strncmp(l, "rarity ", 7) == 0 || strncmp(l, "totalwaitms ", 12) == 0 ||
-			   strncmp(l, "tcpwrappedms ", 13) == 0 || strncmp(l, "Exclude ", 8) == 0) {
-			continue; /* scheduling hints: orbit's modules decide what to send */
-		} else {
-			err_set(e, "%s: line %u: unknown directive '%.30s'", name, ln, l);
-			goto fail;
-		}
-		if (rc < 0) {
-			if (e) {
-				char tmp[sizeof(e->msg)];
-				snprintf(tmp, sizeof(tmp), "%.100s: %.400s", name, e->msg);
-				memcpy(e->msg, tmp, sizeof(tmp));
-			}
+		if (parse_line(db, l, ln, &le) < 0) {
+			err_set(e, "%.200s:%u: %.280s", name, ln, le.msg);
 			goto fail;
 		}
 	}
-	/* resolve fallbacks */
-	for (size_t i = 0; i < db->n; i++) {
-		struct probe *p = &db->p[i];
-		if (!p->fallback)
-			continue;
-		char *save = NULL, *copy = dupn(p->fallback, strlen(p->fallback));
-		for (char *t = copy ? strtok_r(copy, ", ", &save) : NULL; t && p->nfb < 8;
-		     t = strtok_r(NULL, ", ", &save)) {
-			int k = find_probe(db, t, p->udp);
-			if (k >= 0)
-				p->fb[p->nfb++] = k;
-		}
-		free(copy);
-	}
+	free(line);
+	line = NULL;
+	resolve_fallbacks(db);
 	if (db->n == 0) {
 		err_set(e, "%s: no probes", name);
 		goto fail;
 	}
 	return db;
 fail:
+	free(line);
 	probe_db_free(db);
 	return NULL;
 }
@@ -434,7 +552,7 @@ struct probe_db *probe_db_load(const char *path, struct errbuf *e)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
-		err_set(e, "cannot open service probes '%s'", path);
+		err_set(e, "cannot open service probes '%s': %s", path, strerror(errno));
 		return NULL;
 	}
 	size_t cap = 1 << 20, len = 0;
@@ -444,12 +562,7 @@ struct probe_db *probe_db_load(const char *path, struct errbuf *e)
 		len += n;
 		if (len < cap)
 			break;
-		if (cap >= (64u << 20)) {
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		char *nb = realloc(buf, cap * 2);
+		char *nb = cap >= (64u << 20) ? NULL : realloc(buf, cap * 2);
 		if (!nb) {
 			free(buf);
 			buf = NULL;
@@ -473,203 +586,4 @@ void probe_db_stats(const struct probe_db *db, struct probe_db_stats *s)
 	s->probes = (unsigned)db->n;
 	s->matches = db->nmatch;
 	s->softmatches = db->nsoft;
-}
-
-struct probe_scratch *probe_scratch_new(void)
-{
-	struct probe_scratch *sc = calloc(1, sizeof(*sc));
-	if (!sc)
-		return NULL;
-	sc->md = pcre2_match_data_create(20, NULL);
-	if (!sc->md) {
-		free(sc);
-		return NULL;
-	}
-	return sc;
-}
-
-void probe_scratch_free(struct probe_scratch *sc)
-{
-	if (!sc)
-		return;
-	pcre2_match_data_free(sc->md);
-	free(sc);
-}
-
-static pcre2_code *compiled(struct pmatch *m)
-{
-	pcre2_code *c = atomic_load_explicit(&m->code, memory_order_acquire);
-	if (c || atomic_load_explicit(&m->failed, memory_order_relaxed))
-		return c;
-	int err;
-	PCRE2_SIZE eoff;
-	c = pcre2_compile((PCRE2_SPTR)m->re, PCRE2_ZERO_TERMINATED, m->opts, &err, &eoff, NULL);
-	if (!c) {
-		atomic_store(&m->failed, 1);
-		return NULL;
-	}
-	pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
-	pcre2_code *expected = NULL;
-	if (!atomic_compare_exchange_strong(&m->code, &expected, c)) {
-		pcre2_code_free(c);
-		c = expected;
-	}
-	return c;
-}
-
-/* Appends group g of the match to out. mode: 0 raw, 'P' printable only. */
-static void put_group(const uint8_t *subj, const PCRE2_SIZE *ov, uint32_t ng, int g, int mode,
-		      char *out, size_t cap, size_t *k)
-{
-	if (g < 0 || (uint32_t)g >= ng || ov[2 * g] == PCRE2_UNSET)
-		return;
-	for (PCRE2_SIZE i = ov[2 * g]; i < ov[2 * g + 1] && *k + 1 < cap; i++) {
-		uint8_t c = subj[i];
-		if (mode == 'P' && (c < 0x20 || c >= 0x7f))
-			continue;
-		out[(*k)++] = (char)c;
-	}
-}
-
-/* Expands a template ($1, $P(1), $SUBST(1,"a","b"), $I(1,">")) into out. */
-static void expand(const char *t, const uint8_t *subj, const PCRE2_SIZE *ov, uint32_t ng,
-		   char *out, size_t cap)
-{
-	size_t k = 0;
-	while (*t && k + 1 < cap) {
-		if (t[0] == '$' && isdigit((unsigned char)t[1])) {
-			put_group(subj, ov, ng, t[1] - '0', 0, out, cap, &k);
-			t += 2;
-		} else if (strncmp(t, "$P(", 3) == 0 && isdigit((unsigned char)t[3]) && t[4] == ')') {
-			put_group(subj, ov, ng, t[3] - '0', 'P', out, cap, &k);
-			t += 5;
-		} else if (strncmp(t, "$SUBST(", 7) == 0 && isdigit((unsigned char)t[7])) {
-			int g = t[7] - '0';
-			const char *a = strchr(t + 8, '"');
-			const char *ae = a ? strchr(a + 1, '"') : NULL;
-			const char *b = ae ? strchr(ae + 1, '"') : NULL;
-			const char *be = b ? strchr(b + 1, '"') : NULL;
-			const char *close = be ? strchr(be + 1, ')') : NULL;
-			if (!close)
-				break;
-			char grp[256];
-			size_t gk = 0;
-			put_group(subj, ov, ng, g, 0, grp, sizeof(grp), &gk);
-			grp[gk] = 0;
-			size_t al = (size_t)(ae - a - 1), bl = (size_t)(be - b - 1);
-			for (size_t i = 0; i < gk && k + 1 < cap;) {
-				if (al && i + al <= gk && memcmp(grp + i, a + 1, al) == 0) {
-					for (size_t j = 0; j < bl && k + 1 < cap; j++)
-						out[k++] = b[1 + j];
-					i += al;
-				} else {
-					out[k++] = grp[i++];
-				}
-			}
-			t = close + 1;
-		} else if (strncmp(t, "$I(", 3) == 0 && isdigit((unsigned char)t[3])) {
-			int g = t[3] - '0';
-			const char *q = strchr(t, '"');
-			const char *close = q ? strchr(q + 1, ')') : NULL;
-			if (!close)
-				break;
-			bool little = q[1] == '<';
-			unsigned long long v = 0;
-			if ((uint32_t)g < ng && ov[2 * g] != PCRE2_UNSET) {
-				size_t n = ov[2 * g + 1] - ov[2 * g];
-				for (size_t i = 0; i < n && i < 8; i++) {
-					uint8_t c = subj[ov[2 * g] + (little ? n - 1 - i : i)];
-					v = v << 8 | c;
-				}
-			}
-			int w = snprintf(out + k, cap - k, "%llu", v);
-			if (w > 0)
-				k += (size_t)w < cap - k ? (size_t)w : cap - k - 1;
-			t = close + 1;
-		} else {
-			out[k++] = *t++;
-		}
-	}
-	out[k] = 0;
-}
-
-static int try_probe(const struct probe_db *db, struct probe_scratch *sc, int pi,
-		     const uint8_t *subj, size_t n, struct grab_result *r, int *soft_seen)
-{
-	struct probe *p = &db->p[pi];
-	int16_t b = n ? subj[0] : -2;
-	for (size_t i = 0; i < p->nm; i++) {
-		struct pmatch *m = &p->m[i];
-		if (m->first >= 0 && m->first != b && m->first_alt != b)
-			continue;
-		if (m->soft && *soft_seen)
-			continue;
-		pcre2_code *c = compiled(m);
-		if (!c)
-			continue;
-		int rc = pcre2_match(c, subj, n, 0, 0, sc->md, NULL);
-		if (rc < 0)
-			continue;
-		const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sc->md);
-		uint32_t ng = pcre2_get_ovector_count(sc->md);
-		if (m->soft) {
-			GRAB_SETS(r->service, m->service);
-			*soft_seen = 1;
-			continue;
-		}
-		char buf[256];
-		GRAB_SETS(r->service, m->service);
-		r->product[0] = r->version[0] = r->info[0] = r->ostype[0] = r->cpe[0] = 0;
-		r->hostname[0] = r->devicetype[0] = 0;
-		char *const dst[] = {r->product, r->version, r->info, r->hostname, r->ostype,
-				     r->devicetype};
-		const size_t cap[] = {sizeof(r->product), sizeof(r->version), sizeof(r->info),
-				      sizeof(r->hostname), sizeof(r->ostype), sizeof(r->devicetype)};
-		for (int t = 0; t < T_N; t++) {
-			if (!m->tmpl[t])
-				continue;
-			expand(m->tmpl[t], subj, ov, ng, buf, sizeof(buf));
-			grab_set(dst[t], cap[t], buf, strlen(buf));
-		}
-		if (m->cpe) {
-			expand(m->cpe, subj, ov, ng, buf, sizeof(buf));
-			char cpe[sizeof(r->cpe)];
-			snprintf(cpe, sizeof(cpe), "cpe:/%s", buf);
-			GRAB_SETS(r->cpe, cpe);
-		}
-		for (int k = 0; k < 2 && m->cpe_extra[k]; k++) {
-			expand(m->cpe_extra[k], subj, ov, ng, buf, sizeof(buf));
-			grab_fieldf(r, "cpe", "cpe:/%s", buf);
-		}
-		grab_fieldf(r, "nmap.match", "%s line %u", p->name, m->line);
-		return 2;
-	}
-	return 0;
-}
-
-int probe_db_match(const struct probe_db *db, struct probe_scratch *sc,
-		   const char *const *probes, const uint8_t *greeting, size_t greeting_len,
-		   const uint8_t *answer, size_t answer_len, struct grab_result *r)
-{
-	int soft = 0;
-	if (greeting_len && db->null_probe >= 0 &&
-	    try_probe(db, sc, db->null_probe, greeting, greeting_len, r, &soft))
-		return 2;
-	if (answer_len && probes) {
-		for (size_t i = 0; probes[i]; i++) {
-			int pi = find_probe(db, probes[i], false);
-			if (pi < 0)
-				continue;
-			if (try_probe(db, sc, pi, answer, answer_len, r, &soft))
-				return 2;
-			for (int f = 0; f < db->p[pi].nfb; f++)
-				if (try_probe(db, sc, db->p[pi].fb[f], answer, answer_len, r, &soft))
-					return 2;
-		}
-		/* Nmap's implicit fallback: the NULL probe's matches apply to any answer */
-		if (db->null_probe >= 0 &&
-		    try_probe(db, sc, db->null_probe, answer, answer_len, r, &soft))
-			return 2;
-	}
-	return soft ? 1 : 0;
 }

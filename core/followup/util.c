@@ -284,3 +284,19 @@ void grab_join_lines(const uint8_t *p, size_t n, size_t skip, const char *stop_p
 		grab_field(r, key, out, k);
 }
 
+
+uint64_t grab_number(const uint8_t *p, const uint8_t *end, int base)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	uint64_t v = 0;
+	for (; p < end; p++) {
+		int d = *p >= '0' && *p <= '9' ? *p - '0'
+			: base == 16 && (*p | 0x20) >= 'a' && (*p | 0x20) <= 'f' ? (*p | 0x20) - 'a' + 10
+										: -1;
+		if (d < 0 || v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+			break;
+		v = v * (uint64_t)base + (uint64_t)d;
+	}
+	return v;
+}

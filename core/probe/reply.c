@@ -458,23 +458,3 @@ const char *rx_note_name(enum rx_note n)
 	return (unsigned)n < RX_NOTE_COUNT ? names[n] : "unknown";
 }
 
-/* After reply_classify() accepted the frame as a UDP answer: where its payload is. Off the
- * hot path (-sV only, open UDP ports only); the frame was validated already, the bounds
- * are checked again all the same. */
-__attribute__((cold)) bool reply_udp_payload(const struct classify_ctx *ctx, const uint8_t *frame,
-					     size_t len, const uint8_t **payload, size_t *plen)
-{
-	size_t off;
-	if (find_ipv4(ctx, frame, len, &off) != RX_OK || len < off + PKT_IPV4_HLEN)
-		return false;
-	const uint8_t *ip = frame + off;
-	size_t hlen = (ip[0] & 0x0fu) * 4u, total = pkt_be16(ip + 2);
-	if (ip[9] != 17 || hlen < PKT_IPV4_HLEN || total > len - off || total < hlen + 8)
-		return false;
-	size_t ulen = pkt_be16(ip + hlen + 4);
-	if (ulen < 8 || ulen > total - hlen)
-		return false;
-	*payload = ip + hlen + 8;
-	*plen = ulen - 8;
-	return true;
-}

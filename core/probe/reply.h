@@ -110,10 +110,6 @@ int reply_classify_l4_verify(const struct classify_ctx *ctx, const uint8_t *fram
 int reply_classify_l4_trusted(const struct classify_ctx *ctx, const uint8_t *frame,
 			      size_t len, uint64_t rx_ns, struct scan_result *out,
 			      struct rx_counters *cnt);
-/* The payload of a frame reply_classify() took as a UDP answer (-sV's UDP versions):
- * false when the frame holds no UDP datagram. */
-bool reply_udp_payload(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
-		       const uint8_t **payload, size_t *plen);
 /* The second pass, after reply_classify() returned 0 in a scan with ctx->discovery: the
  * replies of host discovery's pings that the first pass's dispatch by protocol leaves to
  * it (a TCP reply to a ping of the other kind than the scan's -- a RST to -PA80 in a SYN

@@ -129,6 +129,10 @@ static int start_grab_pool(struct scan *s, struct errbuf *e)
 		.source_ip = s->params->grab_source_ip,
 		.probes = s->params->probe_db,
 		.contact = cfg->contact,
+		.probe_sequence = true,
+		.version_intensity = s->params->version_intensity,
+		.port_budget_ms = s->params->version_budget_ms,
+		.version_trace = cfg->version_trace,
 		.on_result = rx_on_grab_result,
 		.user = s,
 	};
@@ -422,7 +426,10 @@ static void finish_grabs(struct scan *s, volatile sig_atomic_t *stops)
 	/* Wait while connections keep finishing: a queue longer than the concurrency takes
 	 * several timeouts to work through, but a pool that stops making progress for longer
 	 * than one connection's limit is stuck, and is stopped. */
-	const uint64_t patience = ((uint64_t)s->cfg->grab_timeout + 5) * 1000000000u;
+	uint64_t limit_s = s->cfg->grab_timeout;
+	if (s->params->probe_db) /* a port's probe sequence is one result */
+		limit_s = s->params->version_budget_ms / 1000;
+	const uint64_t patience = (limit_s + 5) * 1000000000u;
 	uint64_t last_progress = clock_mono_ns(), last_completed = 0;
 	/* Interrupted: the grabs get the short cooldown, not their timeouts. */
 	uint64_t interrupted_until = 0;
@@ -455,6 +462,7 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 	uint64_t tx_end = t0;
 	struct started st = {0, 0};
 	struct errbuf e;
+	udp_version_init(s);
 	if (arp_sweep_run(s, stops, &e) < 0) {
 		fprintf(stderr, "orbit: %s\n", e.msg);
 		return ORBIT_EXIT_RUNTIME;
@@ -482,6 +490,7 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 		status = ORBIT_EXIT_INTERRUPTED; /* 128 + SIGINT, as a shell reports it */
 	if (st.tx == s->ntx || s->replay)
 		scan_report_unanswered(s);
+	udp_version_run(s);
 	if (s->cfg->output_postgres && !s->replay)
 		final_db_checkpoint(s, interrupted);
 	uint64_t end_real = clock_wall_ns();
@@ -501,6 +510,7 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 		dedupe_free(&s->rx[r].dedupe);
 		pthread_mutex_destroy(&s->rx[r].dedupe_lock);
 	}
+	udp_version_free(s);
 	return status;
 }
 

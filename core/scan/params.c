@@ -4,12 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/followup/probes.h"
 #include "core/probe/udp_payloads.h"
 #include "core/scan/rdns.h"
 #include "core/script/script.h"
 #include "targets/addrspec.h"
+
+#define DEFAULT_SERVICE_PROBES "/usr/share/nmap/nmap-service-probes"
 
 static int parse_mac(const char *s, uint8_t mac[6])
 {
@@ -110,17 +113,32 @@ static int check_rx_filter(const struct orbit_config *cfg, const char *backend, 
 	return rc;
 }
 
+/* -sV's probe file (Debian's nmap-common copy unless --service-probes names one: a default
+ * that is not installed leaves -sV to orbit's modules) and its intensity. */
+static int parse_version_detection(const struct orbit_config *cfg, struct scan_params *p,
+				   struct errbuf *e)
+{
+	if (cfg->version_light && cfg->version_all)
+		return err_set(e, "conflicting options --version-light and --version-all");
+	if (cfg->version_intensity > 9)
+		return err_set(e, "invalid --version-intensity '%u' (0-9)", cfg->version_intensity);
+	p->version_intensity = cfg->version_all ? 9 : cfg->version_light ? 2 : cfg->version_intensity;
+	p->version_budget_ms = cfg->grab_timeout * 6000u;
+	if (!cfg->grab)
+		return 0;
+	const char *path = cfg->service_probes ? cfg->service_probes : DEFAULT_SERVICE_PROBES;
+	if (!cfg->service_probes && access(path, R_OK) != 0)
+		return 0;
+	p->probe_db = probe_db_load(path, e);
+	return p->probe_db ? 0 : -1;
+}
+
 static int parse_followup(const struct orbit_config *cfg, struct scan_params *p,
 			  struct errbuf *e)
 {
 	if (cfg->grab_source_ip && addrspec_parse_ipv4(cfg->grab_source_ip, &p->grab_source_ip) < 0)
 		return err_set(e, "invalid --grab-source-ip '%s'", cfg->grab_source_ip);
-	if (cfg->grab && cfg->service_probes) {
-		p->probe_db = probe_db_load(cfg->service_probes, e);
-		if (!p->probe_db)
-			return -1;
-	}
-	return 0;
+	return parse_version_detection(cfg, p, e);
 }
 
 /* -sC and --script: the selection is checked (and the scripts loaded) here, before

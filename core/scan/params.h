@@ -49,7 +49,9 @@ struct scan_params {
 	enum tcp_probe_kind tcp_probe;      /* SYN or ACK: the one place the choice is made */
 	struct udp_payload_table *udp_table; /* built-ins plus --udp-payload; owned */
 	uint32_t grab_source_ip;        /* 0: the kernel picks */
-	struct probe_db *probe_db;      /* -sV --service-probes, or NULL; owned */
+	struct probe_db *probe_db;      /* -sV's nmap-service-probes, or NULL; owned */
+	unsigned version_intensity;     /* 0-9 (--version-intensity/-light/-all) */
+	unsigned version_budget_ms;     /* a port's whole probe sequence (6 x --grab-timeout) */
 	struct script_catalog *scripts; /* -sC / --script: the selected scripts, or NULL; owned */
 	struct privs_plan privs;        /* --user, --no-drop-privileges: who runs the scan */
 	struct shard_choice shard;      /* --shards/--shard/--seed, --shard auto resolved */

@@ -7,7 +7,6 @@
 #include "core/base/clock.h"
 #include "core/followup/grab.h"
 #include "core/followup/module.h"
-#include "core/followup/udp_versions.h"
 #include "core/probe/udp_payloads.h"
 #include "core/scan/scan_internal.h"
 #include "core/scan/scripts.h"
@@ -81,27 +80,6 @@ static bool report_not_grabbed(struct scan *s, const struct scan_result *res)
 	return true;
 }
 
-/* -sU -sV: an open UDP port's reply to orbit's payload says what answered
- * (core/followup/udp_versions.h); reported enriched like a grabbed TCP port. */
-static __attribute__((cold)) void report_udp_version(struct scan *s, const struct nic_buf *b,
-						     const struct scan_result *res)
-{
-	struct grab_result g;
-	grab_result_not_grabbed(&g, res);
-	const uint8_t *payload;
-	size_t n;
-	if (reply_udp_payload(&s->classify, b->data, b->len, &payload, &n)) {
-		g.status = GRAB_STATUS_SUCCESS;
-		GRAB_SETS(g.module, "udp");
-		g.rx_bytes = n;
-		g.banner_len = (uint16_t)(n < GRAB_BANNER_MAX ? n : GRAB_BANNER_MAX);
-		g.banner_truncated = n > GRAB_BANNER_MAX;
-		memcpy(g.banner, payload, g.banner_len);
-		udp_version_parse(res->port, payload, n, &g);
-	}
-	emit_grab(s, &g);
-}
-
 /* 1 when the result is new and goes out now. With several queues a router's ICMP error
  * waits for rx_resolve_deferred (its key may be another queue's); out of memory there, it
  * is deduplicated on this queue alone rather than lost. */
@@ -160,10 +138,8 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 		if (s->grab && res->proto == PROTO_TCP && res->state == PORT_OPEN &&
 		    (grab_pool_submit(s->grab, res) || report_not_grabbed(s, res)))
 			continue;
-		if (s->grab && res->proto == PROTO_UDP && res->reason == REASON_UDP_RESPONSE) {
-			report_udp_version(s, &bufs[i], res);
+		if (res->proto == PROTO_UDP && udp_version_defer(s, res)) /* -sU -sV */
 			continue;
-		}
 		if (s->scripts && scan_scripts_take(s, res)) /* -sC: reported once its scripts end */
 			continue;
 		k++;

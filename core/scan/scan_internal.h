@@ -82,6 +82,14 @@ struct rx_thread {
 	pthread_t tid;
 };
 
+/* -sU -sV: UDP ports waiting for version probes (udp_version.c). */
+struct udp_pending {
+	pthread_mutex_t lock;
+	struct scan_result *v;
+	size_t n, cap;
+	bool on;
+};
+
 struct scan {
 	const struct scan_params *params;
 	const struct orbit_config *cfg; /* params->cfg */
@@ -96,6 +104,7 @@ struct scan {
 	struct output_set *out;
 	struct grab_pool *grab;        /* -sV: the follow-up pool, or NULL */
 	struct script_engine *scripts; /* -sC / --script: the script engine, or NULL */
+	struct udp_pending udp_pending;
 	struct monitor monitor;
 	uint64_t expected_probes; /* this run's probes, estimated, for % done and ETA */
 	struct tx_thread tx[NIC_MAX_QUEUES];
@@ -134,6 +143,13 @@ void *rx_main(void *arg);
 void rx_resolve_deferred(struct scan *s, unsigned started);
 /* The follow-up pool's result callback (user: the scan). */
 void rx_on_grab_result(const struct grab_result *g, void *user);
+
+/* udp_version.c: -sU -sV. defer() keeps an open or open|filtered UDP port for the
+ * version probes (true: kept, do not write it now); run() probes and writes them all. */
+void udp_version_init(struct scan *s);
+bool udp_version_defer(struct scan *s, const struct scan_result *r);
+void udp_version_run(struct scan *s);
+void udp_version_free(struct scan *s);
 
 /* totals.c: every counter, summed once, for the monitor, the summary and -m. */
 struct scan_totals {

@@ -103,7 +103,10 @@ void scan_report_unanswered(struct scan *s)
 				if (answered(s, addr, &pe) || swept(s, addr) || ping_settled(s, addr, &pe))
 					continue;
 				unanswered_result(&batch[k], addr, &pe);
-				arp_table_fill(&s->arp, &batch[k++]);
+				arp_table_fill(&s->arp, &batch[k]);
+				if (udp_version_defer(s, &batch[k])) /* -sU -sV probes it first */
+					continue;
+				k++;
 				if (k == SCAN_BURST) {
 					output_set_write_unanswered(s->out, batch, k);
 					k = 0;

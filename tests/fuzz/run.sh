@@ -6,8 +6,7 @@
 #   usage: tests/fuzz/run.sh [SECONDS_PER_TARGET]     (default 60)
 #   FUZZ_BUILD_DIR overrides the build directory (default build-fuzz).
 # The reply seed corpus is regenerated with: build/tests/reply_pcap_tool corpus tests/fuzz/corpus/reply
-# The config seeds are hand-written YAML (tests/fuzz/corpus/config/); the udp_versions seeds
-# are replies of the lab's DNS and SNMP servers and a crafted NTP answer.
+# The config seeds are hand-written YAML (tests/fuzz/corpus/config/).
 # The config seeds are hand-written YAML (tests/fuzz/corpus/config/).
 # The osfp seeds: orbit's own signature file and hand-written sig lines (tests/fuzz/corpus/osfp/).
 # The nmap_os_db seeds: a hand-written db excerpt in nmap-os-db syntax and a subject (tests/fuzz/corpus/nmap_os_db/).
@@ -15,7 +14,7 @@ set -eu
 seconds=${1:-60}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
-targets="reply config filter udp_versions script osfp nmap_os_db"
+targets="reply config filter script osfp nmap_os_db probes grab"
 
 if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup "$build" "$root" -Dfuzz=true \

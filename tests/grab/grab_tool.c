@@ -6,6 +6,7 @@
  *   -c N  concurrency (1000)   -t S timeout seconds (10)   -T MS timeout in ms
  *   -b N  max bytes (65536)    -s ADDR source address      -j N grab threads (1)
  *   -p FILE  nmap-service-probes file   -q  no NDJSON (summary only)   -r N repeat targets N times
+ *   -V N  with -p: Nmap's probe sequence up to rarity N   -x  trace the sequence on stderr
  * Targets must be in 198.18.0.0/15 or 127.0.0.0/8 (the lab and namespaces), unless
  * ORBIT_GRAB_ANY=1. */
 #include <arpa/inet.h>
@@ -109,7 +110,7 @@ int main(int argc, char **argv)
 	const char *probes = NULL, *file = NULL;
 	unsigned repeat = 1;
 	int opt;
-	while ((opt = getopt(argc, argv, "c:t:T:b:s:j:p:f:qr:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:t:T:b:s:j:p:f:qr:V:x")) != -1) {
 		switch (opt) {
 		case 'c': p.concurrency = (unsigned)atoi(optarg); break;
 		case 't': p.timeout_ms = (unsigned)atoi(optarg) * 1000; break;
@@ -129,6 +130,11 @@ int main(int argc, char **argv)
 		case 'f': file = optarg; break;
 		case 'q': quiet = true; break;
 		case 'r': repeat = (unsigned)atoi(optarg); break;
+		case 'V':
+			p.probe_sequence = true;
+			p.version_intensity = (unsigned)atoi(optarg);
+			break;
+		case 'x': p.version_trace = true; break;
 		default:
 			fprintf(stderr, "usage: grab_tool [-c N] [-t S|-T MS] [-b N] [-s ADDR] [-j N] "
 					"[-p FILE] [-q] [-r N] [-f FILE] TARGET...\n");

@@ -1,6 +1,7 @@
 /* Generic: wait for a greeting; if one comes, hand it to the module that recognises it,
  * else read until the server is quiet. If none comes within GREETING_MS, send an HTTP
- * request (the most common client-first protocol) and read what answers. */
+ * request (the most common client-first protocol) and read what answers -- unless Nmap's
+ * probe sequence follows (s->probes_follow): then silence ends the connection. */
 #include <string.h>
 
 #include "core/followup/module.h"
@@ -44,6 +45,8 @@ static enum grab_verdict on_idle(struct grab_session *s)
 {
 	if (s->rx_len)
 		return looks_finished(s->rx, s->rx_len) ? GRAB_DONE : GRAB_MORE;
+	if (s->probes_follow)
+		return GRAB_DONE; /* silent: the NULL probe's wait is over, Nmap's probes follow */
 	if (s->phase == 0) {
 		s->phase = 1;
 		grab_send_str(s, "GET / HTTP/1.0\r\n\r\n");

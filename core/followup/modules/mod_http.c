@@ -29,12 +29,12 @@ static size_t resp_end(const uint8_t *p, size_t n, size_t *hdr)
 	if (!e)
 		return 0;
 	*hdr = (size_t)(e - p);
-	int code = n > 12 ? atoi((const char *)p + 9) : 0;
+	int code = n > 12 ? (int)grab_number(p + 9, p + *hdr, 10) : 0;
 	if (code / 100 == 1 || code == 204 || code == 304)
 		return *hdr;
 	const uint8_t *cl = grab_memcasemem(p, *hdr, "\ncontent-length:");
 	if (cl) {
-		unsigned long long len = strtoull((const char *)cl + 16, NULL, 10);
+		uint64_t len = grab_number(cl + 16, p + *hdr, 10);
 		if (len <= n - *hdr)
 			return *hdr + (size_t)len;
 		return 0;
@@ -46,7 +46,7 @@ static size_t resp_end(const uint8_t *p, size_t n, size_t *hdr)
 			const uint8_t *le = grab_line_end(p + off, n - off);
 			if (!le)
 				return 0;
-			unsigned long sz = strtoul((const char *)p + off, NULL, 16);
+			uint64_t sz = grab_number(p + off, le, 16);
 			off = (size_t)(le - p);
 			if (sz == 0) { /* last chunk; then trailers up to an empty line */
 				for (;;) {

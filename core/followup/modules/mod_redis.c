@@ -25,8 +25,10 @@ static enum grab_verdict on_data(struct grab_session *s)
 		return s->eof ? GRAB_ERROR : GRAB_MORE;
 	if (c != '$')
 		return GRAB_DONE;
-	long len = strtol((const char *)s->rx + 1, NULL, 10);
-	if (len < 0 || (size_t)(e - s->rx) + (size_t)len + 2 <= s->rx_len)
+	if (s->rx_len > 1 && s->rx[1] == '-') /* $-1: nil */
+		return GRAB_DONE;
+	uint64_t len = grab_number(s->rx + 1, e, 10);
+	if (len > s->rx_limit || (size_t)(e - s->rx) + (size_t)len + 2 <= s->rx_len)
 		return GRAB_DONE;
 	return s->eof ? GRAB_DONE : GRAB_MORE;
 }

@@ -78,7 +78,7 @@ static enum grab_verdict on_data(struct grab_session *s)
 			return GRAB_MORE;
 		}
 		s->mark = end;
-		if (s->eof || memcmp(s->rx + at, "SSH-1.", 6) == 0)
+		if (s->eof || (end - at >= 6 && memcmp(s->rx + at, "SSH-1.", 6) == 0))
 			return GRAB_DONE;
 		send_version(s);
 		s->phase = 1;

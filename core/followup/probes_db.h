@@ -1,0 +1,67 @@
+/* Inside the nmap-service-probes database: the parsed structs shared by the parser
+ * (probes.c) and the matcher/planner (probes_match.c). Nothing outside those two files
+ * includes this header. */
+#ifndef ORBIT_CORE_FOLLOWUP_PROBES_DB_H
+#define ORBIT_CORE_FOLLOWUP_PROBES_DB_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum { T_P, T_V, T_I, T_H, T_O, T_D, T_N };
+#define PMATCH_CPE_MAX 4
+#define PROBE_FALLBACK_MAX 8
+
+struct pmatch {
+	bool soft;
+	int16_t first; /* byte every match must start with, or -1 */
+	int16_t first_alt;
+	char *service;
+	char *re;
+	uint32_t opts;
+	char *tmpl[T_N];
+	char *cpe[PMATCH_CPE_MAX];
+	_Atomic(pcre2_code *) code;
+	atomic_int failed;
+	unsigned line;
+};
+
+struct port_range {
+	uint16_t lo, hi;
+};
+
+struct portset {
+	struct port_range *r;
+	size_t n;
+};
+
+struct probe {
+	char *name;
+	bool udp;
+	uint8_t *payload;
+	size_t payload_len;
+	struct pmatch *m;
+	size_t nm, capm;
+	char *fallback;
+	int fb[PROBE_FALLBACK_MAX];
+	int nfb;
+	struct portset ports, sslports;
+	uint8_t rarity;        /* 1..9; probes without a rarity line count as 9 */
+	unsigned totalwaitms;  /* 0: not given (the engine's default) */
+	unsigned tcpwrappedms; /* 0: not given */
+};
+
+struct probe_db {
+	struct probe *p;
+	size_t n, cap;
+	unsigned nmatch, nsoft;
+	int null_probe;
+	struct portset exclude_tcp, exclude_udp;
+};
+
+bool portset_has(const struct portset *s, uint16_t port);
+
+#endif
