@@ -91,7 +91,8 @@ WORKS = {
 OWNED = {
     'discovery': ['-sn', '-Pn', '-PS', '-PA', '-PU', '-PE', '-PP'],
     'report': ['-n', '-R', '--dns-servers', '--system-dns'],
-    'vscan': ['-sV', '--version-intensity', '--version-light', '--version-all'],
+    'vscan': ['-sV', '--version-intensity', '--version-light', '--version-all',
+              '--version-trace'],
     'nse': ['-sC', '--script', '--script-args', '--script-args-file', '--script-trace',
             '--script-updatedb', '--script-help'],
     'osdetect': ['-O', '--osscan-limit', '--osscan-guess'],
@@ -104,7 +105,6 @@ REFUSED = {
     '-sX': ['-sX'], '--scanflags': ['--scanflags', 'SYNFIN'], '-sI': ['-sI', '198.18.1.2'],
     '-sY': ['-sY'], '-sZ': ['-sZ'], '-sO': ['-sO'], '-b': ['-b', 'ftp.lab'],
     '--exclude-ports': ['--exclude-ports', '22'], '--port-ratio': ['--port-ratio', '0.1'],
-    '--version-trace': ['--version-trace'],
     '--min-hostgroup': ['--min-hostgroup', '4'], '--max-hostgroup': ['--max-hostgroup', '4'],
     '--min-parallelism': ['--min-parallelism', '4'],
     '--max-parallelism': ['--max-parallelism', '4'],

@@ -93,9 +93,7 @@ static void test_service_info(void)
 	struct grab_result a = grab(22, "ssh", ""), b = grab(80, "http", ""), c = grab(161, "snmp", "");
 	snprintf(a.ostype, sizeof a.ostype, "Linux");
 	snprintf(a.cpe, sizeof a.cpe, "cpe:/a:openbsd:openssh:9.2p1");
-	a.nfields = 1;
-	a.fields[0] = (struct grab_field){"cpe", 0};
-	snprintf(a.arena, sizeof a.arena, "cpe:/o:linux:linux_kernel");
+	snprintf(a.cpe_more[0], sizeof a.cpe_more[0], "cpe:/o:linux:linux_kernel");
 	snprintf(b.ostype, sizeof b.ostype, "Linux"); /* said once */
 	snprintf(b.hostname, sizeof b.hostname, "h10.lab.orbit");
 	snprintf(c.devicetype, sizeof c.devicetype, "router");
