@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/file.h"
 #include "core/followup/probes_db.h"
 
 static char *dupn(const char *s, size_t n)
@@ -550,30 +551,10 @@ fail:
 
 struct probe_db *probe_db_load(const char *path, struct errbuf *e)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		err_set(e, "cannot open service probes '%s': %s", path, strerror(errno));
-		return NULL;
-	}
-	size_t cap = 1 << 20, len = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		size_t n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (len < cap)
-			break;
-		char *nb = cap >= (64u << 20) ? NULL : realloc(buf, cap * 2);
-		if (!nb) {
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		buf = nb;
-		cap *= 2;
-	}
-	fclose(f);
+	size_t len;
+	char *buf = file_read_all(path, 64u << 20, &len);
 	if (!buf) {
-		err_set(e, "service probes '%s': too large or out of memory", path);
+		err_set(e, "cannot read service probes '%s': %s", path, strerror(errno));
 		return NULL;
 	}
 	struct probe_db *db = probe_db_parse(buf, len, path, e);

@@ -2,6 +2,7 @@
  * documented ones; the code is orbit's. All strings live in one mutable copy of the
  * text (split in place), tests and attributes in two flat arrays. */
 #include "core/osfp/nmap_os_db.h"
+#include "core/base/file.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -225,25 +226,8 @@ struct nmap_os_db *nmap_os_db_parse(const char *text, size_t len, size_t *bad)
 
 struct nmap_os_db *nmap_os_db_load(const char *path)
 {
-	FILE *f = fopen(path ? path : NMAP_OS_DB_PATH, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 20, n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		char *bigger = cap < (1u << 28) ? realloc(buf, cap * 2) : NULL;
-		if (!bigger) {
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		buf = bigger;
-		cap *= 2;
-	}
-	fclose(f);
+	size_t n;
+	char *buf = file_read_all(path ? path : NMAP_OS_DB_PATH, 256u << 20, &n);
 	struct nmap_os_db *db = buf ? nmap_os_db_parse(buf, n, NULL) : NULL;
 	free(buf);
 	return db;

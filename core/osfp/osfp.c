@@ -1,6 +1,7 @@
 /* Passive OS fingerprinting: the signature text, the sig-file parser, the matcher
  * (osfp.h). The syntax is p0f v3's documented format; the code is orbit's own. */
 #include "core/osfp/osfp.h"
+#include "core/base/file.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -543,31 +544,6 @@ size_t osfp_db_parse(struct osfp_db *db, const char *text, size_t len, const cha
 	return added;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		char *bigger = cap < (1u << 24) ? realloc(buf, cap * 2) : NULL;
-		if (!bigger) {
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		buf = bigger;
-		cap *= 2;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
-}
-
 struct osfp_db *osfp_db_load_default(const char *p0f_path)
 {
 	struct osfp_db *db = osfp_db_new();
@@ -575,7 +551,7 @@ struct osfp_db *osfp_db_load_default(const char *p0f_path)
 		return NULL;
 	osfp_db_parse(db, osfp_orbit_signatures, strlen(osfp_orbit_signatures), "orbit.fp", NULL);
 	size_t len;
-	char *text = read_file(p0f_path ? p0f_path : OSFP_P0F_PATH, &len);
+	char *text = file_read_all(p0f_path ? p0f_path : OSFP_P0F_PATH, 16u << 20, &len);
 	if (text) {
 		osfp_db_parse(db, text, len, "p0f.fp", NULL);
 		free(text);

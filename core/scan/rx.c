@@ -2,6 +2,7 @@
  * duplicates, hands open TCP ports to the follow-up pool (-sV) and the rest to the
  * outputs, and publishes its counters for the monitor after each burst. */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "core/base/clock.h"
@@ -80,6 +81,15 @@ static bool report_not_grabbed(struct scan *s, const struct scan_result *res)
 	return true;
 }
 
+/* -v: nmap's "Discovered open port 22/tcp on 198.18.1.10" as each open port lands. On
+ * stderr (stdout may carry NDJSON); open ports only, so stdio's lock costs nothing. */
+static __attribute__((cold)) void report_discovered(const struct scan_result *r)
+{
+	uint32_t a = r->addr;
+	fprintf(stderr, "Discovered open port %u/%s on %u.%u.%u.%u\n", r->port,
+		result_proto_name(r->proto), a >> 24, (a >> 16) & 255u, (a >> 8) & 255u, a & 255u);
+}
+
 /* 1 when the result is new and goes out now. With several queues a router's ICMP error
  * waits for rx_resolve_deferred (its key may be another queue's); out of memory there, it
  * is deduplicated on this queue alone rather than lost. */
@@ -127,6 +137,8 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 		if (!discovery_settle(&s->ping_ports, res) || !admit(r, res))
 			continue;
 		r->by_state[res->state <= PORT_STATE_MAX ? res->state : 0]++;
+		if (s->cfg->verbosity && res->state == PORT_OPEN)
+			report_discovered(res);
 		if (res->rtt_ns > r->max_rtt_ns) /* the cooldown's yardstick (engine.c) */
 			r->max_rtt_ns = res->rtt_ns;
 		res->grab = NULL;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/script/script_internal.h"
+#include "core/base/file.h"
 
 #ifndef ORBIT_SOURCE_DIR
 #define ORBIT_SOURCE_DIR "."
@@ -42,35 +43,6 @@ const char *script_default_dir(void)
 			return ORBIT_SOURCE_DIR "/scripts";
 	}
 	return ORBIT_DATA_DIR "/scripts";
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 8192, n = 0;
-	char *buf = malloc(cap);
-	size_t r;
-	while (buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-		n += r;
-		if (n + 1 == cap) {
-			char *nb = cap < (8u << 20) ? realloc(buf, cap * 2) : NULL;
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-	}
-	fclose(f);
-	if (buf) {
-		buf[n] = 0;
-		*len = n;
-	}
-	return buf;
 }
 
 static void entry_free(struct script_entry *s)
@@ -161,7 +133,7 @@ static struct script_entry *add_file(struct script_catalog *c, const char *path,
 		bl -= 4;
 	s->name = strndup(base, bl);
 	s->path = strdup(path);
-	s->source = read_file(path, &s->source_len);
+	s->source = file_read_all(path, 8u << 20, &s->source_len);
 	if (!s->name || !s->path || !s->source) {
 		err_set(e, "cannot read script %s", path);
 		entry_free(s);

@@ -8,7 +8,8 @@
 #    open ports of that host among the top 100 (22, 80);
 #  - -oA BASE of a real scan: BASE.nmap, BASE.xml (well-formed), BASE.gnmap;
 #  - --scan-delay paces the probes (the -T0..-T2 knob);
-#  - --packet-trace prints nmap's SENT/RCVD lines.
+#  - --packet-trace prints nmap's SENT/RCVD lines;
+#  - -v prints nmap's "Discovered open port" lines as the ports land.
 # Needs the lab lock (flock -o /tmp/orbit-lab.lock) like every lab test. About 20 s.
 #   cli_tests.sh ORBIT_BINARY          prints PASS/FAIL per test, then "N passed, N failed"
 set -uo pipefail
@@ -84,6 +85,16 @@ echo "orbit --packet-trace:"; sed 's/^/  /' "$tmp/o-trace.txt"
 [ "$(grep -c '^SENT' "$tmp/o-trace.txt")" -eq 2 ] && [ "$(grep -c '^RCVD' "$tmp/o-trace.txt")" -eq 2 ] &&
 	grep -q '^RCVD .* 198.18.1.10:22 > .* SA ttl=' "$tmp/o-trace.txt" && diff "$tmp/n.t" "$tmp/o.t"
 result "--packet-trace: 2 SENT and 2 RCVD lines, the shape of nmap's (S, SA, RA)" $?
+
+# -v: nmap's "Discovered open port P/tcp on ADDR" line for each open port as it lands (orbit
+# prints them on stderr); the same set as nmap -v's. Floor: 22 and 80.
+scan -v -sS -Pn -p $P --cooldown 1 $H >/dev/null 2>"$tmp/o-v.err"
+nmap_in -v -sS -Pn -p $P $H >"$tmp/n-v.txt" 2>&1
+grep -o 'Discovered open port [0-9]*/tcp on [0-9.]*' "$tmp/o-v.err" | sort >"$tmp/o-v.t"
+grep -o 'Discovered open port [0-9]*/tcp on [0-9.]*' "$tmp/n-v.txt" | sort >"$tmp/n-v.t"
+sed 's/^/  orbit -v: /' "$tmp/o-v.t"
+cmp -s "$tmp/o-v.t" "$tmp/n-v.t" && grep -q "port 22/tcp on $H" "$tmp/o-v.t" && grep -q "port 80/tcp on $H" "$tmp/o-v.t"
+result "-v: a Discovered open port line per open port, the same as nmap -v's (floor: 22, 80)" $?
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

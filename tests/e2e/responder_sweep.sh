@@ -139,10 +139,10 @@ sys.exit(0 if ok else 1)
 PY
 result "1 % loss each way, --probes 2: found fraction matches 1 - L^2" $?
 
-# 3. ICMP echo sweep.
+# 3. ICMP echo sweep (-PE: -sn alone sends nmap's whole default set, TCP pings too).
 "$responder" --truth "${model[@]}" --icmp $range >"$tmp/truth-icmp.csv" 2>/dev/null
 start_responder icmp
-scan icmp -sn --cooldown 2 $range
+scan icmp -sn -PE --cooldown 2 $range
 rc=$?
 stop_responder
 tail -1 "$tmp/icmp.err"

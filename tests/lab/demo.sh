@@ -2,9 +2,12 @@
 # README's first command, the main job: installs what is missing, builds orbit, brings
 # the lab up (tests/lab/lab.sh; real daemons in orbit-* network namespaces) and scans
 # the lab hosts through DPDK (a net_af_packet vdev on the scanner's veth) for TCP 1-65535
-# and the UDP ports orbit has payloads for, with -sV, then the on-link LAN segment (ARP,
-# MACs). Results: nmap's report on stdout, NDJSON and XML kept in /tmp/orbit-lab/, the
-# summary on stderr. Tears nothing down: stop the lab with `bash tests/lab/lab.sh down`.
+# and the UDP ports orbit has payloads for, with -sV (nmap's probe sequence) and -sC (the
+# default scripts), by name for the services host, then the on-link LAN segment (ARP,
+# MACs and their vendors). Results: nmap's report on stdout (reverse DNS from the lab's
+# own server), NDJSON and XML kept in /tmp/orbit-lab/, the summary on stderr; -v prints
+# each open port as it lands. The passive OS guess of every SYN-ACK is in the NDJSON
+# (--fields ...,os,hops). Tears nothing down: `bash tests/lab/lab.sh down` stops the lab.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash .ci/install-deps.sh >/dev/null
@@ -15,16 +18,16 @@ out=${ORBIT_DEMO_OUT:-/tmp/orbit-lab}
 mkdir -p "$out"
 dpdk="--no-huge --no-pci -m 256 --vdev=net_af_packet0,iface=orbit-s0 --file-prefix orbit-demo --log-level=lib.eal:warning --no-telemetry"
 # The routed hosts through DPDK: every TCP port and the UDP payload ports, services and
-# versions of the open TCP ports (-sV), as nmap's report (-oN -); NDJSON and XML kept.
-echo "orbit: the lab's routed hosts 198.18.1.10-15 via DPDK (TCP 1-65535, UDP payload ports, -sV)" >&2
+# versions (-sV) and the default scripts (-sC), as nmap's report (-oN -); NDJSON and XML kept.
+echo "orbit: the lab's routed hosts 198.18.1.10-15 and svc.lab.orbit via DPDK (TCP 1-65535, UDP payload ports, -sV -sC)" >&2
 ip netns exec orbit-scan ./build/orbit --dns-servers 198.18.1.12 --backend dpdk --interface orbit-s0 --dpdk-args "$dpdk" \
-	--blocklist-file tests/lab/lab-blocklist.conf --rate 50000 -sS -sU -sV \
+	--blocklist-file tests/lab/lab-blocklist.conf --rate 50000 -v -sS -sU -sV -sC \
 	-p T:1-65535,U:53,69,111,123,137,161,500,1900,5353,5683,11211 \
-	--output-file "$out/routed.json" -oX "$out/routed.xml" -oN - 198.18.1.10-198.18.1.15
+	--output-file "$out/routed.json" -oX "$out/routed.xml" -oN - 198.18.1.10-198.18.1.15 svc.lab.orbit
 # The on-link LAN segment (AF_PACKET): an ARP sweep finds the hosts, each answers at its own
 # MAC, and the report names it as nmap does.
-echo "orbit: the lab's on-link segment 198.18.5.0/24 (ARP sweep, then TCP ports, -sV)" >&2
+echo "orbit: the lab's on-link segment 198.18.5.0/24 (ARP sweep, then TCP ports, -sV -sC)" >&2
 ip netns exec orbit-scan ./build/orbit --dns-servers 198.18.1.12 --backend afpacket --interface orbit-s1 \
-	--blocklist-file tests/lab/lab-blocklist.conf -sS -sV -p 22,80,443,8080,8888,40713 \
+	--blocklist-file tests/lab/lab-blocklist.conf -v -sS -sV -sC -p 22,80,443,8080,8888,40713 \
 	--output-file "$out/lan.json" -oX "$out/lan.xml" -oN - 198.18.5.0/24
 echo "orbit: NDJSON and XML in $out/" >&2
