@@ -372,7 +372,8 @@ static bool first_decided(struct conn *c, char *soft, size_t softcap)
 	struct grab_result *r = &w->res; /* scratch until delivery */
 	grab_result_not_grabbed(r, &c->scan);
 	size_t g = c->sent_any ? c->greeting : c->s.rx_len;
-	int rc = probe_db_match(w->p->probes, w->psc, c->mod->nmap_probes, c->rx, g, c->rx + g,
+	const uint8_t *later = c->rx ? c->rx + g : NULL; /* nothing read yet: no buffer */
+	int rc = probe_db_match(w->p->probes, w->psc, c->mod->nmap_probes, c->rx, g, later,
 				c->s.rx_len - g, r);
 	if (rc == 1)
 		snprintf(soft, softcap, "%s", r->service);

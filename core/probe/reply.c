@@ -411,6 +411,7 @@ int reply_classify_discovery(const struct classify_ctx *ctx, const uint8_t *fram
 	uint64_t notes[RX_NOTE_COUNT] = {0}; /* counted by the first pass already */
 	if (!ctx->discovery || find_ipv4(ctx, frame, len, &ip_off) != RX_OK)
 		return 0;
+	ip.hint = NULL; /* no burst here: each cookie is computed where it is needed */
 	ip.rx_ns = rx_ns;
 	ip.notes = notes;
 	ip.l4_csum = l4_csum >= CSUM_RX_VALID ? CSUM_RX_VALID : CSUM_RX_UNKNOWN;

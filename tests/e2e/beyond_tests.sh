@@ -66,7 +66,7 @@ stop_responder() {
 	resp_pid=
 }
 # orbit's link options, for scans from the scanner namespace (ORBIT_ARGS in sub-scripts).
-link_base=(--backend afpacket --interface "$RESP_IF_S" --max-retries 0 --source-ip "$RESP_SRC"
+link_base=(--report-closed --no-dns --backend afpacket --interface "$RESP_IF_S" --max-retries 0 --source-ip "$RESP_SRC"
 	--source-mac "$RESP_MAC_S" --gateway-mac "$RESP_MAC_R")
 link_args=("${link_base[@]}" --blocklist-file "$root/tests/lab/lab-blocklist.conf")
 scan() { # NAME ARGS...: orbit from the scanner namespace, stdout to $tmp/NAME.out

@@ -23,7 +23,7 @@ failed=0
 result() { # NAME STATUS
 	if [ "$2" -eq 0 ]; then echo "PASS $1"; passed=$((passed + 1)); else echo "FAIL $1"; failed=$((failed + 1)); fi
 }
-scan() { timeout 120 ip netns exec orbit-scan "$orbit" --blocklist-file "$lab_block" --backend afpacket --interface orbit-s0 "$@"; }
+scan() { timeout 120 ip netns exec orbit-scan "$orbit" --no-dns --blocklist-file "$lab_block" --backend afpacket --interface orbit-s0 "$@"; }
 nmap_in() { timeout 120 ip netns exec orbit-scan nmap -n "$@"; }
 # The port table of a text report: from the PORT header to the first blank line.
 table() { sed -n '/^PORT /,/^$/p' "$1" | sed '/^$/d;/^MAC Address/d'; }

@@ -27,7 +27,7 @@ failed=0
 result() { # NAME STATUS
 	if [ "$2" -eq 0 ]; then echo "PASS $1"; passed=$((passed + 1)); else echo "FAIL $1"; failed=$((failed + 1)); fi
 }
-scan() { timeout 60 ip netns exec orbit-scan "$orbit" -b "$lab_block" --seed 7 --cooldown 1 "$@"; }
+scan() { timeout 60 ip netns exec orbit-scan "$orbit" --no-dns --blocklist-file "$lab_block" --seed 7 --cooldown 1 "$@"; }
 nmap_bg() { # OUT ARGS...: nmap in the background, its report in OUT
 	local out=$1
 	shift
@@ -54,7 +54,7 @@ scan -sn 198.18.1.0/24 -oN "$tmp/sn-routed.txt" >/dev/null 2>"$tmp/sn-routed.err
 grep 'discovery' "$tmp/sn-routed.err"
 python3 "$compare" hosts "$tmp/nmap-sn-routed.txt" "$tmp/sn-routed.txt" --floor "$routed_floor"
 result "orbit -sn 198.18.1.0/24 (routed) lists nmap -sn's up hosts" $?
-scan -i orbit-s1 -sn 198.18.5.0/24 -oN "$tmp/sn-onlink.txt" >/dev/null 2>"$tmp/sn-onlink.err"
+scan --interface orbit-s1 -sn 198.18.5.0/24 -oN "$tmp/sn-onlink.txt" >/dev/null 2>"$tmp/sn-onlink.err"
 python3 "$compare" hosts "$tmp/nmap-sn-onlink.txt" "$tmp/sn-onlink.txt" --floor "$onlink_floor" \
 	--self 198.18.5.2
 result "orbit -sn 198.18.5.0/24 (on-link) lists nmap -sn's up hosts and MACs" $?

@@ -21,7 +21,8 @@ if [ ! -f "$build/build.ninja" ]; then
 		-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 fi
 for t in $targets; do
-	ninja -C "$build" -j2 "tests/fuzz/fuzz_$t" >/dev/null
+	ninja -C "$build" -j2 "tests/fuzz/fuzz_$t" >"$build/fuzz-build.log" 2>&1 ||
+		{ echo "fuzz_$t: build failed"; tail -30 "$build/fuzz-build.log"; exit 1; }
 done
 
 mkdir -p "$root/tests/fuzz/artifacts"
