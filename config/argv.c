@@ -107,6 +107,19 @@ static bool is_nmap_ping_flag(const char *arg)
 	return strchr("EPR", arg[2]) ? arg[3] == '\0' : arg[3] == '\0' || isdigit((unsigned char)arg[3]);
 }
 
+/* A value inside a rewritten ping letter, mapped back into argv: the rewritten copies are
+ * freed when parsing ends, and a list option keeps its values' pointers. */
+static const char *ping_value_in_argv(char *const *rewritten, char **argv, int argc,
+				      const char *value)
+{
+	size_t skip = strlen(PING_PROBE_PREFIX);
+	for (int i = 1; value && i < argc; i++)
+		if (rewritten[i] && strncmp(rewritten[i], PING_PROBE_PREFIX, skip) == 0 &&
+		    value >= rewritten[i] + skip && value < rewritten[i] + strlen(rewritten[i]))
+			return argv[i] + 1 + (value - (rewritten[i] + skip));
+	return value;
+}
+
 /* Fills args from argv: nmap aliases rewritten to --NAME (the copies in rewritten[]),
  * -vN/-dN to --verbosity=N, and every option token checked before getopt sees it. Values
  * are copied as they are, whatever they look like. */
@@ -233,8 +246,8 @@ static int apply_one(struct orbit_config *cfg, const struct option_spec *o, cons
 	return rc;
 }
 
-static int run_getopt(struct orbit_config *cfg, int argc, char **args, char **rewritten,
-		      const struct getopt_tables *t, struct errbuf *e)
+static int run_getopt(struct orbit_config *cfg, int argc, char **argv, char **args,
+		      char **rewritten, const struct getopt_tables *t, struct errbuf *e)
 {
 	static struct given_options zero;
 	struct given_options *given = malloc(sizeof *given);
@@ -268,7 +281,8 @@ static int run_getopt(struct orbit_config *cfg, int argc, char **args, char **re
 		bool typed_alias = at > 0 && is_rewritten(rewritten, argc, args[at]) &&
 				   strncmp(args[at] + 2, o->name, strlen(o->name)) == 0 &&
 				   o->nmap_alias;
-		rc = apply_one(cfg, o, optarg, typed_alias, given, e);
+		rc = apply_one(cfg, o, ping_value_in_argv(rewritten, argv, argc, optarg), typed_alias,
+			       given, e);
 	}
 	free(given);
 	return rc;
@@ -287,7 +301,7 @@ int option_apply_argv(struct orbit_config *cfg, int argc, char **argv, struct er
 		rc = rewrite_tokens(argc, argv, args, rewritten, e);
 	}
 	if (rc == 0)
-		rc = run_getopt(cfg, argc, args, rewritten, t, e);
+		rc = run_getopt(cfg, argc, argv, args, rewritten, t, e);
 	if (rc == 0 && optind < argc)
 		cfg->ntargets = 0; /* targets on the command line replace the file's */
 	/* From args, not argv: getopt moved the operands behind the options in args. */

@@ -335,6 +335,9 @@ def check_letters():
         rc, cfg, err = config_of(letter, '5')
         result(rc == 2 or (rc == 0 and '5' not in (cfg.get(key) or '')),
                f'{letter} 5 is no longer zmap\'s --{key} (exit {rc}: {err.strip()})')
+    rc, out, err = run('-sn', '-PS22,80', '-PE', '--print-config', HOST)
+    result(rc == 0 and '- "PS22,80"' in out and '- "PE"' in out,
+           f'-PS22,80 -PE: nmap\'s ping letters keep their values (ping-probe): {err.strip()}')
     rc, cfg, err = config_of('-r', '198.18.1.14')
     result(rc == 0 and cfg.get('rate') == '10000' and cfg.get('ports-in-order') == 'true',
            f'-r is ports in order, not --rate: rate {cfg.get("rate")}')
