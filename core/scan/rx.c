@@ -103,10 +103,14 @@ static int admit(struct rx_thread *r, const struct scan_result *res)
 	/* -1 (Judy out of memory): report it anyway; a possible duplicate beats a lost
 	 * result. A sender's retry round may read the set meanwhile (UDP scans only: the
 	 * lock costs a TCP scan nothing). */
+	/* A host is up once: its first ping reply or echo of any kind (echo, timestamp, a TCP
+	 * ping, ARP) is its one "up" record, as nmap lists a host once (proto 0: no probe's). */
+	uint8_t proto = res->state == HOST_UP ? 0 : res->proto;
+	uint16_t port = res->state == HOST_UP ? 0 : res->port;
 	if (!r->scan->retry_udp)
-		return dedupe_insert(&r->dedupe, res->addr, res->proto, res->port) != 0;
+		return dedupe_insert(&r->dedupe, res->addr, proto, port) != 0;
 	pthread_mutex_lock(&r->dedupe_lock);
-	int rc = dedupe_insert(&r->dedupe, res->addr, res->proto, res->port);
+	int rc = dedupe_insert(&r->dedupe, res->addr, proto, port);
 	pthread_mutex_unlock(&r->dedupe_lock);
 	return rc != 0;
 }

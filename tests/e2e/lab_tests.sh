@@ -318,7 +318,8 @@ sc_bad=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/scripts.lo
 passed=$((passed + ${sc_ok:-0}))
 failed=$((failed + ${sc_bad:-1}))
 # Host discovery against nmap (tests/e2e/discovery_tests.sh, ~25 s), counted here.
-read -r d_ok d_bad < <(bash "$root/tests/e2e/discovery_tests.sh" "$orbit" | tee /dev/stderr | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' | tail -1); passed=$((passed + ${d_ok:-0})); failed=$((failed + ${d_bad:-1}))
+# (tee to a file, not /dev/stderr: reopening stderr truncates a log it was redirected to)
+bash "$root/tests/e2e/discovery_tests.sh" "$orbit" | tee "$tmp/discovery.log"; read -r d_ok d_bad < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$tmp/discovery.log" | tail -1); passed=$((passed + ${d_ok:-0})); failed=$((failed + ${d_bad:-1}))
 
 # Several receive queues: one result per key, router errors included (tests/e2e/fanout_tests.sh).
 bash "$root/tests/e2e/fanout_tests.sh" "$orbit" | tee "$tmp/fanout.log"

@@ -49,7 +49,7 @@ normalise() {
 	    -e '/^Service detection performed/d' \
 	    -e 's/^\([0-9]* services\{0,1\} unrecognized despite returning data\)\..*/\1./' \
 	    -e 's/^\(SF-Port[0-9]*-[A-Z]*\):.*/\1/' -e '/^SF:/d' \
-	    -e 's/; CPE: .*//' "$1"
+	    -e 's/; CPE: .*//' -e '/^Warning: File .* exists, but Nmap is using /d' "$1"
 }
 compare() { # NAME NMAP ORBIT [FILTER]: diff of the normalised reports
 	local filter=${4:-cat}

@@ -24,7 +24,7 @@ tmp=$(mktemp -d /tmp/orbit-scripts.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 passed=0
 failed=0
-scan() { timeout 120 ip netns exec orbit-scan "$orbit" --blocklist-file "$lab_block" --quiet "$@"; }
+scan() { timeout 120 ip netns exec orbit-scan "$orbit" --no-dns --blocklist-file "$lab_block" --quiet "$@"; }
 result() { # NAME STATUS
 	if [ "$2" -eq 0 ]; then echo "PASS $1"; passed=$((passed + 1)); else echo "FAIL $1"; failed=$((failed + 1)); fi
 }
