@@ -50,6 +50,16 @@ void grab_wait(struct grab_session *s, unsigned ms)
 
 /* ---- closing ---- */
 
+void conn_close_socket(struct conn *c)
+{
+	if (c->fd < 0)
+		return;
+	struct linger lg = {1, 0}; /* an RST: no TIME_WAIT pile-up (see the top of this file) */
+	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	loop_close_fd(c->w->loop, c->fd);
+	c->fd = -1;
+}
+
 void conn_close(struct conn *c, enum grab_status st, const char *why)
 {
 	struct grab_worker *w = c->w;
@@ -60,12 +70,7 @@ void conn_close(struct conn *c, enum grab_status st, const char *why)
 	vscan_release(c);
 	tls_session_free(c->ssl);
 	c->ssl = NULL;
-	if (c->fd >= 0) {
-		struct linger lg = {1, 0};
-		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-		loop_close_fd(w->loop, c->fd);
-		c->fd = -1;
-	}
+	conn_close_socket(c);
 	free(c->rx);
 	c->rx = NULL;
 	c->rx_cap = 0;

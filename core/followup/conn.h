@@ -91,6 +91,8 @@ void conn_start(struct grab_worker *w, const struct scan_result *scan);
 void conn_stop(struct conn *c);
 /* Delivers the port's result and frees the slot (vscan.c ends a probe sequence so). */
 void conn_close(struct conn *c, enum grab_status st, const char *why);
+/* Closes c's socket, if open, with an RST (SO_LINGER 0); the slot stays c's. */
+void conn_close_socket(struct conn *c);
 /* A non-blocking socket connecting to the port: the fd, or -errno; *now: connected. */
 int conn_open_socket(const struct grab_params *p, const struct scan_result *scan, bool *now);
 

@@ -55,12 +55,7 @@ static void probe_conn_close(struct conn *c)
 	if (c->ssl && c->ssl != v->tls_keep)
 		tls_session_free(c->ssl);
 	c->ssl = NULL;
-	if (c->fd >= 0) {
-		struct linger lg = {1, 0};
-		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-		loop_close_fd(c->w->loop, c->fd);
-		c->fd = -1;
-	}
+	conn_close_socket(c);
 }
 
 /* The sequence is over: the port's one result. */
@@ -424,12 +419,7 @@ bool vscan_after_first(struct conn *c, enum grab_status st, const char *why)
 	else
 		tls_session_free(c->ssl);
 	c->ssl = NULL;
-	if (c->fd >= 0) {
-		struct linger lg = {1, 0};
-		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-		loop_close_fd(c->w->loop, c->fd);
-		c->fd = -1;
-	}
+	conn_close_socket(c);
 	loop_del_timer(c->w->loop, c->deadline_timer);
 	loop_del_timer(c->w->loop, c->idle_timer);
 	c->deadline_timer = c->idle_timer = 0;
