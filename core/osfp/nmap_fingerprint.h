@@ -11,6 +11,7 @@
 #ifndef ORBIT_CORE_OSFP_NMAP_FINGERPRINT_H
 #define ORBIT_CORE_OSFP_NMAP_FINGERPRINT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -74,5 +75,11 @@ unsigned nmap_os_distance(const struct nmap_os_answers *a);
  * nmap does ("T2(R=N)"), a test nmap cannot compute is left out as nmap leaves it out.
  * malloc'd; NULL only when out of memory. */
 char *nmap_os_fingerprint_text(const struct nmap_os_answers *a);
+
+/* nmap's IP ID sequence class of n IDs in the order received (TI, CI, II): "Z" all zero,
+ * "RD" a step of 20000 or more (only when allow_rd: not for II), the ID in hex when all
+ * are equal, "RI", "BI", "I"; "" when none fits (nmap leaves the test out) or n < 2.
+ * Writes out (8 bytes) and returns it. Exposed for tests. */
+const char *nmap_ipid_class(const uint16_t *ids, size_t n, bool allow_rd, char out[8]);
 
 #endif

@@ -4,9 +4,10 @@
  *       one line per SYN-ACK/RST the real reply classifier accepts:
  *       "ADDR PORT<TAB>OS_SIG<TAB>OS<TAB>CLASS<TAB>CONFIDENCE" ("-" when no match)
  *   osfp_tool count FILE    sigs and malformed lines of one signature file
- *   osfp_tool nmap-tests IN.pcap HOST HOPS   nmap's OPS, WIN, ECN and T1-T7 lines
- *       computed by core/osfp/nmap_tests from the replies to nmap -O's own probes in a
- *       capture (each probe known by its window and first option, as nmap sends them)
+ *   osfp_tool nmap-fp IN.pcap HOST [HOPS]   nmap -O's own probes to HOST in a capture
+ *       and the first reply to each, as nmap_os_answers: whether nmap_os_probe_build()
+ *       rebuilds each probe byte for byte, the distance, and the subject fingerprint
+ *       nmap_os_fingerprint_text() makes of them (HOPS 0 or absent: from U1's reply)
  *   osfp_tool nmap-match FILE DISTANCE [guess]   the nmap-os-db matcher and orbit's OS lines on
  *       the subject fingerprint nmap -O -d printed (its "OS:" lines, in FILE)
  * Fixed key (craft_test_key), our address 198.18.0.1, source ports 32768..60999, as
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "core/base/packet.h"
+#include "core/osfp/nmap_fingerprint.h"
 #include "core/osfp/nmap_os_db.h"
 #include "core/osfp/nmap_tests.h"
 #include "core/osfp/osfp.h"
@@ -96,106 +98,154 @@ static int count_file(const char *path)
 	return 0;
 }
 
-/* nmap's -O TCP probes, known by window (SEQ 3 and 4 share 4: 3 starts with TS). */
-enum { P_SEQ1, P_SEQ2, P_SEQ3, P_SEQ4, P_SEQ5, P_SEQ6, P_ECN, P_T2, P_T3, P_T4, P_T5, P_T6,
-       P_T7, P_COUNT };
-static int probe_of(const uint8_t *t, size_t doff)
+/* nmap -O's own probes in a capture, each known by what nmap puts in it: TCP by window
+ * and flags (SEQ3 and SEQ4 share window 4: SEQ3 starts with a timestamp), U1 by its 300
+ * 'C's, IE1 and IE2 by their echo sequence numbers 295 and 296. */
+static int probe_of(const uint8_t *ip, size_t len)
 {
-	static const uint16_t win[P_COUNT] = {1, 63, 4, 4, 16, 512, 3, 128, 256, 1024, 31337,
-					      32768, 65535};
+	static const uint16_t win[NMAP_PROBE_U1] = {1, 63, 4, 4, 16, 512, 3, 128, 256, 1024,
+						    31337, 32768, 65535};
 	/* and flags: nmap's port-scan SYNs share T4's window 1024 */
-	static const uint8_t flags[P_COUNT] = {0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0xc2, 0x00,
-					       0x2b, 0x10, 0x02, 0x10, 0x29};
-	uint16_t w = pkt_be16(t + 14);
-	for (int i = 0; i < P_COUNT; i++)
-		if (w == win[i] && t[13] == flags[i]) {
-			if (i == P_SEQ3 && doff > 20 && t[20] != PKT_TCPOPT_TIMESTAMP)
-				return P_SEQ4;
+	static const uint8_t flags[NMAP_PROBE_U1] = {0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0xc2,
+						     0x00, 0x2b, 0x10, 0x02, 0x10, 0x29};
+	const uint8_t *l4 = ip + (size_t)(ip[0] & 15) * 4;
+	size_t l4_len = len - (size_t)(l4 - ip);
+	if (ip[9] == PKT_IPPROTO_UDP)
+		return l4_len == 308 && l4[8] == 'C' ? NMAP_PROBE_U1 : -1;
+	if (ip[9] == PKT_IPPROTO_ICMP && l4[0] == PKT_ICMP_ECHO_REQUEST)
+		return pkt_be16(l4 + 6) == 295 ? NMAP_PROBE_IE1 : pkt_be16(l4 + 6) == 296 ? NMAP_PROBE_IE2 : -1;
+	if (ip[9] != PKT_IPPROTO_TCP || l4_len < 20)
+		return -1;
+	uint16_t w = pkt_be16(l4 + 14);
+	for (int i = 0; i < NMAP_PROBE_U1; i++)
+		if (w == win[i] && l4[13] == flags[i]) {
+			if (i == NMAP_PROBE_SEQ3 && l4_len > 20 && l4[20] != PKT_TCPOPT_TIMESTAMP)
+				return NMAP_PROBE_SEQ4;
 			return i;
 		}
 	return -1;
 }
 
-struct probe_seen {
-	bool sent, answered;
-	uint16_t sport, dport;
-	uint32_t seq, ack;
-	uint8_t reply[128];
-	size_t reply_len;
+/* Is the reply at ip (from the target) the answer to probe p? TCP by ports, ICMP errors
+ * by the ports they quote, echo replies by identifier. */
+static bool answers(const uint8_t *probe, const uint8_t *ip, size_t len)
+{
+	const uint8_t *pl4 = probe + (size_t)(probe[0] & 15) * 4;
+	const uint8_t *l4 = ip + (size_t)(ip[0] & 15) * 4;
+	size_t l4_len = len - (size_t)(l4 - ip);
+	if (probe[9] == PKT_IPPROTO_TCP)
+		return ip[9] == PKT_IPPROTO_TCP && l4_len >= 4 && pkt_be16(l4) == pkt_be16(pl4 + 2) &&
+		       pkt_be16(l4 + 2) == pkt_be16(pl4);
+	if (ip[9] != PKT_IPPROTO_ICMP || l4_len < 8)
+		return false;
+	if (probe[9] == PKT_IPPROTO_ICMP)
+		return l4[0] == PKT_ICMP_ECHO_REPLY && pkt_be16(l4 + 4) == pkt_be16(pl4 + 4);
+	const uint8_t *q = l4 + 8;
+	return l4[0] == PKT_ICMP_UNREACH && l4_len >= 8 + 20 + 4 && q[9] == PKT_IPPROTO_UDP &&
+	       pkt_be16(q + (size_t)(q[0] & 15) * 4) == pkt_be16(pl4);
+}
+
+struct capture {
+	uint8_t probe[NMAP_PROBE_COUNT][512], reply[NMAP_PROBE_COUNT][1600];
+	struct nmap_os_answers a;
 };
 
-static void print_nmap_tests(struct probe_seen *p, unsigned hops)
+static void take(struct capture *c, const uint8_t *ip, size_t len, uint64_t ns, uint32_t target)
 {
-	char buf[256];
-	printf("OPS(");
-	for (int i = P_SEQ1; i <= P_SEQ6; i++) {
-		const uint8_t *ip = p[i].reply, *t = ip + (size_t)(ip[0] & 15) * 4;
-		buf[0] = 0;
-		if (p[i].answered)
-			nmap_options_text(t + 20, (size_t)(t[12] >> 4) * 4 - 20, buf, sizeof buf);
-		printf("%sO%d=%s", i ? "%" : "", i + 1, buf);
+	if (len > sizeof c->reply[0])
+		len = sizeof c->reply[0];
+	if (pkt_be32(ip + 16) == target) { /* a probe: the first of each kind */
+		int k = probe_of(ip, len);
+		if (k >= 0 && !c->a.x[k].probe && len <= sizeof c->probe[0]) {
+			memcpy(c->probe[k], ip, len);
+			c->a.x[k] = (struct nmap_os_exchange){c->probe[k], len, NULL, 0, ns, 0};
+		}
+		return;
 	}
-	printf(")\nWIN(");
-	for (int i = P_SEQ1; i <= P_SEQ6; i++) {
-		const uint8_t *ip = p[i].reply, *t = ip + (size_t)(ip[0] & 15) * 4;
-		printf("%sW%d=%X", i ? "%" : "", i + 1, p[i].answered ? pkt_be16(t + 14) : 0);
-	}
-	printf(")\n");
-	static const char *names[P_COUNT] = {[P_SEQ1] = "T1", [P_ECN] = "ECN", [P_T2] = "T2",
-		[P_T3] = "T3", [P_T4] = "T4", [P_T5] = "T5", [P_T6] = "T6", [P_T7] = "T7"};
-	for (int i = 0; i < P_COUNT; i++) {
-		if (!names[i])
-			continue;
-		enum nmap_test_line line = i == P_SEQ1 ? NMAP_LINE_T1 : i == P_ECN ? NMAP_LINE_ECN
-										: NMAP_LINE_T;
-		if (!p[i].answered)
-			snprintf(buf, sizeof buf, "R=N");
-		else
-			nmap_reply_attributes(p[i].reply, p[i].reply_len, p[i].seq, p[i].ack, hops,
-					      line, buf, sizeof buf);
-		printf("%s(%s)\n", names[i], buf);
+	if (pkt_be32(ip + 12) != target)
+		return;
+	for (int k = 0; k < NMAP_PROBE_COUNT; k++) {
+		struct nmap_os_exchange *x = &c->a.x[k];
+		if (x->probe && !x->reply && answers(x->probe, ip, len)) {
+			memcpy(c->reply[k], ip, len);
+			x->reply = c->reply[k];
+			x->reply_len = len;
+			x->reply_ns = ns;
+			return;
+		}
 	}
 }
 
-static int nmap_tests(const char *path, const char *host, unsigned hops)
+static int read_capture(const char *path, const char *host, struct capture *c)
 {
 	char err[PCAP_ERRBUF_SIZE];
 	pcap_t *pc = pcap_open_offline(path, err);
 	struct in_addr ha;
 	if (!pc || inet_pton(AF_INET, host, &ha) != 1) {
 		fprintf(stderr, "%s\n", pc ? "bad host" : err);
+		if (pc)
+			pcap_close(pc);
 		return 1;
 	}
-	uint32_t target = ntohl(ha.s_addr);
-	struct probe_seen seen[P_COUNT] = {0};
+	size_t link = pcap_datalink(pc) == DLT_RAW ? 0 : 14;
 	struct pcap_pkthdr *h;
 	const u_char *d;
 	while (pcap_next_ex(pc, &h, &d) == 1) {
-		if (h->caplen < 14 + 40 || pkt_be16(d + 12) != 0x0800)
+		if (h->caplen < link + 28 || (link && pkt_be16(d + 12) != 0x0800) ||
+		    (d[link] >> 4) != 4 || (size_t)(d[link] & 15) * 4 + 8 > h->caplen - link)
 			continue;
-		const uint8_t *ip = d + 14, *t = ip + (size_t)(ip[0] & 15) * 4;
-		size_t len = h->caplen - 14;
-		if (ip[9] != PKT_IPPROTO_TCP || (size_t)(t - ip) + 20 > len)
-			continue;
-		if (pkt_be32(ip + 16) == target) { /* a probe: the first of each kind */
-			int k = probe_of(t, (size_t)(t[12] >> 4) * 4);
-			if (k >= 0 && !seen[k].sent)
-				seen[k] = (struct probe_seen){true, false, pkt_be16(t), pkt_be16(t + 2),
-							      pkt_be32(t + 4), pkt_be32(t + 8), {0}, 0};
-			continue;
-		}
-		if (pkt_be32(ip + 12) != target)
-			continue;
-		for (int k = 0; k < P_COUNT; k++)
-			if (seen[k].sent && !seen[k].answered && pkt_be16(t) == seen[k].dport &&
-			    pkt_be16(t + 2) == seen[k].sport) {
-				seen[k].answered = true;
-				seen[k].reply_len = len < sizeof seen[k].reply ? len : sizeof seen[k].reply;
-				memcpy(seen[k].reply, ip, seen[k].reply_len);
-			}
+		uint64_t ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec * 1000u;
+		take(c, d + link, h->caplen - link, ns, ntohl(ha.s_addr));
 	}
 	pcap_close(pc);
-	print_nmap_tests(seen, hops);
+	return 0;
+}
+
+/* Rebuilds each captured probe with nmap_os_probe_build() from the fields the sender
+ * chooses (addresses, ports, numbers, IDs, TTL): how many came out byte for byte. */
+static void check_probes(const struct capture *c)
+{
+	int same = 0, seen = 0;
+	for (int k = 0; k < NMAP_PROBE_COUNT; k++) {
+		const struct nmap_os_exchange *x = &c->a.x[k];
+		if (!x->probe)
+			continue;
+		seen++;
+		const uint8_t *ip = x->probe, *l4 = ip + (size_t)(ip[0] & 15) * 4;
+		struct nmap_os_probe_fields f = {pkt_be32(ip + 12), pkt_be32(ip + 16), pkt_be16(l4),
+			pkt_be16(l4 + 2), 0, 0, pkt_be16(ip + 4), 0, ip[8]};
+		if (ip[9] == PKT_IPPROTO_TCP)
+			f.seq = pkt_be32(l4 + 4), f.ack = pkt_be32(l4 + 8);
+		if (ip[9] == PKT_IPPROTO_ICMP) {
+			f.sport = f.dport = 0;
+			f.icmp_id = (uint16_t)(pkt_be16(l4 + 4) - (k == NMAP_PROBE_IE2));
+		}
+		uint8_t out[512];
+		size_t n = nmap_os_probe_build((enum nmap_os_probe)k, &f, out, sizeof out);
+		if (n == x->probe_len && memcmp(out, x->probe, n) == 0)
+			same++;
+		else
+			printf("probe %s differs from nmap's (%zu vs %zu bytes)\n",
+			       nmap_os_probe_name((enum nmap_os_probe)k), n, x->probe_len);
+	}
+	printf("probes: %d of %d rebuilt byte for byte\n", same, seen);
+}
+
+/* nmap_os_fingerprint_text() on the answers to nmap -O's probes in a capture. */
+static int nmap_fp(const char *path, const char *host, unsigned hops)
+{
+	static struct capture c;
+	memset(&c, 0, sizeof c);
+	if (read_capture(path, host, &c))
+		return 1;
+	c.a.hops = hops;
+	check_probes(&c);
+	printf("distance %u\n", nmap_os_distance(&c.a));
+	char *fp = nmap_os_fingerprint_text(&c.a);
+	if (!fp)
+		return 1;
+	fputs(fp, stdout);
+	free(fp);
 	return 0;
 }
 
@@ -239,14 +289,14 @@ static int nmap_match(const char *path, int distance, bool guess)
 
 int main(int argc, char **argv)
 {
-	if (argc >= 5 && strcmp(argv[1], "nmap-tests") == 0)
-		return nmap_tests(argv[2], argv[3], (unsigned)atoi(argv[4]));
+	if (argc >= 4 && strcmp(argv[1], "nmap-fp") == 0)
+		return nmap_fp(argv[2], argv[3], argc >= 5 ? (unsigned)atoi(argv[4]) : 0);
 	if (argc >= 4 && strcmp(argv[1], "nmap-match") == 0)
 		return nmap_match(argv[2], atoi(argv[3]), argc >= 5 && strcmp(argv[4], "guess") == 0);
 	if (argc >= 4 && strcmp(argv[1], "classify") == 0)
 		return classify_pcap(argv[2], argv[3], argc >= 5 ? argv[4] : NULL);
 	if (argc >= 3 && strcmp(argv[1], "count") == 0)
 		return count_file(argv[2]);
-	fprintf(stderr, "usage: %s classify IN.pcap PROFILE [P0F_FP] | count FILE | nmap-tests IN.pcap HOST HOPS | nmap-match FILE HOPS [guess]\n", argv[0]);
+	fprintf(stderr, "usage: %s classify IN.pcap PROFILE [P0F_FP] | count FILE | nmap-fp IN.pcap HOST [HOPS] | nmap-match FILE HOPS [guess]\n", argv[0]);
 	return 2;
 }
