@@ -337,16 +337,14 @@ static size_t seq_samples(const struct nmap_os_answers *a, struct seq_sample s[S
 	return n;
 }
 
-/* diff1's element: the forward difference, or when the value went down the smaller of
- * the way back and the way round the 32-bit counter (the doc's rule for ISNs; TSvals
- * use it too: on nmap 7.93's Linux capture it gives nmap's TS=21 where a plain
- * difference modulo 2^32 gives 22). */
+/* diff1's element: the smaller of the two ways from one value to the next round the
+ * 32-bit counter. The doc says so for an ISN that went down; nmap 7.93 does it both ways
+ * (its SP and ISR on two lab hosts' random ISNs come out only so, with the sample
+ * standard deviation), and for TSvals too (its TS=21 and 22 there). */
 static uint32_t diff32(uint32_t prev, uint32_t cur)
 {
-	if (cur >= prev)
-		return cur - prev;
-	uint32_t back = prev - cur, round = cur - prev;
-	return back < round ? back : round;
+	uint32_t up = cur - prev, down = prev - cur;
+	return up < down ? up : down;
 }
 
 static double elapsed(const struct seq_sample *p, const struct seq_sample *q)

@@ -10,8 +10,9 @@
       nmap -O --osscan-guess -d's fingerprint of each HOST, matched by orbit's nmap-os-db
       matcher (osfp_tool nmap-match), gives nmap's first answer and its Network Distance.
   os_compare.py nmap-tests NMAP.txt OSFP_TOOL CAPTURE.pcap HOST...
-      core/osfp/nmap_tests on the replies to nmap's probes in CAPTURE.pcap (osfp_tool
-      nmap-tests) computes nmap's own OPS, WIN, ECN and T1-T7 lines of each HOST.
+      core/osfp/nmap_fingerprint on nmap's probes and replies in CAPTURE.pcap (osfp_tool
+      nmap-fp) rebuilds the 16 probes byte for byte, gets nmap's distance, and computes
+      nmap's own 13 lines SEQ..IE of each HOST (SEQ's SP, ISR within 2, TS within 1).
 """
 import csv
 import os
@@ -138,9 +139,37 @@ def nmap_fp_tests(lines):
     return dict(re.findall(r"([A-Z0-9]+)\(([^)]*)\)", joined))
 
 
+# SEQ's timing-derived values: nmap times its probes itself, the capture a few us apart,
+# so a rate on a rounding edge may come out one step off; every other value is exact.
+SEQ_TOLERANCE = {"SP": 2, "ISR": 2, "TS": 1}
+ALL_LINES = ["SEQ", "OPS", "WIN", "ECN", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "U1", "IE"]
+
+
+def attrs(text):
+    return dict(kv.split("=", 1) for kv in text.split("%") if "=" in kv)
+
+
+def same_line(name, ours, theirs):
+    if ours == theirs:
+        return True
+    if name != "SEQ" or theirs is None:
+        return False
+    a, b = attrs(ours), attrs(theirs)
+    if set(a) != set(b):
+        return False
+    for k in a:
+        if k in SEQ_TOLERANCE:
+            if abs(int(a[k], 16) - int(b[k], 16)) > SEQ_TOLERANCE[k]:
+                return False
+        elif a[k] != b[k]:
+            return False
+    return True
+
+
 def nmap_tests(nmap_txt, tool, pcap, want_hosts):
-    """core/osfp/nmap_tests on the replies to nmap -O's probes (in a capture of the run)
-    computes nmap's own OPS, WIN, ECN and T1-T7 lines for each host."""
+    """core/osfp/nmap_fingerprint on nmap -O's own probes and their replies (in a capture
+    of the run; osfp_tool nmap-fp) rebuilds all 16 probes byte for byte, finds nmap's
+    Network Distance (from U1, as nmap did) and computes nmap's own 13 test lines."""
     ok = True
     hosts = nmap_hosts(nmap_txt)
     for host in want_hosts:
@@ -151,16 +180,23 @@ def nmap_tests(nmap_txt, tool, pcap, want_hosts):
             print(f"{host}: nmap printed no fingerprint")
             ok = False
             continue
-        hops = re.search(r"(\d+) hop", dist[0]).group(1)
-        out = subprocess.run([tool, "nmap-tests", pcap, host, hops], capture_output=True,
+        hops = int(re.search(r"(\d+) hop", dist[0]).group(1))
+        out = subprocess.run([tool, "nmap-fp", pcap, host], capture_output=True,
                              text=True, check=True).stdout
-        ours = dict(re.findall(r"([A-Z0-9]+)\(([^)]*)\)", out))
-        same = [t for t in ours if theirs.get(t) == ours[t]]
-        diff = [t for t in ours if theirs.get(t) != ours[t]]
-        print(f"{host}: {len(same)} of {len(ours)} test lines equal nmap's"
-              + (f"; differ: {', '.join(f'{t}: ours {ours[t]} nmap {theirs.get(t)}' for t in diff)}"
+        ours = dict(re.findall(r"^([A-Z0-9]+)\(([^)]*)\)$", out, re.M))
+        probes = re.search(r"probes: (\d+) of (\d+)", out)
+        our_hops = int(re.search(r"distance (\d+)", out).group(1))
+        same = [t for t in ALL_LINES if t in ours and same_line(t, ours[t], theirs.get(t))]
+        diff = [t for t in ALL_LINES if t not in same]
+        print(f"{host}: {len(same)} of {len(ALL_LINES)} test lines equal nmap's "
+              f"(SEQ ours {ours.get('SEQ')} nmap {theirs.get('SEQ')}); probes rebuilt "
+              f"{probes.group(1)}/{probes.group(2)}; distance {our_hops} (nmap {hops})"
+              + (f"; differ: {', '.join(f'{t}: ours {ours.get(t)} nmap {theirs.get(t)}' for t in diff)}"
                  if diff else ""))
-        ok = ok and not diff and len(ours) == 10 and "R=Y" in ours.get("T1", "")
+        ok = (ok and not diff and probes.group(1) == probes.group(2) == "16"
+              and our_hops == hops and "R=Y" in ours.get("T1", "")
+              and "R=Y" in ours.get("U1", "") and "R=Y" in ours.get("IE", "")
+              and "GCD=" in ours.get("SEQ", ""))
     return ok
 
 

@@ -9,10 +9,13 @@
 #    host with an open and a closed port, matched by orbit's nmap-os-db matcher
 #    (osfp_tool nmap-match, built beside the binary), gives nmap's first answer with its
 #    accuracy and the same Network Distance; floor: nmap must print a fingerprint and an
-#    answer for each (a lab where nothing answers fails); and core/osfp/nmap_tests, on
-#    the replies to nmap's probes in a capture of that run, computes nmap's own OPS, WIN,
-#    ECN and T1-T7 lines (floor: all 10 lines, T1 answered). orbit's own probe set is not
-#    built yet: orbit -O refuses with one line and exit 2, nothing sent.
+#    answer for each (a lab where nothing answers fails); and core/osfp/nmap_fingerprint,
+#    on nmap's probes and replies in a capture of that run (one OS try, --max-os-tries 1,
+#    so each probe is sent once per answer), rebuilds the 16 probes byte for byte, finds
+#    nmap's distance and computes nmap's own 13 lines SEQ..IE (SEQ's SP, ISR within 2 and
+#    TS within 1: nmap's clock and the capture's differ by microseconds; floor: T1, U1, IE
+#    answered, SEQ has GCD). orbit's own probe set is not built yet: orbit -O refuses
+#    with one line and exit 2, nothing sent.
 #   os_tests.sh ORBIT_BINARY       prints PASS/FAIL per test, then "N passed, N failed"
 set -uo pipefail
 orbit=$(realpath "$1")
@@ -53,10 +56,10 @@ start=$(date +%s)
 tool=$(dirname "$orbit")/tests/osfp_tool
 os_hosts="198.18.1.10 198.18.1.11" # each has open and closed ports (tests/lab/expected.txt)
 ip netns exec orbit-scan timeout 150 tcpdump -i orbit-s0 -U -w "$tmp/nmap-O.pcap" \
-	'tcp and (host 198.18.1.10 or host 198.18.1.11)' 2>/dev/null &
+	'host 198.18.1.10 or host 198.18.1.11' 2>/dev/null &
 dump=$!
 sleep 1
-timeout 120 ip netns exec orbit-scan nmap -n -Pn -O --osscan-guess -d -p 1,21,22,80,6379 \
+timeout 120 ip netns exec orbit-scan nmap -n -Pn -O --osscan-guess --max-os-tries 1 -d -p 1,21,22,80,6379 \
 	$os_hosts >"$tmp/nmap-O.txt" 2>&1
 sleep 1
 kill $dump 2>/dev/null
@@ -65,7 +68,7 @@ wait $dump 2>/dev/null
 result "-O matcher: nmap's fingerprints of $os_hosts get nmap's first answer, accuracy and distance" $?
 [ -x "$tool" ] && python3 "$root/tests/e2e/os_compare.py" nmap-tests "$tmp/nmap-O.txt" "$tool" \
 	"$tmp/nmap-O.pcap" $os_hosts
-result "-O tests: the replies to nmap's probes give nmap's OPS, WIN, ECN, T1-T7 lines (core/osfp/nmap_tests)" $?
+result "-O fingerprint: nmap's 16 probes rebuilt byte for byte; their replies give nmap's distance and its 13 lines SEQ..IE (core/osfp/nmap_fingerprint)" $?
 echo "nmap -O --osscan-guess of 2 hosts: $(( $(date +%s) - start )) s"
 
 out=$("$orbit" --blocklist-file "$lab_block" -O -p 22 198.18.1.10 2>&1)
