@@ -10,11 +10,12 @@
 # The config seeds are hand-written YAML (tests/fuzz/corpus/config/).
 # The osfp seeds: orbit's own signature file and hand-written sig lines (tests/fuzz/corpus/osfp/).
 # The nmap_os_db seeds: a hand-written db excerpt in nmap-os-db syntax and a subject (tests/fuzz/corpus/nmap_os_db/).
+# The nmap_fp seeds: a lab Linux host's answers to nmap -O (build/tests/osfp_tool nmap-fp-seed CAPTURE HOST OUT).
 set -eu
 seconds=${1:-60}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
-targets="reply config filter script osfp nmap_os_db probes grab"
+targets="reply config filter script osfp nmap_os_db nmap_fp probes grab"
 
 if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup "$build" "$root" -Dfuzz=true \

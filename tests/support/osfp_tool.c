@@ -8,6 +8,7 @@
  *       and the first reply to each, as nmap_os_answers: whether nmap_os_probe_build()
  *       rebuilds each probe byte for byte, the distance, and the subject fingerprint
  *       nmap_os_fingerprint_text() makes of them (HOPS 0 or absent: from U1's reply)
+ *   osfp_tool nmap-fp-seed IN.pcap HOST OUT   the same answers as a fuzz_nmap_fp seed
  *   osfp_tool nmap-match FILE DISTANCE [guess]   the nmap-os-db matcher and orbit's OS lines on
  *       the subject fingerprint nmap -O -d printed (its "OS:" lines, in FILE)
  * Fixed key (craft_test_key), our address 198.18.0.1, source ports 32768..60999, as
@@ -249,6 +250,35 @@ static int nmap_fp(const char *path, const char *host, unsigned hops)
 	return 0;
 }
 
+/* The answers of a capture in fuzz_nmap_fp's input layout (tests/fuzz/fuzz_nmap_fp.c),
+ * a seed for it. */
+static int nmap_fp_seed(const char *path, const char *host, const char *out_path)
+{
+	static struct capture c;
+	memset(&c, 0, sizeof c);
+	if (read_capture(path, host, &c))
+		return 1;
+	FILE *f = fopen(out_path, "wb");
+	if (!f) {
+		perror(out_path);
+		return 1;
+	}
+	fputc(0, f); /* distance from U1 */
+	uint64_t prev = c.a.x[0].sent_ns;
+	for (int k = 0; k < NMAP_PROBE_COUNT; k++) {
+		const struct nmap_os_exchange *x = &c.a.x[k];
+		uint64_t ms = x->probe && x->sent_ns > prev ? (x->sent_ns - prev) / 1000000u : 0;
+		prev = x->probe ? x->sent_ns : prev;
+		uint8_t hdr[4] = {x->reply ? 1 : 0, (uint8_t)(ms > 255 ? 255 : ms),
+				  (uint8_t)(x->reply_len >> 8), (uint8_t)x->reply_len};
+		fwrite(hdr, 1, sizeof hdr, f);
+		if (x->reply)
+			fwrite(x->reply, 1, x->reply_len, f);
+	}
+	fclose(f);
+	return 0;
+}
+
 /* nmap's "OS:SCAN(...)SEQ(...)..." lines joined, then one test per line. */
 static int nmap_match(const char *path, int distance, bool guess)
 {
@@ -289,6 +319,8 @@ static int nmap_match(const char *path, int distance, bool guess)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 5 && strcmp(argv[1], "nmap-fp-seed") == 0)
+		return nmap_fp_seed(argv[2], argv[3], argv[4]);
 	if (argc >= 4 && strcmp(argv[1], "nmap-fp") == 0)
 		return nmap_fp(argv[2], argv[3], argc >= 5 ? (unsigned)atoi(argv[4]) : 0);
 	if (argc >= 4 && strcmp(argv[1], "nmap-match") == 0)
