@@ -40,6 +40,17 @@ int nmap_options_text(const uint8_t *p, size_t n, char *out, size_t cap)
 	return (int)total;
 }
 
+uint32_t nmap_crc32(const uint8_t *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+	while (n--) {
+		c ^= *p++;
+		for (int k = 0; k < 8; k++)
+			c = c >> 1 ^ (0xedb88320u & (0u - (c & 1)));
+	}
+	return ~c;
+}
+
 static unsigned ttl_guess(unsigned ttl)
 {
 	return ttl <= 32 ? 32 : ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
@@ -102,8 +113,11 @@ int nmap_reply_attributes(const uint8_t *ip, size_t len, uint32_t probe_seq,
 		       seq_rel(pkt_be32(t + 8), probe_seq, "S", "S+"), f);
 		if (line == NMAP_LINE_T)
 			APPEND("%%O=%s", opts);
-		/* RD: a CRC32 of an RST's data; none here in practice, 0 when empty */
-		APPEND("%%RD=0");
+		/* RD: the CRC32 of an RST's data (some stacks put an error text there), 0 when
+		 * there is none; the data ends where the IP total length says */
+		size_t ip_total = pkt_be16(ip + 2), end = ip_total < len ? ip_total : len;
+		size_t data = ihl + doff < end ? end - ihl - doff : 0;
+		APPEND("%%RD=%X", (t[13] & PKT_TCP_RST) && data ? nmap_crc32(t + doff, data) : 0);
 	}
 	bool reserved = (t[12] & 0x0f) != 0, urp = !(t[13] & 0x20) && pkt_be16(t + 18) != 0;
 	APPEND("%%Q=%s%s", reserved ? "R" : "", urp ? "U" : "");

@@ -1,7 +1,7 @@
 /* nmap's per-reply OS tests (nmap.org/book/osdetect-methods.html), computed from one
  * IPv4 TCP reply to one of the -O probes: the option string of OPS and O= ("M5B4ST11NW7"),
  * and the attribute list of a T1-T7 or ECN line ("R=Y%DF=Y%T=40%TG=40%W=0%S=A%A=Z%F=R%
- * O=%RD=0%Q="). The first brick of -O's probe set: what a reply means, not how it is
+ * O=%RD=0%Q="; RD the CRC-32 of an RST's data). The first brick of -O's probe set: what a reply means, not how it is
  * sent. Pure functions over bytes; the caller has validated the reply as TCP. */
 #ifndef ORBIT_CORE_OSFP_NMAP_TESTS_H
 #define ORBIT_CORE_OSFP_NMAP_TESTS_H
@@ -26,5 +26,8 @@ enum nmap_test_line {
 int nmap_reply_attributes(const uint8_t *ip, size_t len, uint32_t probe_seq,
 			  uint32_t probe_ack, unsigned hops, enum nmap_test_line line, char *out,
 			  size_t cap);
+
+/* The CRC-32 of RD (ISO-HDLC, as zlib's crc32()). */
+uint32_t nmap_crc32(const uint8_t *p, size_t n);
 
 #endif
