@@ -256,6 +256,8 @@ static bool tcp_reply(struct synth *s, struct choice *c, int k, const char *line
 	pkt_put_be16(t, pkt_be16(pt + 2));
 	pkt_put_be16(t + 2, pkt_be16(pt));
 	const char *sv = get(c, line, "S"), *av = get(c, line, "A");
+	if (k < 6) /* a SEQ reply: its ISN (SEQ1's already follows T1's S) */
+		sv = "O";
 	pkt_put_be32(t + 4, is(sv, "Z") ? 0 : is(sv, "A") ? pack : is(sv, "A+") ? pack + 1 : isn);
 	pkt_put_be32(t + 8, is(av, "Z") ? 0 : is(av, "S") ? pseq : is(av, "S+") ? pseq + 1 : pseq + 999);
 	const char *q = get(c, line, "Q");
@@ -285,37 +287,69 @@ static void ids_of(const char *cls, uint16_t base, uint16_t *ids, int n)
 			 !is(cls, "I") ? (uint16_t)hexv(cls, 1) : (uint16_t)(base + i * step);
 }
 
-/* SEQ: ISNs and send times giving GCD g, ISR and SP; TSvals giving TS. m = intervals. */
+static unsigned long gcdl(unsigned long a, unsigned long b)
+{
+	while (b) {
+		unsigned long r = a % b;
+		a = b;
+		b = r;
+	}
+	return a;
+}
+
+/* SEQ: ISN steps g*k_i and send intervals dt_i (rate_i = g*k_i/dt_i) whose rates have
+ * the mean 2^(ISR/8) and, over g when g > 9, the sample standard deviation 2^(SP/8):
+ * one rate above the mean and m-1 equal ones below (the spread that keeps every rate >= 0
+ * longest); k's GCD kept 1 so the steps' GCD is g; TSval steps hz*dt_i for TS. */
 static void seq_numbers(struct synth *s, struct choice *c, const int *ks, int n, uint32_t *isn)
 {
 	unsigned long g = hexv(get(c, "SEQ", "GCD"), 1), isr = hexv(get(c, "SEQ", "ISR"), 0x80),
 		      sp = hexv(get(c, "SEQ", "SP"), 0);
 	const char *ts = get(c, "SEQ", "TS");
-	double rate = isr ? exp2(isr / 8.0) : 0.5, sd = sp ? exp2(sp / 8.0) : 0;
-	double div = g > 9 ? (double)g : 1, z[6] = {0}, zz = 0;
+	bool constant = g == 0; /* GCD 0: the ISN never moves (all steps 0) */
+	g = g ? g : 1;
 	int m = n - 1;
-	for (int i = 0; i < m; i++)
-		z[i] = (m % 2 && i == m - 1) ? 0 : i % 2 ? -1 : 1, zz += z[i] * z[i];
-	double norm = m > 1 ? sqrt(zz / (m - 1)) : 1;
+	double mean = isr ? exp2((double)isr / 8.0) : 0.5, sd = sp ? exp2((double)sp / 8.0) : 0;
+	sd *= g > 9 ? (double)g : 1;
+	double r[6], top = 0, cz = m > 0 ? 1 / sqrt((double)m) : 0;
+	for (int i = 0; i < m; i++) {
+		r[i] = mean + sd * (i == 0 ? (m - 1) * cz : -cz);
+		r[i] = r[i] > 0 ? r[i] : 0;
+		top = r[i] > top ? r[i] : top;
+	}
 	double hz = ts && isxdigit((unsigned char)ts[0]) ? (is(ts, "1") ? 2 : is(ts, "7") ? 100
 						  : is(ts, "8") ? 200 : exp2((double)hexv(ts, 0))) : 0;
 	double span = is(ts, "1") ? 1.0 : 0.1;
-	if (rate * span > 1e9)
-		span = 1e9 / rate;
+	if (top * span > 1e9) /* every step well inside the short way round (2^31) */
+		span = 1e9 / top;
+	if (hz * span > 1e9)
+		span = 1e9 / hz;
+	unsigned long k[6], kg = 0;
+	for (int i = 0; i < m; i++) {
+		k[i] = r[i] > 0 ? (unsigned long)llround(r[i] * span / (double)g) : 0;
+		k[i] = r[i] > 0 && k[i] == 0 ? 1 : k[i];
+		k[i] = constant ? 0 : k[i];
+		kg = gcdl(kg, k[i]);
+	}
+	/* the top step grows till the k's GCD is 1: its interval follows, its rate stays */
+	for (int tries = 0; kg > 1 && tries < 64; tries++) {
+		k[0]++;
+		kg = 0;
+		for (int i = 0; i < m; i++)
+			kg = gcdl(kg, k[i]);
+	}
 	uint64_t t = 1000000000ull;
 	uint32_t v = 0x10000000u, tv = 1000;
+	double carry = 0; /* rate error so far: slow TS clocks need whole ticks per step */
 	for (int i = 0; i < n; i++) {
 		if (i) {
-			double r = rate + (norm > 0 ? sd * div * z[i - 1] / norm : 0);
-			unsigned long k = r > 0 ? (unsigned long)llround(r * span / (double)g) : 0;
-			if (r > 0 && k == 0)
-				k = 1;
-			if (i == 1 && k > 1 && m > 1)
-				k |= 1; /* with k2 below, keeps the GCD at g */
-			double dt = r > 0 && k ? (double)g * (double)k / r : span;
-			v += (uint32_t)(g * k);
+			double dt = k[i - 1] ? (double)g * (double)k[i - 1] / r[i - 1] : span;
+			v += (uint32_t)(g * k[i - 1]);
 			t += (uint64_t)llround(dt * 1e9);
-			tv += (uint32_t)llround(hz * dt);
+			double want = (hz - carry) * dt;
+			long d = want > 0 ? lround(want) : 0;
+			carry += (double)d / dt - hz;
+			tv += (uint32_t)d;
 		}
 		isn[i] = v;
 		s->tsval[i] = is(ts, "0") ? 0 : tv;
@@ -332,27 +366,54 @@ static bool synth_seq(struct synth *s, struct choice *c)
 		if (ops && get(c, "OPS", key))
 			ks[n++] = k;
 	}
-	if (n == 0) /* OPS(R=N) with T1 answered: SEQ1 alone (the subject's O1 and W1 meet
-		     * the reference's R only, which the matcher does not compare) */
-		ks[n++] = 0;
+	/* OPS(R=N) with T1 answered: all six answer, with no options but a timestamp when TS
+	 * wants one (the subject's O and W meet the reference's R only, never compared) */
+	bool bare = n == 0;
+	const char *tsv = get(c, "SEQ", "TS");
+	bool want_ts = tsv && !is(tsv, "U");
+	for (; n == 0 || (bare && n < 6); n++)
+		ks[n] = n;
+	bool some_syn_ack = false;
+	for (int i = 0; i < n && !bare; i++) {
+		char ok[4] = {'O', (char)('1' + ks[i]), 0}, wk[4] = {'W', (char)('1' + ks[i]), 0};
+		const char *ov = get(c, "OPS", ok);
+		some_syn_ack = some_syn_ack || (ov && ov[0]) || hexv(get(c, "WIN", wk), 0) != 0;
+	}
 	uint32_t isn[6];
 	seq_numbers(s, c, ks, n, isn);
+	/* T1's S is SEQ1's own: the ISNs start where it says */
+	const char *sv = get(c, "T1", "S");
+	uint32_t pack = pkt_be32(s->probe[0] + 28);
+	uint32_t want0 = is(sv, "Z") ? 0 : is(sv, "A") ? pack : is(sv, "A+") ? pack + 1 : isn[0];
+	if (ks[0] == 0)
+		for (int i = n - 1; i >= 0; i--)
+			isn[i] += want0 - isn[0];
 	uint16_t ids[6];
+	int first = -1, last = -1;
 	ids_of(get(c, "SEQ", "TI"), 100, ids, n);
 	for (int i = 0; i < n; i++)
 		s->ipid[ks[i]] = ids[i];
-	s->seq_last = n ? ids[n - 1] : 100;
-	s->seq_step = n > 1 ? (uint16_t)(ids[n - 1] - ids[0]) / (unsigned)(ks[n - 1] - ks[0]) : 1;
 	for (int i = 0; i < n; i++) {
 		char ok[4] = {'O', (char)('1' + ks[i]), 0}, wk[4] = {'W', (char)('1' + ks[i]), 0};
 		/* copies: get()'s values live in a few rotating slots */
 		char o[128], w[128];
 		const char *ov = get(c, "OPS", ok), *wv = get(c, "WIN", wk);
-		snprintf(o, sizeof o, "%s", ov ? ov : "");
+		snprintf(o, sizeof o, "%s", ov ? ov : bare && want_ts ? "NNT11" : "");
 		snprintf(w, sizeof w, "%s", wv ? wv : "0");
+		/* no options and a zero window: the stack reset that SYN (nmap's SEQ counts
+		 * SYN-ACKs only, so the others' TS stands) */
+		bool rst = some_syn_ack && !o[0] && hexv(w, 1) == 0;
 		if (!tcp_reply(s, c, ks[i], "T1", o, w, isn[i], s->tsval[i]))
 			return false;
+		if (rst)
+			s->reply[ks[i]][20 + 13] = PKT_TCP_RST | PKT_TCP_ACK;
+		else
+			last = i, first = first < 0 ? i : first;
 	}
+	/* SS compares with the SYN-ACKs' counter: its last value and average step */
+	s->seq_last = last >= 0 ? ids[last] : 100;
+	s->seq_step = last > first ? (uint16_t)(ids[last] - ids[first]) /
+					     (unsigned)(ks[last] - ks[first]) : 1;
 	return true;
 }
 
@@ -361,11 +422,13 @@ static void synth_u1(struct synth *s, struct choice *c)
 	if (is(get(c, "U1", "R"), "N") || !find_test(c->ref, "U1"))
 		return;
 	uint8_t *ip = s->reply[NMAP_PROBE_U1];
-	size_t total = hexv(get(c, "U1", "IPL"), 0x164);
-	if (total < 28 || total > sizeof s->reply[0])
+	/* IPL is the length field as the host wrote it (nmap-os-db has a byte-swapped 6401);
+	 * the bytes are as many as it says, or the whole quote when it says more */
+	size_t ipl = hexv(get(c, "U1", "IPL"), 0x164), total = ipl;
+	if (total < 28 || total > 0x164)
 		total = 0x164;
 	memset(ip, 0, total);
-	pkt_write_ipv4(ip, PKT_IPPROTO_ICMP, THEM, US, ttl_of(c, "U1"), 7, (uint16_t)total);
+	pkt_write_ipv4(ip, PKT_IPPROTO_ICMP, THEM, US, ttl_of(c, "U1"), 7, (uint16_t)ipl);
 	if (!is(get(c, "U1", "DF"), "Y"))
 		pkt_put_be16(ip + 6, 0);
 	pkt_put_be16(ip + 10, pkt_ipv4_checksum(ip));
