@@ -5,6 +5,7 @@
 
 #include "core/base/packet.h"
 #include "core/osfp/nmap_fingerprint.h"
+#include "core/osfp/nmap_tests.h"
 #include "tests/unit/check.h"
 
 #define US 0xc6120002u
@@ -276,6 +277,16 @@ static void test_ci(void)
 	CHECK_STR_EQ(line(fp, "SEQ"), "SEQ(CI=RI)");
 	CHECK_STR_EQ(line(fp, "T5"), "T5(R=Y%DF=Y%T=3F%W=7210%S=Z%A=S+%F=AR%O=%RD=0%Q=)");
 	free(fp);
+	/* RD: an RST carrying "hello" (CRC-32 0x3610A686, as zlib's); bytes past the IP total
+	 * length are not data */
+	uint8_t *ip = replies[NMAP_PROBE_T6];
+	memcpy(ip + 40, "hello", 5);
+	pkt_put_be16(ip + 2, 45);
+	a.x[NMAP_PROBE_T6].reply_len = 52;
+	fp = nmap_os_fingerprint_text(&a);
+	CHECK_STR_EQ(line(fp, "T6"), "T6(R=Y%DF=Y%T=3F%W=7210%S=Z%A=S+%F=AR%O=%RD=3610A686%Q=)");
+	free(fp);
+	CHECK_EQ_U64(nmap_crc32((const uint8_t *)"123456789", 9), 0xcbf43926); /* the check value */
 }
 
 int main(void)
