@@ -14,8 +14,8 @@
 #    so each probe is sent once per answer), rebuilds the 16 probes byte for byte, finds
 #    nmap's distance and computes nmap's own 13 lines SEQ..IE (SEQ's SP, ISR within 2 and
 #    TS within 1: nmap's clock and the capture's differ by microseconds; floor: T1, U1, IE
-#    answered, SEQ has GCD). orbit's own probe set is not built yet: orbit -O refuses
-#    with one line and exit 2, nothing sent.
+#    answered, SEQ has GCD); the same for two on-link hosts (distance 1). orbit's own
+#    probe set is not built yet: orbit -O refuses with one line and exit 2, nothing sent.
 #   os_tests.sh ORBIT_BINARY       prints PASS/FAIL per test, then "N passed, N failed"
 set -uo pipefail
 orbit=$(realpath "$1")
@@ -70,6 +70,24 @@ result "-O matcher: nmap's fingerprints of $os_hosts get nmap's first answer, ac
 	"$tmp/nmap-O.pcap" $os_hosts
 result "-O fingerprint: nmap's 16 probes rebuilt byte for byte; their replies give nmap's distance and its 13 lines SEQ..IE (core/osfp/nmap_fingerprint)" $?
 echo "nmap -O --osscan-guess of 2 hosts: $(( $(date +%s) - start )) s"
+
+# The same on the on-link segment (distance 1: U1's quote keeps nmap's TTL), h10's web
+# (80 open) and h11's ssh (22 open); port 1 closed on both.
+start=$(date +%s)
+lan_hosts="198.18.5.10 198.18.5.11"
+ip netns exec orbit-scan timeout 150 tcpdump -i orbit-s1 -U -w "$tmp/nmap-O-lan.pcap" \
+	'host 198.18.5.10 or host 198.18.5.11' 2>/dev/null &
+dump=$!
+sleep 1
+timeout 120 ip netns exec orbit-scan nmap -n -Pn -O --osscan-guess --max-os-tries 1 -d -p 1,22,80 \
+	$lan_hosts >"$tmp/nmap-O-lan.txt" 2>&1
+sleep 1
+kill $dump 2>/dev/null
+wait $dump 2>/dev/null
+[ -x "$tool" ] && python3 "$root/tests/e2e/os_compare.py" nmap-tests "$tmp/nmap-O-lan.txt" "$tool" \
+	"$tmp/nmap-O-lan.pcap" $lan_hosts
+result "-O fingerprint on-link ($lan_hosts): nmap's probes rebuilt, distance 1, its 13 lines SEQ..IE" $?
+echo "nmap -O of 2 on-link hosts: $(( $(date +%s) - start )) s"
 
 out=$("$orbit" --blocklist-file "$lab_block" -O -p 22 198.18.1.10 2>&1)
 rc=$?
