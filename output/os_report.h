@@ -9,23 +9,46 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "core/base/result.h"
 #include "core/osfp/nmap_os_db.h"
 #include "output/json.h"
 
-#define OS_REPORT_MATCHES 10
+#define OS_REPORT_MATCHES 36 /* nmap keeps as many */
 #define OS_GUESS_THRESHOLD 0.85 /* nmap's: guesses below it are not printed */
+#define OS_FINGERPRINT_MAX 2048
+#define OS_TOO_MANY 8 /* nmap's: more perfect matches than this say nothing */ /* the subject's test lines */
 
 struct os_host_result {
 	struct nmap_os_match matches[OS_REPORT_MATCHES]; /* best first */
 	size_t nmatches;
-	int distance;     /* hops; < 0 unknown */
-	bool no_port_pair; /* no open and closed TCP port: nmap's "may be unreliable" */
-	bool nonideal;     /* test conditions non-ideal (no_port_pair, missing replies) */
+	int distance;      /* hops; < 0 unknown */
+	bool no_port_pair; /* no open or no closed TCP port: nmap's "may be unreliable" */
+	/* Why the fingerprint is not ideal, in nmap's words ("Missing a closed TCP port so
+	 * results incomplete"), "" when it is: nmap then guesses and prints no fingerprint. */
+	char reason[96];
+	/* The host's fingerprint, "NAME(K=V%...)\n" lines ("": none): printed, as nmap's
+	 * "TCP/IP fingerprint:" block, when no match is perfect; XML's <osfingerprint>. */
+	char fingerprint[OS_FINGERPRINT_MAX];
 };
 
-/* The text report's lines. Without a perfect match the guesses (those at or above the
- * threshold) are listed, as nmap lists them, only with guess (--osscan-guess) or when the
- * test conditions were non-ideal; with guess and none above it, the best one. */
+/* A host's -O result as it travels to the outputs on its scan_result (.os, proto
+ * RESULT_PROTO_OS): plain heap memory (one free()), owned as a record's grab is; db is
+ * borrowed and outlives the output set; guess: --osscan-guess. */
+struct os_record {
+	struct os_host_result result;
+	const struct nmap_os_db *db;
+	bool guess;
+};
+
+/* The record's whole NDJSON line: {"addr", "proto":"os", "state":"up", "time", "os"}\n.
+ * Returns its length, 0 when cap is too small. */
+size_t os_record_json(const struct scan_result *r, char *buf, size_t cap);
+
+/* The text report's lines, by nmap's rules: matches below the threshold are none; more
+ * than OS_TOO_MANY perfect ones say nothing; the classification (Device type, Running,
+ * OS CPE) only while each of its lists stays within nmap's eight members; without a
+ * perfect match the guesses only with guess (--osscan-guess) or a reason, else the
+ * fingerprint block. */
 void os_report_text(FILE *f, const struct nmap_os_db *db, const struct os_host_result *r,
 		    bool guess);
 /* <os><osmatch name accuracy><osclass ...><cpe/></osclass></osmatch></os><distance/> */

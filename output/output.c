@@ -12,6 +12,7 @@
 #include "core/base/clock.h"
 #include "core/base/ring.h"
 #include "output/grab_json.h"
+#include "output/os_report.h"
 #include "output/host_names.h"
 #include "output/script_fmt.h"
 #include "output/json.h"
@@ -157,12 +158,26 @@ static size_t with_hostname(const struct output_set *os, const struct scan_resul
 	return at;
 }
 
+/* A record whose line may be far longer than a plain one (a banner, scripts, -O). */
+static bool is_enriched(const struct scan_result *r)
+{
+	return r->grab || r->scripts || r->os;
+}
+
+/* The NDJSON object of a record, without the -f selection or the hostname. */
+static size_t ndjson_record(const struct scan_result *r, char *buf, size_t cap)
+{
+	if (r->os)
+		return os_record_json(r, buf, cap);
+	return r->grab ? grab_result_json(r->grab, buf, cap) : ndjson_format_result(r, buf, cap);
+}
+
 static size_t ndjson_line(const struct output_set *os, const struct scan_result *r, char *buf,
 			  size_t cap)
 {
 	if (os->sel.n)
 		return ndjson_selected_line(os, r, buf, cap);
-	size_t len = r->grab ? grab_result_json(r->grab, buf, cap) : ndjson_format_result(r, buf, cap);
+	size_t len = ndjson_record(r, buf, cap);
 	if (r->scripts && len)
 		len = script_json_splice(buf, len, cap, r->scripts);
 	return os->info.names && os->info.names->n ? with_hostname(os, r, buf, len, cap) : len;
@@ -469,8 +484,10 @@ static void release_grabs(struct scan_result *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free((void *)(uintptr_t)v[i].grab);
 		free((void *)(uintptr_t)v[i].scripts);
+		free((void *)(uintptr_t)v[i].os);
 		v[i].grab = NULL;
 		v[i].scripts = NULL;
+		v[i].os = NULL;
 	}
 }
 
@@ -486,9 +503,10 @@ static void rows_to_postgres(struct output_set *os, const struct scan_result *r,
 {
 	char line[LINE_MAX_BYTES];
 	for (size_t i = 0; i < n; i++) {
-		char *buf = r[i].grab && os->long_line ? os->long_line : line;
-		size_t len = r[i].grab ? (os->long_line ? grab_result_json(r[i].grab, buf, GRAB_JSON_MAX) : 0)
-				       : ndjson_format_result(&r[i], buf, sizeof line);
+		bool big = is_enriched(&r[i]);
+		char *buf = big && os->long_line ? os->long_line : line;
+		size_t len = big && !os->long_line ? 0
+			     : ndjson_record(&r[i], buf, big ? GRAB_JSON_MAX : sizeof line);
 		if (len)
 			pg_sink_row(os->pg, buf, len);
 		else
@@ -516,12 +534,12 @@ static void emit(struct output_set *os, const struct scan_result *in, size_t n, 
 	while (n > 0) {
 		size_t take = n < CHUNK ? n : CHUNK, k = 0;
 		for (size_t i = 0; i < take; i++) {
+			struct scan_result in_copy = in[i];
 			if (output_filter_match(os->filter, &in[i], &os->env)) {
 				kept[k++] = in[i];
 			} else {
 				atomic_fetch_add_explicit(&os->filtered_out, 1, memory_order_relaxed);
-				free((void *)(uintptr_t)in[i].grab);
-				free((void *)(uintptr_t)in[i].scripts);
+				release_grabs(&in_copy, 1);
 			}
 		}
 		in += take;
@@ -537,7 +555,7 @@ static void emit(struct output_set *os, const struct scan_result *in, size_t n, 
 			for (size_t i = 0; i < k; i++) {
 				if (os->hits_only && !is_hit(&kept[i]))
 					continue;
-				if (kept[i].grab || kept[i].scripts) {
+				if (is_enriched(&kept[i])) {
 					/* An enriched record (banner, protocol fields) may be far longer
 					 * than a plain line: written on its own, in order. */
 					if (!sink_write(&st->sink, buf, used))

@@ -12,6 +12,7 @@
 #include "output/host_names.h"
 #include "output/mac_vendors.h"
 #include "output/script_fmt.h"
+#include "output/os_report.h"
 #include "output/output.h"
 #include "output/service_info.h"
 #include "output/services.h"
@@ -82,6 +83,7 @@ struct host {
 	bool up_result;       /* a ping sweep's HOST_UP entry */
 	const struct scan_result *first_answer;
 	const uint8_t *mac;   /* an on-link host's MAC, or NULL */
+	const struct os_record *os; /* -O's result, or NULL */
 	int64_t min_rtt_ns;   /* -1: not measured */
 	uint64_t state_count[NSTATES];
 	bool ignored[NSTATES];
@@ -105,6 +107,8 @@ static void host_analyse(struct host *h, const struct scan_result *v, size_t n)
 			h->up_result = true;
 		if (r->has_mac && !h->mac)
 			h->mac = r->mac;
+		if (r->os)
+			h->os = r->os;
 		/* Only a reply from the host itself says it is up: a router's host-unreachable
 		 * says rather the opposite (Nmap counts such a host as down). */
 		bool from_host = !r->responder || r->responder == r->addr;
@@ -291,6 +295,13 @@ static void text_mac(FILE *f, const struct report_scan *scan, const struct host 
 }
 
 /* "orbit scan report for NAME (ADDR)": the user's name, else the PTR. */
+/* -O's lines, after the MAC as nmap prints them. */
+static void text_os(FILE *f, const struct host *h)
+{
+	if (h->os)
+		os_report_text(f, h->os->db, &h->os->result, h->os->guess);
+}
+
 static void text_host_line(FILE *f, const struct report_scan *scan, const char *a, uint32_t addr)
 {
 	const struct host_name *hn = host_names_find(scan->names, addr);
@@ -413,6 +424,7 @@ static int text_host(FILE *f, const struct report_scan *scan, const struct host 
 	text_rdns_line(f, scan, a, h->addr);
 	if (h->nports == 0 || scan->ping_sweep) {
 		text_mac(f, scan, h);
+		text_os(f, h);
 		return ferror(f) ? -1 : 0;
 	}
 
@@ -458,6 +470,7 @@ static int text_host(FILE *f, const struct report_scan *scan, const struct host 
 		text_fingerprints(f, scan, h);
 	}
 	text_mac(f, scan, h);
+	text_os(f, h);
 	service_info_write(f, h->v, h->n);
 	fputc('\n', f);
 	return ferror(f) ? -1 : 0;
@@ -555,6 +568,9 @@ static int grep_host(FILE *f, const struct report_scan *scan, const struct host 
 	if (ignored >= 0)
 		fprintf(f, "\tIgnored State: %s (%" PRIu64 ")", port_state_name((enum port_state)ignored),
 			h->state_count[ignored]);
+	if (h->os && h->os->result.nmatches) /* nmap's grepable names the best match */
+		fprintf(f, "\tOS: %s", nmap_fp_name(nmap_os_db_entry(h->os->db,
+								     h->os->result.matches[0].entry)));
 	fputc('\n', f);
 	return ferror(f) ? -1 : 0;
 }
@@ -783,6 +799,8 @@ static int xml_host(FILE *f, const struct report_scan *scan, const struct host *
 		}
 		fputs("</ports>\n", f);
 	}
+	if (listed && h->os)
+		os_report_xml(f, h->os->db, &h->os->result);
 	if (listed && h->min_rtt_ns >= 0)
 		fprintf(f, "<times srtt=\"%" PRId64 "\" rttvar=\"0\" to=\"100000\"/>\n",
 			h->min_rtt_ns / 1000);

@@ -69,6 +69,7 @@ const char *result_proto_name(uint8_t proto)
 	case RESULT_PROTO_PING_ACK: return "ping-ack";
 	case RESULT_PROTO_PING_UDP: return "ping-udp";
 	case RESULT_PROTO_PING_TIMESTAMP: return "ping-timestamp";
+	case RESULT_PROTO_OS: return "os";
 	}
 	return "ip";
 }

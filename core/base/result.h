@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct grab_result;
+struct os_record;
 
 enum port_state {
 	PORT_OPEN = 1,
@@ -88,6 +89,9 @@ enum tcp_quirk_bits {
 #define RESULT_PROTO_PING_ACK 0xF1
 #define RESULT_PROTO_PING_UDP 0xF2
 #define RESULT_PROTO_PING_TIMESTAMP 0xF3
+/* -O's record of a host (scan_result.os set, state HOST_UP, port 0): no probe's result, so
+ * no walk entry has this value; it sorts after the host's ports. */
+#define RESULT_PROTO_OS 0xF8
 static inline int result_proto_is_ping(uint8_t proto)
 {
 	return proto >= RESULT_PROTO_PING_SYN && proto <= RESULT_PROTO_PING_TIMESTAMP;
@@ -126,6 +130,9 @@ struct scan_result {
 	/* -sC/--script: the port's script results (core/base/script_result.h), or NULL; owned
 	 * as grab is. */
 	const char *scripts;
+	/* -O: the host's OS detection (output/os_report.h), on its RESULT_PROTO_OS record
+	 * only, or NULL; owned as grab is. */
+	const struct os_record *os;
 };
 
 const char *port_state_name(enum port_state s); /* "open", "open|filtered", ... */

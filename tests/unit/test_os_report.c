@@ -39,27 +39,41 @@ int main(void)
 			"OS details: Linux 4.15 - 5.8, Linux 5.0 - 5.4\n"
 			"Network Distance: 1 hop\n");
 	free(t);
+	/* no closed port: nmap guesses (the reason), each family with its accuracy; the
+	 * 80% match is below the threshold, no match at all */
 	struct os_host_result g = {.matches = {{2, 0.96}, {1, 0.90}, {0, 0.80}}, .nmatches = 3,
-				   .distance = 2, .no_port_pair = true};
+				   .distance = 2, .no_port_pair = true,
+				   .reason = "Missing a closed TCP port so results incomplete"};
 	t = text_of(db, &g, false);
 	CHECK_STR_EQ(t, "Warning: OSScan results may be unreliable because we could not find at "
 			"least 1 open and 1 closed port\n"
 			"Device type: general purpose\n"
-			"Running (JUST GUESSING): Microsoft Windows 10, Linux 5.X (96%)\n"
+			"Running (JUST GUESSING): Microsoft Windows 10 (96%), Linux 5.X (90%)\n"
 			"OS CPE: cpe:/o:microsoft:windows_10:1607 cpe:/o:linux:linux_kernel:5\n"
 			"Aggressive OS guesses: Microsoft Windows 10 1607 (96%), Linux 5.0 - 5.4 (90%)\n"
 			"No exact OS matches for host (test conditions non-ideal).\n"
 			"Network Distance: 2 hops\n");
 	free(t);
-	struct os_host_result none = {.matches = {{0, 0.3}}, .nmatches = 1, .distance = -1};
+	struct os_host_result none = {.matches = {{0, 0.3}}, .nmatches = 1, .distance = -1,
+				      .fingerprint = "T1(R=Y)\n"};
 	t = text_of(db, &none, false);
-	CHECK_STR_EQ(t, "No OS matches for host\n");
+	CHECK_STR_EQ(t, "No OS matches for host (If you know what OS is running on it, see "
+			"https://nmap.org/submit/ ).\nTCP/IP fingerprint:\nOS:T1(R=Y)\n\n");
 	free(t);
-	t = text_of(db, &none, true); /* --osscan-guess: the best, however far */
-	CHECK(strstr(t, "Aggressive OS guesses: Linux 4.15 - 5.8 (30%)") != NULL);
+	t = text_of(db, &none, true); /* below the threshold there is nothing to guess */
+	CHECK(strstr(t, "Aggressive") == NULL);
+	free(t);
+	/* nine perfect matches: too many to name */
+	struct os_host_result many = {.nmatches = 9, .distance = 1};
+	for (size_t i = 0; i < 9; i++)
+		many.matches[i] = (struct nmap_os_match){i % 3, 1.0};
+	t = text_of(db, &many, true);
+	CHECK_STR_EQ(t, "Too many fingerprints match this host to give specific OS details\n"
+			"Network Distance: 1 hop\n");
 	free(t);
 	/* a clean fingerprint close to entries but matching none: no guesses unless asked */
 	g.no_port_pair = false;
+	g.reason[0] = 0;
 	t = text_of(db, &g, false);
 	CHECK_STR_EQ(t, "No exact OS matches for host (If you know what OS is running on it, see "
 			"https://nmap.org/submit/ ).\nNetwork Distance: 2 hops\n");
