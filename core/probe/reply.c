@@ -60,6 +60,12 @@ static enum rx_drop find_ipv4(const struct classify_ctx *ctx, const uint8_t *fra
 	return type == MEMORY_BE16(PKT_ETHERTYPE_IPV4) ? RX_OK : RX_DROP_NOT_IPV4;
 }
 
+int reply_find_ipv4(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
+		    size_t *ip_off)
+{
+	return find_ipv4(ctx, frame, len, ip_off) == RX_OK ? 0 : -1;
+}
+
 /* The ethertype dispatch's other branch: a frame that is not IPv4 is an ARP reply for a
  * context that accepts ARP (the scan's sweep), else not-ipv4. Off the IPv4 path. */
 static __attribute__((noinline, cold)) enum rx_drop

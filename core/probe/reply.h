@@ -154,6 +154,12 @@ unsigned reply_classify_burst(const struct classify_ctx *ctx, const struct reply
 			      unsigned n, struct scan_result *out, uint8_t *ok,
 			      struct rx_counters *cnt);
 
+/* Where a frame's IPv4 datagram starts, by the link peel every classification uses
+ * (Ethernet with up to two tags, or raw IP as ctx->link says): 0 and *ip_off, or -1 when
+ * the frame is no IPv4. For receivers of probes outside the kinds' table (-O's,
+ * core/scan/os_scan.c). */
+int reply_find_ipv4(const struct classify_ctx *ctx, const uint8_t *frame, size_t len,
+		    size_t *ip_off);
 const char *rx_drop_name(enum rx_drop d); /* "bad-cookie", "fragment", ... */
 const char *rx_note_name(enum rx_note n); /* "l4-checksum-offloaded", ... */
 

@@ -463,6 +463,7 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 	struct started st = {0, 0};
 	struct errbuf e;
 	udp_version_init(s);
+	os_scan_init(s);
 	if (arp_sweep_run(s, stops, &e) < 0) {
 		fprintf(stderr, "orbit: %s\n", e.msg);
 		return ORBIT_EXIT_RUNTIME;
@@ -482,6 +483,7 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 	}
 	stop_threads(s, &st);
 	rx_resolve_deferred(s, st.rx);
+	os_scan_run(s, stops); /* the NIC is free now; the follow-up pool goes on meanwhile */
 	finish_grabs(s, stops);
 	scan_scripts_finish(s, stops);
 	bool interrupted = *stops > 0;
@@ -511,6 +513,7 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 		pthread_mutex_destroy(&s->rx[r].dedupe_lock);
 	}
 	udp_version_free(s);
+	os_scan_free(s);
 	return status;
 }
 

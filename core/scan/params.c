@@ -1,5 +1,7 @@
 #include "core/scan/params.h"
 
+#include "core/osfp/nmap_os_db.h"
+
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,16 +159,17 @@ static int parse_scripts(const struct orbit_config *cfg, struct scan_params *p, 
 	return p->scripts ? 0 : -1;
 }
 
-/* -O: the option, the matcher (core/osfp/nmap_os_db.h) and the report lines
- * (output/os_report.h) exist; nmap's probe set through the NIC does not yet. Refused
- * before anything opens, rather than a scan that silently skips OS detection. */
-static int check_os_detect(const struct orbit_config *cfg, struct errbuf *e)
+/* -O: nmap's OS database, read now (core/osfp/nmap_os_db.h), so a missing or empty one
+ * stops the run before anything opens. */
+static int load_os_db(const struct orbit_config *cfg, struct scan_params *p, struct errbuf *e)
 {
 	if (!cfg->os_detect)
 		return 0;
-	return err_set(e, "-O (--os-detect): nmap's active OS probes are not in this build yet; "
-			  "the passive guess is in the fields os, os_class, os_confidence, os_sig, "
-			  "hops (--fields)");
+	p->os_db = nmap_os_db_load(NULL);
+	if (!p->os_db || nmap_os_db_count(p->os_db) == 0)
+		return err_set(e, "-O (--os-detect): cannot read nmap's OS fingerprints '%s' "
+				  "(Debian's nmap-common)", NMAP_OS_DB_PATH);
+	return 0;
 }
 
 /* --contact goes into an HTTP User-Agent comment and after the SSH version (RFC 9110's
@@ -224,7 +227,7 @@ int scan_params_from_config(const struct orbit_config *cfg, struct scan_params *
 	if (rc == 0)
 		rc = parse_scripts(cfg, p, e);
 	if (rc == 0)
-		rc = check_os_detect(cfg, e);
+		rc = load_os_db(cfg, p, e);
 	if (rc == 0)
 		rc = check_rx_filter(cfg, p->backend, e);
 	if (rc == 0 && cfg->dns_servers)
@@ -250,6 +253,8 @@ void scan_params_free(struct scan_params *p)
 	udp_payload_table_free(p->udp_table);
 	probe_db_free(p->probe_db);
 	script_catalog_free(p->scripts);
+	nmap_os_db_free(p->os_db);
+	p->os_db = NULL;
 	p->scripts = NULL;
 	p->udp_table = NULL;
 	p->probe_db = NULL;

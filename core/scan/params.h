@@ -1,7 +1,7 @@
 /* Scan parameters: the whole configuration as typed, validated values, made before
  * anything else happens. Contract: scan_params_from_config() parses every string the
  * scan needs (--interface, -S, --source-mac, -G, --source-port, --tcp-options,
- * --udp-payload, --grab-source-ip, --service-probes, --user, --contact, --notes, --shard
+ * --udp-payload, --grab-source-ip, --service-probes, -O's nmap-os-db, --user, --contact, --notes, --shard
  * auto from the environment (shardenv.h), the backend name) and the SYN/ACK
  * choice, or returns -1 with one line in e naming the bad value (the caller exits
  * ORBIT_EXIT_BAD_INPUT). It opens no output file, creates no socket and starts no NIC
@@ -36,6 +36,7 @@ enum {
 struct udp_payload_table;
 struct probe_db;
 struct script_catalog;
+struct nmap_os_db;
 
 struct scan_params {
 	const struct orbit_config *cfg; /* numbers and flags, checked by config_check() */
@@ -53,6 +54,7 @@ struct scan_params {
 	unsigned version_intensity;     /* 0-9 (--version-intensity/-light/-all) */
 	unsigned version_budget_ms;     /* a port's whole probe sequence (6 x --grab-timeout) */
 	struct script_catalog *scripts; /* -sC / --script: the selected scripts, or NULL; owned */
+	struct nmap_os_db *os_db;       /* -O: nmap-os-db, or NULL; owned */
 	struct privs_plan privs;        /* --user, --no-drop-privileges: who runs the scan */
 	struct shard_choice shard;      /* --shards/--shard/--seed, --shard auto resolved */
 	/* -Pn, -sn, --discovery, -P*: parsed here; the default is settled and the pings

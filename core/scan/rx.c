@@ -141,6 +141,8 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 		if (!discovery_settle(&s->ping_ports, res) || !admit(r, res))
 			continue;
 		r->by_state[res->state <= PORT_STATE_MAX ? res->state : 0]++;
+		if (s->os_notes.on)
+			os_scan_note(s, res);
 		if (s->cfg->verbosity && res->state == PORT_OPEN)
 			report_discovered(res);
 		if (res->rtt_ns > r->max_rtt_ns) /* the cooldown's yardstick (engine.c) */

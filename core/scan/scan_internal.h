@@ -90,6 +90,13 @@ struct udp_pending {
 	bool on;
 };
 
+/* -O: what the receive threads note of each host for the OS probes (os_scan.c). */
+struct os_notes {
+	pthread_mutex_t lock;
+	void *judy; /* JudyL: address -> the ports seen, packed (os_scan.c) */
+	bool on;
+};
+
 struct scan {
 	const struct scan_params *params;
 	const struct orbit_config *cfg; /* params->cfg */
@@ -105,6 +112,7 @@ struct scan {
 	struct grab_pool *grab;        /* -sV: the follow-up pool, or NULL */
 	struct script_engine *scripts; /* -sC / --script: the script engine, or NULL */
 	struct udp_pending udp_pending;
+	struct os_notes os_notes;
 	struct monitor monitor;
 	uint64_t expected_probes; /* this run's probes, estimated, for % done and ETA */
 	struct tx_thread tx[NIC_MAX_QUEUES];
@@ -150,6 +158,14 @@ void udp_version_init(struct scan *s);
 bool udp_version_defer(struct scan *s, const struct scan_result *r);
 void udp_version_run(struct scan *s);
 void udp_version_free(struct scan *s);
+
+/* os_scan.c: -O. note() keeps a host's open and closed ports from a receive thread;
+ * run(), once the receive threads have stopped, probes the hosts through the NIC and
+ * writes one RESULT_PROTO_OS record per host. */
+void os_scan_init(struct scan *s);
+void os_scan_note(struct scan *s, const struct scan_result *r);
+void os_scan_run(struct scan *s, volatile sig_atomic_t *stops);
+void os_scan_free(struct scan *s);
 
 /* totals.c: every counter, summed once, for the monitor, the summary and -m. */
 struct scan_totals {
