@@ -603,6 +603,13 @@ static void line_ie(struct out *o, const struct nmap_os_answers *a, unsigned hop
 		put(o, "%%CD=O)\n");
 }
 
+/* Was probe p sent? A line whose probes never went out is left out, as nmap leaves out
+ * the open port's lines (OPS, WIN, ECN, T1-T4) of a host with no open port. */
+static bool sent(const struct nmap_os_answers *a, enum nmap_os_probe p)
+{
+	return a->x[p].probe && a->x[p].probe_len;
+}
+
 char *nmap_os_fingerprint_text(const struct nmap_os_answers *a)
 {
 	struct out o = {malloc(4096), 0, 4096};
@@ -610,15 +617,25 @@ char *nmap_os_fingerprint_text(const struct nmap_os_answers *a)
 		return NULL;
 	o.buf[0] = 0;
 	unsigned hops = nmap_os_distance(a);
+	bool seq_sent = false;
+	for (int i = NMAP_PROBE_SEQ1; i <= NMAP_PROBE_SEQ6; i++)
+		seq_sent |= sent(a, (enum nmap_os_probe)i);
 	line_seq(&o, a);
-	line_ops_win(&o, a, false);
-	line_ops_win(&o, a, true);
-	line_tcp(&o, a, NMAP_PROBE_ECN, "ECN", hops);
-	line_tcp(&o, a, NMAP_PROBE_SEQ1, "T1", hops);
+	if (seq_sent) {
+		line_ops_win(&o, a, false);
+		line_ops_win(&o, a, true);
+	}
+	if (sent(a, NMAP_PROBE_ECN))
+		line_tcp(&o, a, NMAP_PROBE_ECN, "ECN", hops);
+	if (sent(a, NMAP_PROBE_SEQ1))
+		line_tcp(&o, a, NMAP_PROBE_SEQ1, "T1", hops);
 	static const char *const t_names[] = {"T2", "T3", "T4", "T5", "T6", "T7"};
 	for (int i = 0; i < 6; i++)
-		line_tcp(&o, a, (enum nmap_os_probe)(NMAP_PROBE_T2 + i), t_names[i], hops);
-	line_u1(&o, a, hops);
-	line_ie(&o, a, hops);
+		if (sent(a, (enum nmap_os_probe)(NMAP_PROBE_T2 + i)))
+			line_tcp(&o, a, (enum nmap_os_probe)(NMAP_PROBE_T2 + i), t_names[i], hops);
+	if (sent(a, NMAP_PROBE_U1))
+		line_u1(&o, a, hops);
+	if (sent(a, NMAP_PROBE_IE1) || sent(a, NMAP_PROBE_IE2))
+		line_ie(&o, a, hops);
 	return o.buf;
 }

@@ -72,7 +72,8 @@ unsigned nmap_os_distance(const struct nmap_os_answers *a);
 
 /* The subject fingerprint's test lines, one "NAME(K=V%K=V)\n" each, in nmap's order
  * (SEQ OPS WIN ECN T1 T2 T3 T4 T5 T6 T7 U1 IE); a probe with no reply gives its line as
- * nmap does ("T2(R=N)"), a test nmap cannot compute is left out as nmap leaves it out.
+ * nmap does ("T2(R=N)"), a probe not sent (probe NULL) none, and a test nmap cannot
+ * compute is left out as nmap leaves it out.
  * malloc'd; NULL only when out of memory. */
 char *nmap_os_fingerprint_text(const struct nmap_os_answers *a);
 
