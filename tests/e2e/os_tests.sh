@@ -14,8 +14,11 @@
 #    so each probe is sent once per answer), rebuilds the 16 probes byte for byte, finds
 #    nmap's distance and computes nmap's own 13 lines SEQ..IE (SEQ's SP, ISR within 2 and
 #    TS within 1: nmap's clock and the capture's differ by microseconds; floor: T1, U1, IE
-#    answered, SEQ has GCD); the same for two on-link hosts (distance 1). orbit's own
-#    probe set is not built yet: orbit -O refuses with one line and exit 2, nothing sent.
+#    answered, SEQ has GCD); the same for two on-link hosts (distance 1).
+#  -O itself: orbit -O and nmap -O (both --osscan-guess) on the routed and on-link hosts
+#    name the same first OS (or one of its classes) and the same Network Distance, or
+#    none where nmap names none (tests/e2e/os_active.py; floor: nmap names one for 4
+#    routed and 3 on-link hosts).
 #   os_tests.sh ORBIT_BINARY       prints PASS/FAIL per test, then "N passed, N failed"
 set -uo pipefail
 orbit=$(realpath "$1")
@@ -89,11 +92,41 @@ wait $dump 2>/dev/null
 result "-O fingerprint on-link ($lan_hosts): nmap's probes rebuilt, distance 1, its 13 lines SEQ..IE" $?
 echo "nmap -O of 2 on-link hosts: $(( $(date +%s) - start )) s"
 
-out=$("$orbit" --blocklist-file "$lab_block" -O -p 22 198.18.1.10 2>&1)
+
+# -O itself: orbit and nmap, each with --osscan-guess (so each names its best guesses), on
+# the same hosts and ports, one after the other: the routed hosts (2 hops) and, in a run of
+# their own (orbit scans from one interface per run), the on-link segment's (1 hop, each
+# reached at its own MAC).
+active_ports=1,21,22,25,53,80,443,3306,5432,6379,8080,8888,40713
+routed="198.18.1.10 198.18.1.11 198.18.1.12 198.18.1.13 198.18.1.14 198.18.1.15"
+onlink="198.18.5.10 198.18.5.11 198.18.5.13"
+declare -A min_named=([routed]=4 [onlink]=3) # h13 has no open port, h15 filters all
+active_rc=0
+for group in routed onlink; do
+	hosts=${!group}
+	start=$(date +%s)
+	timeout 180 ip netns exec orbit-scan nmap -n -Pn -O --osscan-guess -p $active_ports \
+		-oX "$tmp/nmap-O-$group.xml" $hosts >/dev/null 2>&1
+	nmap_s=$(( $(date +%s) - start ))
+	start=$(date +%s)
+	timeout 180 ip netns exec orbit-scan "$orbit" --blocklist-file "$lab_block" --no-dns -Pn -O \
+		--osscan-guess -p $active_ports -oX "$tmp/orbit-O-$group.xml" \
+		-oN "$tmp/orbit-O-$group.txt" $hosts >/dev/null 2>"$tmp/orbit-O-$group.err"
+	rc=$?
+	orbit_s=$(( $(date +%s) - start ))
+	echo "-O of the $group hosts ($hosts): nmap $nmap_s s, orbit $orbit_s s"
+	tail -1 "$tmp/orbit-O-$group.err"
+	[ $rc -eq 0 ] && python3 "$root/tests/e2e/os_active.py" ${min_named[$group]} "$tmp/nmap-O-$group.xml" \
+		"$tmp/orbit-O-$group.xml" $hosts || active_rc=1
+done
+result "orbit -O --osscan-guess names nmap's first OS (or its osclass) and distance for every routed and on-link host" $active_rc
+grep -A24 'scan report for 198.18.5.11' "$tmp/orbit-O-onlink.txt"
+
+# Bad input stops -O before anything is sent: an unreadable --max-os-tries.
+out=$("$orbit" --blocklist-file "$lab_block" -O --max-os-tries x -p 22 198.18.1.10 2>&1)
 rc=$?
-echo "$out"
-[ $rc -eq 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && printf '%s' "$out" | grep -q -- '-O (--os-detect)'
-result "orbit -O (probes not built yet): one line, exit 2, before anything is sent" $?
+[ $rc -eq 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ]
+result "orbit -O --max-os-tries x: one line, exit 2" $?
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
