@@ -639,3 +639,49 @@ char *nmap_os_fingerprint_text(const struct nmap_os_answers *a)
 		line_ie(&o, a, hops);
 	return o.buf;
 }
+
+static uint16_t pairing_port(const struct nmap_os_pairing *k, enum nmap_os_probe p)
+{
+	switch (nmap_os_probe_port(p)) {
+	case NMAP_PORT_OPEN: return k->open_port;
+	case NMAP_PORT_CLOSED_TCP: return k->closed_port;
+	case NMAP_PORT_CLOSED_UDP: return k->closed_udp;
+	case NMAP_PORT_NONE: break;
+	}
+	return 0;
+}
+
+int nmap_os_pair_reply(const struct nmap_os_pairing *k, const uint8_t *ip, size_t len)
+{
+	if (len < PKT_IPV4_HLEN)
+		return -1;
+	size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+	const uint8_t *l4 = ip + ihl;
+	if (ihl < PKT_IPV4_HLEN || len < ihl + 8)
+		return -1;
+	if (ip[9] == PKT_IPPROTO_TCP) {
+		unsigned p = (uint16_t)(pkt_be16(l4 + 2) - k->sport0);
+		if (p >= NMAP_PROBE_COUNT ||
+		    nmap_os_probe_protocol((enum nmap_os_probe)p) != PKT_IPPROTO_TCP ||
+		    pkt_be16(l4) != pairing_port(k, (enum nmap_os_probe)p))
+			return -1;
+		return (int)p;
+	}
+	if (ip[9] != PKT_IPPROTO_ICMP)
+		return -1;
+	if (l4[0] == PKT_ICMP_ECHO_REPLY) {
+		uint16_t id = pkt_be16(l4 + 4);
+		return id == k->icmp_id ? NMAP_PROBE_IE1
+		       : id == (uint16_t)(k->icmp_id + 1) ? NMAP_PROBE_IE2 : -1;
+	}
+	/* a port unreachable quoting our U1: its IPv4 header and the UDP ports after it */
+	if (l4[0] != PKT_ICMP_UNREACH || len < ihl + 8 + PKT_IPV4_HLEN)
+		return -1;
+	const uint8_t *q = l4 + 8;
+	size_t qhl = (size_t)(q[0] & 0x0f) * 4;
+	if (q[9] != PKT_IPPROTO_UDP || pkt_be32(q + 16) != k->host || qhl < PKT_IPV4_HLEN ||
+	    len < ihl + 8 + qhl + 4 || pkt_be16(q + qhl) != (uint16_t)(k->sport0 + NMAP_PROBE_U1) ||
+	    pkt_be16(q + qhl + 2) != k->closed_udp)
+		return -1;
+	return NMAP_PROBE_U1;
+}

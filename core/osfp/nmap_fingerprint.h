@@ -50,6 +50,22 @@ struct nmap_os_probe_fields {
 size_t nmap_os_probe_build(enum nmap_os_probe p, const struct nmap_os_probe_fields *f,
 			   uint8_t *out, size_t cap);
 
+/* What one host's probes of one try were sent with, to pair its replies: probe p left from
+ * source port sport0 + p to its port (nmap_os_probe_port), IE1 carried icmp_id and IE2
+ * icmp_id + 1. */
+struct nmap_os_pairing {
+	uint32_t host; /* host order */
+	uint16_t sport0;
+	uint16_t open_port, closed_port, closed_udp;
+	uint16_t icmp_id;
+};
+
+/* The probe an IPv4 packet of len bytes from the host answers, or -1: a TCP segment from
+ * probe p's port to sport0 + p, an echo reply with IE1's or IE2's identifier, a port
+ * unreachable quoting U1 (ours, to the closed UDP port). The caller has checked the
+ * addresses of the outer header. */
+int nmap_os_pair_reply(const struct nmap_os_pairing *k, const uint8_t *ip, size_t len);
+
 /* One probe and what came back: probe is the IPv4 packet sent (as built above), reply
  * the first IPv4 packet paired with it (NULL/0: none came). Times: CLOCK_REALTIME ns. */
 struct nmap_os_exchange {

@@ -178,38 +178,6 @@ static struct os_host *host_of(struct os_batch *b, uint32_t addr)
 	return NULL;
 }
 
-/* The probe a reply answers (its index), or -1. ip: the reply's IPv4 header. */
-static int pair_reply(struct os_batch *b, const struct os_host *h, const uint8_t *ip, size_t len)
-{
-	size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-	const uint8_t *l4 = ip + ihl;
-	if (ihl < PKT_IPV4_HLEN || len < ihl + 8)
-		return -1;
-	unsigned base = probe_sport(b, 0);
-	if (ip[9] == PKT_IPPROTO_TCP) {
-		unsigned p = pkt_be16(l4 + 2) - base;
-		if (p >= NMAP_PROBE_COUNT || nmap_os_probe_protocol(p) != PKT_IPPROTO_TCP ||
-		    pkt_be16(l4) != probe_dport(h, p))
-			return -1;
-		return (int)p;
-	}
-	if (ip[9] != PKT_IPPROTO_ICMP)
-		return -1;
-	if (l4[0] == PKT_ICMP_ECHO_REPLY) {
-		uint16_t id = pkt_be16(l4 + 4), ie1 = icmp_id_of(b, h);
-		return id == ie1 ? NMAP_PROBE_IE1 : id == (uint16_t)(ie1 + 1) ? NMAP_PROBE_IE2 : -1;
-	}
-	if (l4[0] != PKT_ICMP_UNREACH || len < ihl + 8 + PKT_IPV4_HLEN + 4)
-		return -1;
-	const uint8_t *q = l4 + 8; /* the quoted datagram: ours to the host's closed UDP port */
-	size_t qhl = (size_t)(q[0] & 0x0f) * 4;
-	if (q[9] != PKT_IPPROTO_UDP || pkt_be32(q + 16) != h->addr || len < ihl + 8 + qhl + 4 ||
-	    pkt_be16(q + qhl) != probe_sport(b, NMAP_PROBE_U1) ||
-	    pkt_be16(q + qhl + 2) != h->closed_udp)
-		return -1;
-	return NMAP_PROBE_U1;
-}
-
 static void take_frame(struct os_batch *b, const struct nic_buf *f)
 {
 	size_t off;
@@ -222,13 +190,20 @@ static void take_frame(struct os_batch *b, const struct nic_buf *f)
 		return;
 	len = total < len ? total : len;
 	struct os_host *h = host_of(b, pkt_be32(ip + 12));
-	int p = h ? pair_reply(b, h, ip, len) : -1;
+	struct nmap_os_pairing k = {0};
+	if (h)
+		k = (struct nmap_os_pairing){.host = h->addr, .sport0 = probe_sport(b, 0),
+					     .open_port = h->open_port, .closed_port = h->closed_port,
+					     .closed_udp = h->closed_udp, .icmp_id = icmp_id_of(b, h)};
+	int p = h ? nmap_os_pair_reply(&k, ip, len) : -1;
 	if (p < 0 || h->x[p].probe_len == 0) {
 		b->unpaired += h != NULL;
 		return;
 	}
 	if (h->x[p].reply) /* the first reply counts, as nmap's */
 		return;
+	if (b->s->tracing)
+		packet_trace_frame(&b->s->trace, true, f->data, f->len);
 	size_t keep = len < OS_REPLY_MAX ? len : OS_REPLY_MAX;
 	memcpy(h->reply[p], ip, keep);
 	h->x[p].reply = h->reply[p];

@@ -4,7 +4,8 @@
  * came; bit 1: make its first bytes a sane IPv4 header of the probe's protocol and
  * length, so the fuzzer reaches the layers inside), a send-time step in ms, a length
  * byte pair (big-endian, at most 1500) and that many reply bytes; missing bytes end the
- * answers. Checks: a text always comes back, it is 13 lines "NAME(...)" in nmap's order,
+ * answers. Each reply also goes through nmap_os_pair_reply (a probe index or -1).
+ * Checks: a text always comes back, it is 13 lines "NAME(...)" in nmap's order,
  * and nmap_fp_parse_subject() reads it back. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -74,6 +75,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		}
 		x->reply = replies[k];
 		x->reply_len = len;
+		struct nmap_os_pairing pk = {0xc612010a, 40000, 22, 1, 1, 0x4242};
+		int paired = nmap_os_pair_reply(&pk, replies[k], len);
+		if (paired < -1 || paired >= NMAP_PROBE_COUNT)
+			abort();
 		x->reply_ns = t + 1000;
 	}
 	char *fp = nmap_os_fingerprint_text(&a);

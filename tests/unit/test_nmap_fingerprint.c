@@ -75,6 +75,35 @@ static char *line(char *fp, const char *name)
 	return out;
 }
 
+/* Replies paired with their probes: by port, echo identifier, and U1's quote. */
+static void test_pairing(void)
+{
+	struct nmap_os_answers a;
+	build_all(&a);
+	struct nmap_os_pairing k = {THEM, 50000, 22, 22, 22, 0x100};
+	tcp_reply(&a, NMAP_PROBE_T3, PKT_TCP_RST, 1, 0, 0, false);
+	CHECK_EQ_U64(nmap_os_pair_reply(&k, replies[NMAP_PROBE_T3], a.x[NMAP_PROBE_T3].reply_len),
+		     NMAP_PROBE_T3);
+	pkt_put_be16(replies[NMAP_PROBE_T3] + 20, 23); /* from another port */
+	CHECK(nmap_os_pair_reply(&k, replies[NMAP_PROBE_T3], a.x[NMAP_PROBE_T3].reply_len) == -1);
+	echo_reply(&a, NMAP_PROBE_IE2, 5, false, 0);
+	pkt_put_be16(replies[NMAP_PROBE_IE2] + 24, 0x101);
+	CHECK_EQ_U64(nmap_os_pair_reply(&k, replies[NMAP_PROBE_IE2], 28), NMAP_PROBE_IE2);
+	pkt_put_be16(replies[NMAP_PROBE_IE2] + 24, 0x200);
+	CHECK(nmap_os_pair_reply(&k, replies[NMAP_PROBE_IE2], 28) == -1);
+	/* a port unreachable quoting U1's header and 8 bytes */
+	uint8_t *u = replies[NMAP_PROBE_U1];
+	memset(u, 0, 56);
+	pkt_write_ipv4(u, PKT_IPPROTO_ICMP, THEM, US, 63, 9, 56);
+	u[20] = PKT_ICMP_UNREACH;
+	u[21] = PKT_ICMP_UNREACH_PORT;
+	memcpy(u + 28, probes[NMAP_PROBE_U1], 28);
+	CHECK_EQ_U64(nmap_os_pair_reply(&k, u, 56), NMAP_PROBE_U1);
+	CHECK(nmap_os_pair_reply(&k, u, 50) == -1); /* the quote cut short */
+	k.closed_udp = 23;
+	CHECK(nmap_os_pair_reply(&k, u, 56) == -1);
+}
+
 static void test_probes(void)
 {
 	struct nmap_os_answers a;
@@ -292,6 +321,7 @@ static void test_ci(void)
 int main(void)
 {
 	test_probes();
+	test_pairing();
 	test_ipid_classes();
 	test_seq_counter();
 	test_seq_wrap_and_sp();
