@@ -84,9 +84,9 @@ void os_scan_init(struct scan *s)
 
 void os_scan_free(struct scan *s)
 {
-	Word_t bytes;
-	JLFA(bytes, s->os_notes.judy);
-	(void)bytes;
+	Pvoid_t a = s->os_notes.judy;
+	JudyLFreeArray(&a, PJE0);
+	s->os_notes.judy = NULL;
 	pthread_mutex_destroy(&s->os_notes.lock);
 }
 
@@ -104,9 +104,10 @@ void os_scan_note(struct scan *s, const struct scan_result *r)
 	if (!s->os_notes.on || (r->responder && r->responder != r->addr))
 		return;
 	pthread_mutex_lock(&s->os_notes.lock);
-	Word_t *pv;
-	JLI(pv, s->os_notes.judy, (Word_t)r->addr);
-	if (pv) {
+	Pvoid_t a = s->os_notes.judy;
+	PWord_t pv = (PWord_t)JudyLIns(&a, (Word_t)r->addr, PJE0);
+	s->os_notes.judy = a;
+	if (pv && pv != PJERR) { /* out of memory: the host goes without -O */
 		uint64_t v = *pv;
 		if (r->proto == PKT_IPPROTO_TCP && r->state == PORT_OPEN && r->port)
 			v = note_port(v, 0, r->port);
@@ -393,8 +394,7 @@ void os_scan_run(struct scan *s, volatile sig_atomic_t *stops)
 	nic_thread_register(s->nic);
 	uint64_t hosts = 0, skipped = 0;
 	Word_t addr = 0;
-	Word_t *pv;
-	JLF(pv, s->os_notes.judy, addr);
+	PWord_t pv = (PWord_t)JudyLFirst((Pcvoid_t)s->os_notes.judy, &addr, PJE0);
 	while (pv && *stops == 0) {
 		uint64_t v = *pv;
 		if (s->cfg->osscan_limit && !(NOTE_OPEN(v) && NOTE_CLOSED(v))) {
@@ -403,7 +403,7 @@ void os_scan_run(struct scan *s, volatile sig_atomic_t *stops)
 			host_setup(s, &b.h[b.n++], (uint32_t)addr, v);
 			hosts++;
 		}
-		JLN(pv, s->os_notes.judy, addr);
+		pv = (PWord_t)JudyLNext((Pcvoid_t)s->os_notes.judy, &addr, PJE0);
 		if (b.n == OS_BATCH) {
 			run_batch(&b, stops);
 			b.n = 0;

@@ -138,6 +138,10 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 			*res = results[i];
 		if (s->tracing)
 			packet_trace_frame(&s->trace, true, bufs[i].data, bufs[i].len);
+		/* No enrichment yet, before admit() may keep a copy (a deferred ICMP error). */
+		res->grab = NULL;
+		res->scripts = NULL;
+		res->os = NULL;
 		if (!discovery_settle(&s->ping_ports, res) || !admit(r, res))
 			continue;
 		r->by_state[res->state <= PORT_STATE_MAX ? res->state : 0]++;
@@ -147,8 +151,6 @@ static size_t classify_burst(struct rx_thread *r, const struct nic_buf *bufs, un
 			report_discovered(res);
 		if (res->rtt_ns > r->max_rtt_ns) /* the cooldown's yardstick (engine.c) */
 			r->max_rtt_ns = res->rtt_ns;
-		res->grab = NULL;
-		res->scripts = NULL;
 		if (s->arp.mask)
 			arp_table_fill(&s->arp, res);
 		/* -sV: an open TCP port goes to the follow-up pool, which reports it enriched;

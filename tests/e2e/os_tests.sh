@@ -118,8 +118,9 @@ for group in routed onlink; do
 	tail -1 "$tmp/orbit-O-$group.err"
 	[ $rc -eq 0 ] && python3 "$root/tests/e2e/os_active.py" ${min_named[$group]} "$tmp/nmap-O-$group.xml" \
 		"$tmp/orbit-O-$group.xml" $hosts || active_rc=1
+	xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$tmp/orbit-O-$group.xml" || active_rc=1
 done
-result "orbit -O --osscan-guess names nmap's first OS (or its osclass) and distance for every routed and on-link host" $active_rc
+result "orbit -O --osscan-guess names nmap's first OS (or its osclass) and distance for every routed and on-link host; its XML is valid for nmap.dtd" $active_rc
 grep -A24 'scan report for 198.18.5.11' "$tmp/orbit-O-onlink.txt"
 
 # Bad input stops -O before anything is sent: an unreadable --max-os-tries.
