@@ -640,7 +640,7 @@ char *nmap_os_fingerprint_text(const struct nmap_os_answers *a)
 	return o.buf;
 }
 
-static uint16_t pairing_port(const struct nmap_os_pairing *k, enum nmap_os_probe p)
+uint16_t nmap_os_probe_dport(const struct nmap_os_pairing *k, enum nmap_os_probe p)
 {
 	switch (nmap_os_probe_port(p)) {
 	case NMAP_PORT_OPEN: return k->open_port;
@@ -663,7 +663,7 @@ int nmap_os_pair_reply(const struct nmap_os_pairing *k, const uint8_t *ip, size_
 		unsigned p = (uint16_t)(pkt_be16(l4 + 2) - k->sport0);
 		if (p >= NMAP_PROBE_COUNT ||
 		    nmap_os_probe_protocol((enum nmap_os_probe)p) != PKT_IPPROTO_TCP ||
-		    pkt_be16(l4) != pairing_port(k, (enum nmap_os_probe)p))
+		    pkt_be16(l4) != nmap_os_probe_dport(k, (enum nmap_os_probe)p))
 			return -1;
 		return (int)p;
 	}

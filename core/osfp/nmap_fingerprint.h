@@ -60,6 +60,9 @@ struct nmap_os_pairing {
 	uint16_t icmp_id;
 };
 
+/* The port probe p goes to: open_port, closed_port or closed_udp (0 for IE). */
+uint16_t nmap_os_probe_dport(const struct nmap_os_pairing *k, enum nmap_os_probe p);
+
 /* The probe an IPv4 packet of len bytes from the host answers, or -1: a TCP segment from
  * probe p's port to sport0 + p, an echo reply with IE1's or IE2's identifier, a port
  * unreachable quoting U1 (ours, to the closed UDP port). The caller has checked the

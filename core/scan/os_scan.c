@@ -1,5 +1,5 @@
 /* -O, nmap's active OS detection, as a phase of the scan: while the port scan runs, the
- * receive threads note each host's first open and closed TCP port and closed UDP port
+ * receive threads note each host's lowest open and closed TCP port and closed UDP port
  * (os_scan_note); once its receive threads have stopped, the engine sends nmap's sixteen
  * probes (core/osfp/nmap_fingerprint.h) to each host through the scan's own NIC -- queue
  * 0 to send, every receive queue polled -- pairs the replies, computes the fingerprint,
@@ -45,13 +45,13 @@ static const uint8_t OS_COOKIE_PROTO = 0xE0;      /* the cookie input naming -O'
 
 struct os_host {
 	uint32_t addr;
-	uint16_t open_port, closed_port, closed_udp;
+	/* its ports; the source port base and echo identifier of the try under way */
+	struct nmap_os_pairing keys;
 	bool have_pair;  /* an open and a closed TCP port were seen */
 	bool udp_scanned; /* a closed UDP port was seen (U1 went to it) */
 	bool onlink;     /* reached at its own MAC: one hop */
 	uint8_t mac[6];
 	uint16_t icmp_id0; /* IE1's identifier is icmp_id0 + 2 x try, IE2's one more */
-	uint32_t seq[NMAP_PROBE_COUNT], ack[NMAP_PROBE_COUNT];
 	uint8_t probe[NMAP_PROBE_COUNT][OS_PROBE_MAX];
 	uint8_t reply[NMAP_PROBE_COUNT][OS_REPLY_MAX];
 	struct nmap_os_exchange x[NMAP_PROBE_COUNT];
@@ -129,13 +129,7 @@ static uint16_t probe_sport(const struct os_batch *b, unsigned p)
 
 static uint16_t probe_dport(const struct os_host *h, enum nmap_os_probe p)
 {
-	switch (nmap_os_probe_port(p)) {
-	case NMAP_PORT_OPEN: return h->open_port;
-	case NMAP_PORT_CLOSED_TCP: return h->closed_port;
-	case NMAP_PORT_CLOSED_UDP: return h->closed_udp;
-	case NMAP_PORT_NONE: break;
-	}
-	return 0;
+	return nmap_os_probe_dport(&h->keys, p);
 }
 
 static void send_probe(struct os_batch *b, struct os_host *h, enum nmap_os_probe p)
@@ -145,13 +139,11 @@ static void send_probe(struct os_batch *b, struct os_host *h, enum nmap_os_probe
 		return;
 	uint64_t c = cookie_compute(&s->key, s->addrs.src_addr, h->addr, probe_sport(b, p),
 				    (uint8_t)(OS_COOKIE_PROTO + p));
-	h->seq[p] = (uint32_t)c;
-	h->ack[p] = (uint32_t)(c >> 32);
 	struct nmap_os_probe_fields f = {
 		.src = s->addrs.src_addr, .dst = h->addr,
 		.sport = probe_sport(b, p), .dport = probe_dport(h, p),
-		.seq = h->seq[p], .ack = p == NMAP_PROBE_SEQ1 ? 0 : h->ack[p],
-		.ip_id = (uint16_t)(c >> 48), .icmp_id = icmp_id_of(b, h),
+		.seq = (uint32_t)c, .ack = p == NMAP_PROBE_SEQ1 ? 0 : (uint32_t)(c >> 32),
+		.ip_id = (uint16_t)(c >> 48), .icmp_id = h->keys.icmp_id,
 		.ttl = s->params->ttl ? s->params->ttl : 64,
 	};
 	size_t len = nmap_os_probe_build(p, &f, h->probe[p], OS_PROBE_MAX);
@@ -191,12 +183,7 @@ static void take_frame(struct os_batch *b, const struct nic_buf *f)
 		return;
 	len = total < len ? total : len;
 	struct os_host *h = host_of(b, pkt_be32(ip + 12));
-	struct nmap_os_pairing k = {0};
-	if (h)
-		k = (struct nmap_os_pairing){.host = h->addr, .sport0 = probe_sport(b, 0),
-					     .open_port = h->open_port, .closed_port = h->closed_port,
-					     .closed_udp = h->closed_udp, .icmp_id = icmp_id_of(b, h)};
-	int p = h ? nmap_os_pair_reply(&k, ip, len) : -1;
+	int p = h ? nmap_os_pair_reply(&h->keys, ip, len) : -1;
 	if (p < 0 || h->x[p].probe_len == 0) {
 		b->unpaired += h != NULL;
 		return;
@@ -243,6 +230,8 @@ static void send_try(struct os_batch *b, volatile sig_atomic_t *stops)
 		struct os_host *h = &b->h[i];
 		memset(h->x, 0, sizeof h->x);
 		h->replies = 0;
+		h->keys.sport0 = probe_sport(b, 0); /* fresh ports and identifiers each try: a */
+		h->keys.icmp_id = icmp_id_of(b, h); /* late reply to the last one pairs with none */
 	}
 	uint64_t t0 = clock_mono_ns();
 	for (unsigned p = NMAP_PROBE_SEQ1; p <= NMAP_PROBE_SEQ6 && *stops == 0; p++) {
@@ -269,7 +258,7 @@ static void not_ideal_reason(const struct os_batch *b, const struct os_host *h, 
 		snprintf(out, cap, "Scan delay (%u) is greater than 500", cfg->scan_delay_ms);
 	else if (cfg->timing && (!strcmp(cfg->timing, "5") || !strcmp(cfg->timing, "insane")))
 		snprintf(out, cap, "Timing level 5 (Insane) used");
-	else if (!h->open_port)
+	else if (!h->keys.open_port)
 		snprintf(out, cap, "Missing an open TCP port so results incomplete");
 	else if (!h->have_pair)
 		snprintf(out, cap, "Missing a closed TCP port so results incomplete");
@@ -364,17 +353,19 @@ static void host_setup(struct scan *s, struct os_host *h, uint32_t addr, uint64_
 {
 	memset(h, 0, sizeof *h);
 	h->addr = addr;
-	h->open_port = NOTE_OPEN(v);
-	h->closed_port = NOTE_CLOSED(v);
-	h->closed_udp = NOTE_CLOSED_UDP(v);
-	h->udp_scanned = h->closed_udp != 0;
-	h->have_pair = h->open_port && h->closed_port;
+	struct nmap_os_pairing *k = &h->keys;
+	k->host = addr;
+	k->open_port = NOTE_OPEN(v);
+	k->closed_port = NOTE_CLOSED(v);
+	k->closed_udp = NOTE_CLOSED_UDP(v);
+	h->udp_scanned = k->closed_udp != 0;
+	h->have_pair = k->open_port && k->closed_port;
 	/* No open port: the probes for one (SEQ, ECN, T2-T4) are not sent, as nmap sends
 	 * none; no closed port: nmap's guess of one. */
-	if (!h->closed_port)
-		h->closed_port = guess_closed(s, addr, h->open_port);
-	if (!h->closed_udp)
-		h->closed_udp = guess_closed(s, addr ^ 0x5555u, 0);
+	if (!k->closed_port)
+		k->closed_port = guess_closed(s, addr, k->open_port);
+	if (!k->closed_udp)
+		k->closed_udp = guess_closed(s, addr ^ 0x5555u, 0);
 	h->onlink = arp_table_onlink(&s->arp, addr) && arp_table_lookup(&s->arp, addr, h->mac);
 	h->icmp_id0 = (uint16_t)cookie_compute(&s->key, s->addrs.src_addr, addr, 1, OS_COOKIE_PROTO);
 	h->best.distance = -1;
