@@ -1,6 +1,7 @@
 #include "output/ndjson.h"
 
 #include "output/json.h"
+#include "output/os_report.h"
 #include "output/utc_time.h"
 
 /* key: a literal (JSON_KEY); v: a name from the program's own tables. */
@@ -63,9 +64,18 @@ size_t ndjson_format_result(const struct scan_result *r, char *buf, size_t cap)
 	JSON_KEY(&j, "addr");
 	json_ipv4(&j, r->addr);
 	put_str(&j, "proto", result_proto_name(r->proto));
-	if (r->proto != 1 && r->proto != RESULT_PROTO_ARP)
+	if (r->proto != 1 && r->proto != RESULT_PROTO_ARP && r->proto != RESULT_PROTO_OS)
 		put_uint(&j, "port", r->port);
 	put_str(&j, "state", port_state_name((enum port_state)r->state));
+	if (r->os) { /* -O's host record: its time and the os object */
+		if (r->timestamp_ns)
+			put_time(&j, r->timestamp_ns);
+		JSON_KEY(&j, "os");
+		os_report_json(&j, r->os->db, &r->os->result);
+		json_object_end(&j);
+		json_append(&j, "\n", 1);
+		return json_len(&j);
+	}
 	put_str(&j, "reason", result_reason_name((enum result_reason)r->reason));
 	if (r->has_mac) {
 		char mac[18];

@@ -2,7 +2,6 @@
 
 #include <string.h>
 
-#include "output/utc_time.h"
 
 static unsigned percent(double accuracy)
 {
@@ -355,28 +354,4 @@ void os_report_json(struct json *j, const struct nmap_os_db *db, const struct os
 		json_bool(j, true);
 	}
 	json_object_end(j);
-}
-
-size_t os_record_json(const struct scan_result *r, char *buf, size_t cap)
-{
-	struct json j;
-	json_init(&j, buf, cap);
-	json_object_begin(&j);
-	JSON_KEY(&j, "addr");
-	json_ipv4(&j, r->addr);
-	JSON_KEY(&j, "proto");
-	json_cstring_plain(&j, "os");
-	JSON_KEY(&j, "state");
-	json_cstring_plain(&j, port_state_name((enum port_state)r->state));
-	if (r->timestamp_ns) {
-		char t[UTC_RFC3339_LEN];
-		utc_rfc3339_us(r->timestamp_ns, t);
-		JSON_KEY(&j, "time");
-		json_string_plain(&j, t, sizeof t);
-	}
-	JSON_KEY(&j, "os");
-	os_report_json(&j, r->os->db, &r->os->result);
-	json_object_end(&j);
-	json_append(&j, "\n", 1);
-	return json_len(&j);
 }

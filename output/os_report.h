@@ -33,16 +33,13 @@ struct os_host_result {
 
 /* A host's -O result as it travels to the outputs on its scan_result (.os, proto
  * RESULT_PROTO_OS): plain heap memory (one free()), owned as a record's grab is; db is
- * borrowed and outlives the output set; guess: --osscan-guess. */
+ * borrowed and outlives the output set; guess: --osscan-guess. NDJSON writes it as
+ * {"addr", "proto":"os", "state":"up", "time", "os": os_report_json()} (output/ndjson.c). */
 struct os_record {
 	struct os_host_result result;
 	const struct nmap_os_db *db;
 	bool guess;
 };
-
-/* The record's whole NDJSON line: {"addr", "proto":"os", "state":"up", "time", "os"}\n.
- * Returns its length, 0 when cap is too small. */
-size_t os_record_json(const struct scan_result *r, char *buf, size_t cap);
 
 /* The text report's lines, by nmap's rules: matches below the threshold are none; more
  * than OS_TOO_MANY perfect ones say nothing; the classification (Device type, Running,

@@ -12,7 +12,6 @@
 #include "core/base/clock.h"
 #include "core/base/ring.h"
 #include "output/grab_json.h"
-#include "output/os_report.h"
 #include "output/host_names.h"
 #include "output/script_fmt.h"
 #include "output/json.h"
@@ -167,8 +166,6 @@ static bool is_enriched(const struct scan_result *r)
 /* The NDJSON object of a record, without the -f selection or the hostname. */
 static size_t ndjson_record(const struct scan_result *r, char *buf, size_t cap)
 {
-	if (r->os)
-		return os_record_json(r, buf, cap);
 	return r->grab ? grab_result_json(r->grab, buf, cap) : ndjson_format_result(r, buf, cap);
 }
 
