@@ -483,14 +483,15 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 	stop_threads(s, &st);
 	rx_resolve_deferred(s, st.rx);
 	finish_grabs(s, stops);
+	if (st.tx == s->ntx || s->replay)
+		scan_report_unanswered(s);
+	udp_version_run(s);
+	/* Last: -sU -sV's ports reach the scripts too (nmap's version scripts run on UDP). */
 	scan_scripts_finish(s, stops);
 	bool interrupted = *stops > 0;
 	s->interrupted = interrupted;
 	if (interrupted && status == ORBIT_EXIT_OK)
 		status = ORBIT_EXIT_INTERRUPTED; /* 128 + SIGINT, as a shell reports it */
-	if (st.tx == s->ntx || s->replay)
-		scan_report_unanswered(s);
-	udp_version_run(s);
 	if (s->cfg->output_postgres && !s->replay)
 		final_db_checkpoint(s, interrupted);
 	uint64_t end_real = clock_wall_ns();
