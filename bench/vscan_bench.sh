@@ -2,7 +2,8 @@
 # -sV benchmark (issue 13's "Done when"): a program that prints figures, not a test.
 #  1. The lab's services x 10 copies: ten more addresses on the services host's veth,
 #     198.18.6.20-29, each DNATed (nftables, in orbit-svc, table orbit_vbench; removed
-#     at the end) to 198.18.6.10, so the same real daemons answer on 10 addresses. orbit
+#     at the end) to 198.18.6.10, so the same real daemons answer on 10 addresses (each
+#     copy's clients SNATed to a source of its own, 198.18.7.20-29). orbit
 #     -sS -sU -sV and nmap -sS -sU -sV scan the ports of tests/lab/services.txt on the ten
 #     copies, one after the other, each under /usr/bin/time -v: wall time, peak RSS, and
 #     how many ports the two name alike (tests/e2e/version_compare.py, nmap as reference).
@@ -36,14 +37,17 @@ trap cleanup EXIT
 
 bash "$root/tests/lab/lab.sh" up >"$tmp/lab-up.log" 2>&1 || { tail "$tmp/lab-up.log"; exit 1; }
 for i in $copies; do ip -n $NS addr replace "198.18.6.$i/24" dev orbit-v0; done
-ip netns exec $NS nft -f - <<'NFT'
-table ip orbit_vbench {
-	chain pre {
-		type nat hook prerouting priority dstnat;
-		ip daddr 198.18.6.20-198.18.6.29 dnat to 198.18.6.10
-	}
-}
-NFT
+# Each copy's connections also come from a source of its own (198.18.7.N for copy
+# 198.18.6.N, SNAT on input): a daemon's per-client limits (ngircd: 5 connections per
+# IP) then count each copy apart, as ten real hosts would, not the scanner's total.
+{
+	echo "table ip orbit_vbench {"
+	echo "	chain pre { type nat hook prerouting priority dstnat; ip daddr 198.18.6.20-198.18.6.29 dnat to 198.18.6.10; }"
+	echo "	chain in { type nat hook input priority 100;"
+	for i in $copies; do echo "		ct original ip daddr 198.18.6.$i snat to 198.18.7.$i"; done
+	echo "	}"
+	echo "}"
+} | ip netns exec $NS nft -f -
 
 ports() {
 	awk -F, -v p="$1" '$1 == "198.18.6.10" && $2 == p && ($4 == "open" || $4 == "open|filtered") { print $3 }' \
