@@ -482,10 +482,12 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 	}
 	stop_threads(s, &st);
 	rx_resolve_deferred(s, st.rx);
-	finish_grabs(s, stops);
+	/* -sU -sV probes its UDP ports while the grab pool's threads still probe the TCP
+	 * ones: the two waits overlap instead of adding up. */
 	if (st.tx == s->ntx || s->replay)
 		scan_report_unanswered(s);
 	udp_version_run(s);
+	finish_grabs(s, stops);
 	/* Last: -sU -sV's ports reach the scripts too (nmap's version scripts run on UDP). */
 	scan_scripts_finish(s, stops);
 	bool interrupted = *stops > 0;
