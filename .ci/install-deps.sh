@@ -10,7 +10,7 @@ build_pkgs=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
             zlib1g-dev libpq-dev)
 test_pkgs=(python3 python3-scapy tshark jq libxml2-utils iproute2 nftables tcpdump
            valgrind nmap ndiff zmap masscan python3-libnmap zstd
-           p0f)  # p0f: /etc/p0f/p0f.fp, the passive OS signatures orbit reads at run time
+           p0f time)  # p0f: /etc/p0f/p0f.fp, the passive OS signatures orbit reads at run time; time: /usr/bin/time -v (bench/vscan_bench.sh)
 # Daemons of issue 17's tests (tests/e2e/beyond_tests.sh starts them in its own namespace):
 # installed with policy-rc.d forbidding any start, so none runs in the root namespace.
 daemon_test_pkgs=(postgresql slurm-wlm munge)

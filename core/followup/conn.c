@@ -437,7 +437,7 @@ static void conn_init(struct conn *c, int fd, const struct scan_result *scan, ui
 	struct grab_worker *w = c->w;
 	const struct grab_params *p = w->p;
 	memset(c, 0, offsetof(struct conn, s)); /* not the tx buffer: tx_len says what is valid */
-	c->v.cur = c->v.matched = c->v.soft_probe = -1;
+	c->v.matched = c->v.soft_probe = -1;
 	memset(&c->s, 0, offsetof(struct grab_session, tx));
 	c->w = w;
 	c->fd = fd;

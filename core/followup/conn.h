@@ -20,29 +20,47 @@ enum conn_state { CONN_FREE = 0, CONN_CONNECTING, CONN_TLS, CONN_ACTIVE, CONN_PR
 
 #define VSCAN_PLAN_MAX 128
 
-/* The probe sequence after the first connection (vscan.c): one connection per probe. */
+/* The probe sequence after the first connection (vscan.c): one connection per probe,
+ * up to VSCAN_LANES of a port's probes on the wire at once, decided in plan order. */
+#define VSCAN_LANES 4
+
+struct conn;
+
+struct vscan_lane {
+	struct conn *c;
+	bool used;          /* carries plan entry idx (its answer may wait to be judged) */
+	bool open;          /* fd is open */
+	bool sent;          /* the payload is written */
+	bool over;          /* the answer is complete: EOF, the wait, or the quiet time */
+	uint8_t phase;      /* 0 connecting, 1 TLS, 2 probing */
+	uint8_t idx;        /* its place in the plan */
+	int16_t probe;
+	int fd;
+	struct ssl_st *ssl;
+	uint8_t *rx;
+	size_t rx_len, rx_cap, tx_off, judged_len;
+	uint64_t timer, deadline_ns;
+};
+
 struct vscan_conn {
 	bool on;            /* the first connection ended without a hard match: probing */
 	bool tunnel;        /* probes run inside TLS (the port spoke TLS) */
 	bool tcpwrapped;    /* the first connection closed at once, before any byte */
-	bool sent;          /* the current probe's payload is written */
-	uint8_t phase;      /* current probe connection: 0 connecting, 1 TLS, 2 probing */
 	uint8_t first_state;/* enum conn_state the first connection ended in */
 	uint8_t first_status;
-	uint8_t next, nplan;
+	uint8_t next, nplan; /* next: the plan entry to launch */
+	uint8_t judged;      /* plan entries decided (in order) */
 	uint8_t restarts;   /* plan rebuilt inside TLS */
-	int16_t cur;        /* probe on the wire, -1 none */
 	int16_t matched;    /* probe whose answer (keep) matched hard, -1 none */
 	int16_t soft_probe; /* probe whose answer (keep) softmatched, -1 none */
 	int16_t plan[VSCAN_PLAN_MAX];
 	char soft[32];      /* service of a softmatch ("" none) */
 	const char *first_why;
-	uint8_t *prx, *keep; /* current probe's answer; the matched one's */
-	size_t prx_len, prx_cap, keep_len, tx_off;
+	uint8_t *keep;       /* the matched answer */
+	size_t keep_len;
 	struct ssl_st *tls_keep; /* the tunnel's first session: its certificate for the result */
-	uint64_t timer;      /* the probe's wait (or quiet) timer */
-	uint64_t probe_deadline_ns;
 	unsigned probes_sent;
+	struct vscan_lane lane[VSCAN_LANES];
 };
 
 struct conn {

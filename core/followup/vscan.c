@@ -4,9 +4,13 @@
  * probe's answer, HTTP/SSH/TLS/FTP... add their fields). When it ends without a hard
  * match of the probe file (on the greeting or the module's answer), and the server did not close at
  * once (tcpwrapped: closed before any byte, within the NULL probe's tcpwrappedms), the
- * probes of probe_db_plan() follow, one new connection each, strictly one at a time per
- * port (as Nmap: a host with N open ports sees at most N connections at once; no other
- * per-host cap). Each probe connection: connect (TLS when the port spoke TLS), write the
+ * probes of probe_db_plan() follow, one new connection each. Nmap sends them one at a time
+ * per port, so a port's time is the sum of its probes' waits (6 silent probes of an IRC
+ * server: 30 s). Here up to VSCAN_LANES of them are on the wire at once (a host with N
+ * open ports sees at most 4N connections; no other per-host cap), and their answers
+ * are decided in plan order, as the serial sequence would: the first hard match in plan
+ * order wins, whichever lane answered first; a probe the softmatch rules out is dropped
+ * unjudged. Each probe connection: connect (TLS when the port spoke TLS), write the
  * payload, read until the answer matches hard, the server closes, the probe's wait
  * passes (totalwaitms, else 5 s; never longer than --grab-timeout) or, once bytes came,
  * QUIET_MS without more. A softmatch is kept and only probes that could refine it follow.
@@ -33,7 +37,8 @@
 #define QUIET_MS 1000
 #define RX_INITIAL 2048
 
-static void next_probe(struct conn *c);
+static void decide(struct conn *c);
+static void fill(struct conn *c);
 
 /* --version-trace: "vscan 198.18.1.12:53 DNSVersionBindReqTCP: 48 bytes, match domain" */
 static void trace(const struct conn *c, const char *what, const char *detail)
@@ -45,44 +50,71 @@ static void trace(const struct conn *c, const char *what, const char *detail)
 		a & 255, c->scan.port, what, detail);
 }
 
-/* ---- the probe connection ---- */
+/* ---- the probe connections (lanes) ---- */
 
-static void probe_conn_close(struct conn *c)
+/* Its socket goes (an RST, as conn_close_socket); its answer stays until judged. */
+static void lane_shut(struct conn *c, struct vscan_lane *ln)
 {
-	struct vscan_conn *v = &c->v;
-	loop_del_timer(c->w->loop, v->timer);
-	v->timer = 0;
-	if (c->ssl && c->ssl != v->tls_keep)
-		tls_session_free(c->ssl);
-	c->ssl = NULL;
-	conn_close_socket(c);
+	loop_del_timer(c->w->loop, ln->timer);
+	ln->timer = 0;
+	if (ln->ssl && ln->ssl != c->v.tls_keep)
+		tls_session_free(ln->ssl);
+	ln->ssl = NULL;
+	if (ln->open) {
+		struct linger lg = {1, 0};
+		setsockopt(ln->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		loop_close_fd(c->w->loop, ln->fd);
+		ln->open = false;
+	}
+}
+
+static void lane_free(struct conn *c, struct vscan_lane *ln)
+{
+	lane_shut(c, ln);
+	free(ln->rx);
+	memset(ln, 0, sizeof(*ln));
+}
+
+static void lanes_free(struct conn *c)
+{
+	for (unsigned i = 0; i < VSCAN_LANES; i++)
+		if (c->v.lane[i].used)
+			lane_free(c, &c->v.lane[i]);
 }
 
 /* The sequence is over: the port's one result. */
 static void finish(struct conn *c)
 {
-	probe_conn_close(c);
+	lanes_free(c);
 	enum grab_status st = c->v.matched >= 0 || c->v.soft[0] ? GRAB_STATUS_SUCCESS
 								: (enum grab_status)c->v.first_status;
 	conn_close(c, st, c->v.first_why);
 }
 
-static void on_timer(struct loop *l, uint64_t id, void *data)
+/* The lane's answer is complete (EOF, its wait or its quiet time passed). */
+static void lane_over(struct conn *c, struct vscan_lane *ln)
+{
+	ln->over = true;
+	lane_shut(c, ln);
+	decide(c);
+}
+
+static void on_lane_timer(struct loop *l, uint64_t id, void *data)
 {
 	(void)l;
 	(void)id;
-	struct conn *c = data;
-	c->v.timer = 0;
-	next_probe(c); /* waited long enough: no match from this probe */
+	struct vscan_lane *ln = data;
+	ln->timer = 0;
+	lane_over(ln->c, ln); /* waited long enough: no match from this probe */
 }
 
-static void arm(struct conn *c, unsigned ms)
+static void lane_arm(struct conn *c, struct vscan_lane *ln, unsigned ms)
 {
-	loop_del_timer(c->w->loop, c->v.timer);
+	loop_del_timer(c->w->loop, ln->timer);
 	uint64_t due = clock_mono_ns() + (uint64_t)ms * 1000000u;
-	if (due > c->v.probe_deadline_ns)
-		due = c->v.probe_deadline_ns;
-	c->v.timer = loop_add_timer(c->w->loop, due, on_timer, c);
+	if (due > ln->deadline_ns)
+		due = ln->deadline_ns;
+	ln->timer = loop_add_timer(c->w->loop, due, on_lane_timer, ln);
 }
 
 /* Inside TLS from here: the plan starts over with the NULL probe, sslports first. */
@@ -90,6 +122,7 @@ static void restart_in_tunnel(struct conn *c)
 {
 	struct vscan_conn *v = &c->v;
 	const struct probe_db *db = c->w->p->probes;
+	lanes_free(c);
 	v->tunnel = true;
 	v->restarts++;
 	v->matched = v->soft_probe = -1;
@@ -103,86 +136,89 @@ static void restart_in_tunnel(struct conn *c)
 				   VSCAN_PLAN_MAX - 1u);
 	for (unsigned i = 0; i < n; i++)
 		v->plan[v->nplan++] = (int16_t)tmp[i];
-	v->next = 0;
+	v->next = v->judged = 0;
 }
 
-/* The answer so far against the probe: true when the sequence is decided. */
-static bool judge(struct conn *c)
+enum verdict { V_NONE, V_HARD, V_RESTART };
+
+/* The lane's answer so far against its probe, as the serial sequence judges each read:
+ * a hard match decides the port; the first softmatch is kept (its answer moves to keep,
+ * as the serial sequence keeps that read); "ssl" restarts the plan inside TLS. */
+static enum verdict judge(struct conn *c, struct vscan_lane *ln)
 {
 	struct vscan_conn *v = &c->v;
 	struct grab_result *r = &c->w->res; /* scratch until delivery */
+	ln->judged_len = ln->rx_len;
 	grab_result_not_grabbed(r, &c->scan);
 	char soft[sizeof(v->soft)];
 	memcpy(soft, v->soft, sizeof(soft));
-	int rc = probe_db_match_probe(c->w->p->probes, c->w->psc, v->cur, v->prx, v->prx_len, r,
+	int rc = probe_db_match_probe(c->w->p->probes, c->w->psc, ln->probe, ln->rx, ln->rx_len, r,
 				      soft, sizeof(soft));
 	bool new_soft = rc != 2 && soft[0] && !v->soft[0];
 	if (c->w->p->version_trace) {
 		char d[96];
-		snprintf(d, sizeof(d), "%zu bytes, %s %s", v->prx_len,
+		snprintf(d, sizeof(d), "%zu bytes, %s %s", ln->rx_len,
 			 rc == 2 ? "match" : new_soft ? "softmatch" : "no match",
 			 rc == 2 ? r->service : new_soft ? soft : "");
-		trace(c, probe_db_probe_name(c->w->p->probes, v->cur), d);
+		trace(c, probe_db_probe_name(c->w->p->probes, ln->probe), d);
 	}
 	if (rc != 2 && !new_soft)
-		return false;
+		return V_NONE;
 	free(v->keep); /* this answer is the one to report */
-	v->keep = v->prx;
-	v->keep_len = v->prx_len;
-	v->prx = NULL;
-	v->prx_len = v->prx_cap = 0;
+	v->keep = ln->rx;
+	v->keep_len = ln->rx_len;
+	ln->rx = NULL;
+	ln->rx_len = ln->rx_cap = ln->judged_len = 0;
 	if (rc == 2)
-		v->matched = v->cur;
+		v->matched = ln->probe;
 	else
-		v->soft_probe = v->cur;
+		v->soft_probe = ln->probe;
 	memcpy(v->soft, soft, sizeof(soft));
 	const char *service = rc == 2 ? r->service : soft;
 	if (strcmp(service, "ssl") == 0 && !v->tunnel && v->restarts == 0) {
 		restart_in_tunnel(c);
-		return false;
+		return V_RESTART;
 	}
-	return rc == 2;
+	return rc == 2 ? V_HARD : V_NONE;
 }
 
-static bool prx_room(struct conn *c)
+static bool rx_room(struct conn *c, struct vscan_lane *ln)
 {
-	struct vscan_conn *v = &c->v;
-	if (v->prx_len < v->prx_cap)
+	if (ln->rx_len < ln->rx_cap)
 		return true;
-	size_t ncap = v->prx_cap ? v->prx_cap * 2 : RX_INITIAL;
+	size_t ncap = ln->rx_cap ? ln->rx_cap * 2 : RX_INITIAL;
 	if (ncap > c->s.rx_limit)
 		ncap = c->s.rx_limit;
-	if (ncap <= v->prx_len)
+	if (ncap <= ln->rx_len)
 		return false;
-	uint8_t *nb = realloc(v->prx, ncap);
+	uint8_t *nb = realloc(ln->rx, ncap);
 	if (!nb)
 		return false;
-	v->prx = nb;
-	v->prx_cap = ncap;
+	ln->rx = nb;
+	ln->rx_cap = ncap;
 	return true;
 }
 
 /* Reads what is there; returns true at EOF (or the byte limit). */
-static bool probe_read(struct conn *c)
+static bool lane_read(struct conn *c, struct vscan_lane *ln)
 {
-	struct vscan_conn *v = &c->v;
 	for (;;) {
-		if (!prx_room(c))
+		if (!rx_room(c, ln))
 			return true;
-		uint8_t *dst = v->prx + v->prx_len;
-		size_t room = v->prx_cap - v->prx_len;
-		if (c->ssl) {
+		uint8_t *dst = ln->rx + ln->rx_len;
+		size_t room = ln->rx_cap - ln->rx_len;
+		if (ln->ssl) {
 			size_t k;
-			enum tls_step st = tls_read(c->ssl, dst, room, &k);
+			enum tls_step st = tls_read(ln->ssl, dst, room, &k);
 			if (st == TLS_OK) {
-				v->prx_len += k;
+				ln->rx_len += k;
 				continue;
 			}
 			return st != TLS_WANT_READ && st != TLS_WANT_WRITE;
 		}
-		ssize_t k = recv(c->fd, dst, room, 0);
+		ssize_t k = recv(ln->fd, dst, room, 0);
 		if (k > 0) {
-			v->prx_len += (size_t)k;
+			ln->rx_len += (size_t)k;
 			continue;
 		}
 		if (k < 0 && errno == EINTR)
@@ -192,23 +228,22 @@ static bool probe_read(struct conn *c)
 }
 
 /* Writes the rest of the payload; false on a write error. */
-static bool probe_write(struct conn *c)
+static bool lane_write(struct conn *c, struct vscan_lane *ln)
 {
-	struct vscan_conn *v = &c->v;
 	size_t len;
-	const uint8_t *p = probe_db_payload(c->w->p->probes, v->cur, &len);
-	while (v->tx_off < len) {
+	const uint8_t *p = probe_db_payload(c->w->p->probes, ln->probe, &len);
+	while (ln->tx_off < len) {
 		ssize_t k;
-		if (c->ssl) {
+		if (ln->ssl) {
 			size_t n;
-			enum tls_step st = tls_write(c->ssl, p + v->tx_off, len - v->tx_off, &n);
+			enum tls_step st = tls_write(ln->ssl, p + ln->tx_off, len - ln->tx_off, &n);
 			if (st == TLS_WANT_WRITE || st == TLS_WANT_READ)
 				break;
 			if (st != TLS_OK)
 				return false;
 			k = (ssize_t)n;
 		} else {
-			k = send(c->fd, p + v->tx_off, len - v->tx_off, MSG_NOSIGNAL);
+			k = send(ln->fd, p + ln->tx_off, len - ln->tx_off, MSG_NOSIGNAL);
 			if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 				break;
 			if (k < 0 && errno == EINTR)
@@ -216,129 +251,111 @@ static bool probe_write(struct conn *c)
 			if (k < 0)
 				return false;
 		}
-		v->tx_off += (size_t)k;
+		ln->tx_off += (size_t)k;
 		c->tx_bytes += (uint64_t)k;
 	}
-	v->sent = v->tx_off >= len;
-	loop_mod_fd(c->w->loop, c->fd, LOOP_READABLE | (v->sent ? 0u : LOOP_WRITABLE));
+	ln->sent = ln->tx_off >= len;
+	loop_mod_fd(c->w->loop, ln->fd, LOOP_READABLE | (ln->sent ? 0u : LOOP_WRITABLE));
 	return true;
 }
 
-static void probe_active(struct conn *c, unsigned fired)
+static void lane_active(struct conn *c, struct vscan_lane *ln, unsigned fired)
 {
-	struct vscan_conn *v = &c->v;
-	if (!v->sent && !probe_write(c)) {
-		next_probe(c);
+	if (!ln->sent && !lane_write(c, ln)) {
+		lane_over(c, ln);
 		return;
 	}
 	if (!(fired & (LOOP_READABLE | LOOP_ERROR)))
 		return;
-	size_t before = v->prx_len;
-	bool eof = probe_read(c);
-	if (v->prx_len > before && judge(c)) {
-		finish(c);
-		return;
-	}
+	size_t before = ln->rx_len;
+	bool eof = lane_read(c, ln);
 	if (eof) {
-		next_probe(c);
+		lane_over(c, ln);
 		return;
 	}
-	if (v->prx_len > before)
-		arm(c, QUIET_MS);
+	if (ln->rx_len > before) {
+		lane_arm(c, ln, QUIET_MS);
+		decide(c); /* the serial sequence judges every read of the probe on the wire */
+	}
 }
 
-static void probe_tls(struct conn *c)
+static void lane_tls(struct conn *c, struct vscan_lane *ln)
 {
-	switch (tls_handshake(c->ssl)) {
+	switch (tls_handshake(ln->ssl)) {
 	case TLS_OK:
 		if (!c->v.tls_keep)
-			c->v.tls_keep = c->ssl; /* its certificate goes into the result */
-		c->v.phase = 2;
-		probe_active(c, LOOP_WRITABLE);
+			c->v.tls_keep = ln->ssl; /* its certificate goes into the result */
+		ln->phase = 2;
+		lane_active(c, ln, LOOP_WRITABLE);
 		return;
-	case TLS_WANT_READ: loop_mod_fd(c->w->loop, c->fd, LOOP_READABLE); return;
-	case TLS_WANT_WRITE: loop_mod_fd(c->w->loop, c->fd, LOOP_READABLE | LOOP_WRITABLE); return;
-	default: next_probe(c); return;
+	case TLS_WANT_READ: loop_mod_fd(c->w->loop, ln->fd, LOOP_READABLE); return;
+	case TLS_WANT_WRITE: loop_mod_fd(c->w->loop, ln->fd, LOOP_READABLE | LOOP_WRITABLE); return;
+	default: lane_over(c, ln); return;
 	}
 }
 
-static void probe_connected(struct conn *c)
+static void lane_connected(struct conn *c, struct vscan_lane *ln)
 {
 	if (c->v.tunnel) {
-		c->ssl = tls_session_new(c->w->tls_ctx, c->fd);
-		if (!c->ssl) {
-			finish(c);
+		ln->ssl = tls_session_new(c->w->tls_ctx, ln->fd);
+		if (!ln->ssl) {
+			lane_over(c, ln);
 			return;
 		}
-		c->v.phase = 1;
-		probe_tls(c);
+		ln->phase = 1;
+		lane_tls(c, ln);
 		return;
 	}
-	c->v.phase = 2;
-	probe_active(c, LOOP_WRITABLE);
+	ln->phase = 2;
+	lane_active(c, ln, LOOP_WRITABLE);
 }
 
-static void on_probe_fd(struct loop *l, int fd, unsigned fired, void *data)
+static void on_lane_fd(struct loop *l, int fd, unsigned fired, void *data)
 {
 	(void)l;
 	(void)fd;
-	struct conn *c = data;
-	if (c->v.phase == 0) {
+	struct vscan_lane *ln = data;
+	struct conn *c = ln->c;
+	if (ln->phase == 0) {
 		int err = 0;
 		socklen_t len = sizeof(err);
-		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		if (getsockopt(ln->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
 		if (err || !(fired & LOOP_WRITABLE)) {
 			finish(c); /* the port stopped answering: report what we have */
 			return;
 		}
-		probe_connected(c);
-	} else if (c->v.phase == 1) {
-		probe_tls(c);
+		lane_connected(c, ln);
+	} else if (ln->phase == 1) {
+		lane_tls(c, ln);
 	} else {
-		probe_active(c, fired);
+		lane_active(c, ln, fired);
 	}
 }
 
-/* The next probe of the plan that may still name (or refine) the service. */
-static int pick(struct conn *c)
-{
-	struct vscan_conn *v = &c->v;
-	while (v->next < v->nplan) {
-		int pi = v->plan[v->next++];
-		if (!v->soft[0] || probe_db_can_refine(c->w->p->probes, pi, v->soft))
-			return pi;
-	}
-	return -1;
-}
-
-static void next_probe(struct conn *c)
+/* Sends plan entry idx on a new connection; false when the port is done (finished). */
+static bool lane_start(struct conn *c, unsigned idx)
 {
 	struct vscan_conn *v = &c->v;
 	const struct grab_params *p = c->w->p;
-	probe_conn_close(c);
-	free(v->prx);
-	v->prx = NULL;
-	v->prx_len = v->prx_cap = 0;
-	int pi = pick(c);
+	struct vscan_lane *ln = NULL;
+	for (unsigned i = 0; i < VSCAN_LANES && !ln; i++)
+		if (!v->lane[i].used)
+			ln = &v->lane[i];
 	uint64_t age_ms = (clock_mono_ns() - c->start_ns) / 1000000u;
-	if (pi < 0 || age_ms >= p->port_budget_ms) {
-		finish(c);
-		return;
-	}
-	v->cur = (int16_t)pi;
-	trace(c, probe_db_probe_name(p->probes, pi), "sent");
-	v->sent = false;
-	v->tx_off = 0;
-	v->phase = 0;
-	v->probes_sent++;
+	if (!ln || age_ms >= p->port_budget_ms)
+		return true; /* launched later, or never: decide() ends the port */
+	int pi = v->plan[idx];
 	bool now = false;
 	int fd = conn_open_socket(p, &c->scan, &now);
 	if (fd < 0) {
 		finish(c);
-		return;
+		return false;
 	}
-	c->fd = fd;
+	*ln = (struct vscan_lane){.c = c, .used = true, .open = true, .idx = (uint8_t)idx,
+				  .probe = (int16_t)pi, .fd = fd};
+	trace(c, probe_db_probe_name(p->probes, pi), "sent");
+	v->probes_sent++;
 	unsigned wait = probe_db_waitms(p->probes, pi, DEFAULT_WAIT_MS);
 	if (pi == probe_db_null(p->probes) && wait > NULL_WAIT_MS)
 		wait = NULL_WAIT_MS;
@@ -346,14 +363,84 @@ static void next_probe(struct conn *c)
 		wait = p->timeout_ms;
 	if (wait > p->port_budget_ms - age_ms)
 		wait = (unsigned)(p->port_budget_ms - age_ms);
-	v->probe_deadline_ns = clock_mono_ns() + (uint64_t)wait * 1000000u;
-	arm(c, wait);
-	if (loop_add_fd(c->w->loop, fd, LOOP_READABLE | LOOP_WRITABLE, on_probe_fd, c) < 0) {
+	ln->deadline_ns = clock_mono_ns() + (uint64_t)wait * 1000000u;
+	lane_arm(c, ln, wait);
+	if (loop_add_fd(c->w->loop, fd, LOOP_READABLE | LOOP_WRITABLE, on_lane_fd, ln) < 0) {
 		finish(c);
-		return;
+		return false;
 	}
 	if (now)
-		probe_connected(c);
+		lane_connected(c, ln);
+	return true;
+}
+
+/* Launches the plan's next entries while lanes are free; an entry a softmatch already
+ * rules out (it cannot refine it) is never sent. */
+static void fill(struct conn *c)
+{
+	struct vscan_conn *v = &c->v;
+	const struct probe_db *db = c->w->p->probes;
+	while (v->next < v->nplan && v->next - v->judged < VSCAN_LANES) {
+		unsigned idx = v->next;
+		uint64_t age_ms = (clock_mono_ns() - c->start_ns) / 1000000u;
+		if (age_ms >= c->w->p->port_budget_ms)
+			return;
+		v->next++;
+		if (v->soft[0] && !probe_db_can_refine(db, v->plan[idx], v->soft))
+			continue;
+		if (!lane_start(c, idx))
+			return;
+	}
+}
+
+static struct vscan_lane *lane_of(struct conn *c, unsigned idx)
+{
+	for (unsigned i = 0; i < VSCAN_LANES; i++)
+		if (c->v.lane[i].used && c->v.lane[i].idx == idx)
+			return &c->v.lane[i];
+	return NULL;
+}
+
+/* The plan's entries in order, as the serial sequence would take them: the first hard
+ * match ends the port, whichever lane answered first; an entry whose answer is not
+ * complete holds the ones after it. */
+static void decide(struct conn *c)
+{
+	struct vscan_conn *v = &c->v;
+	const struct probe_db *db = c->w->p->probes;
+	while (v->judged < v->next) {
+		struct vscan_lane *ln = lane_of(c, v->judged);
+		if (!ln) { /* never sent */
+			v->judged++;
+			continue;
+		}
+		if (v->soft[0] && !probe_db_can_refine(db, ln->probe, v->soft)) {
+			lane_free(c, ln); /* sent before the softmatch: the serial order skips it */
+			v->judged++;
+			continue;
+		}
+		if (ln->rx_len > ln->judged_len) {
+			enum verdict vd = judge(c, ln);
+			if (vd == V_HARD) {
+				finish(c);
+				return;
+			}
+			if (vd == V_RESTART)
+				break; /* a new plan, launched below */
+		}
+		if (!ln->over)
+			return; /* its answer may still grow: more reads call again */
+		lane_free(c, ln);
+		v->judged++;
+	}
+	fill(c);
+	if (c->state != CONN_PROBING)
+		return; /* fill() ended the port */
+	bool active = false;
+	for (unsigned i = 0; i < VSCAN_LANES; i++)
+		active |= c->v.lane[i].used;
+	if (!active)
+		finish(c); /* the plan (or the budget) is spent */
 }
 
 /* ---- hooks of conn.c ---- */
@@ -388,7 +475,7 @@ static void build_plan(struct conn *c)
 	for (unsigned i = 0; i < n; i++)
 		v->plan[i] = (int16_t)tmp[i];
 	v->nplan = (uint8_t)n;
-	v->next = 0;
+	v->next = v->judged = 0;
 }
 
 bool vscan_after_first(struct conn *c, enum grab_status st, const char *why)
@@ -425,7 +512,7 @@ bool vscan_after_first(struct conn *c, enum grab_status st, const char *why)
 	c->deadline_timer = c->idle_timer = 0;
 	c->state = CONN_PROBING;
 	build_plan(c);
-	next_probe(c);
+	decide(c); /* nothing to judge yet: launches the first lanes */
 	return true;
 }
 
@@ -434,7 +521,7 @@ void vscan_restore(struct conn *c)
 	struct vscan_conn *v = &c->v;
 	if (!v->on || c->state != CONN_PROBING)
 		return;
-	probe_conn_close(c);
+	lanes_free(c);
 	c->state = v->first_state;
 	c->ssl = v->tls_keep; /* conn_close frees it after delivery */
 	v->tls_keep = NULL;
@@ -481,10 +568,9 @@ void vscan_identify(struct grab_worker *w, const struct conn *c, struct grab_res
 void vscan_release(struct conn *c)
 {
 	struct vscan_conn *v = &c->v;
-	loop_del_timer(c->w->loop, v->timer);
+	lanes_free(c);
 	tls_session_free(v->tls_keep);
-	free(v->prx);
 	free(v->keep);
 	memset(v, 0, sizeof(*v));
-	v->cur = v->matched = v->soft_probe = -1;
+	v->matched = v->soft_probe = -1;
 }

@@ -484,15 +484,18 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 	stop_threads(s, &st);
 	rx_resolve_deferred(s, st.rx);
 	os_scan_run(s, stops); /* the NIC is free now; the follow-up pool goes on meanwhile */
+	/* -sU -sV probes its UDP ports while the grab pool's threads still probe the TCP
+	 * ones: the two waits overlap instead of adding up. */
+	if (st.tx == s->ntx || s->replay)
+		scan_report_unanswered(s);
+	udp_version_run(s);
 	finish_grabs(s, stops);
+	/* Last: -sU -sV's ports reach the scripts too (nmap's version scripts run on UDP). */
 	scan_scripts_finish(s, stops);
 	bool interrupted = *stops > 0;
 	s->interrupted = interrupted;
 	if (interrupted && status == ORBIT_EXIT_OK)
 		status = ORBIT_EXIT_INTERRUPTED; /* 128 + SIGINT, as a shell reports it */
-	if (st.tx == s->ntx || s->replay)
-		scan_report_unanswered(s);
-	udp_version_run(s);
 	if (s->cfg->output_postgres && !s->replay)
 		final_db_checkpoint(s, interrupted);
 	uint64_t end_real = clock_wall_ns();

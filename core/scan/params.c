@@ -144,10 +144,12 @@ static int parse_followup(const struct orbit_config *cfg, struct scan_params *p,
 }
 
 /* -sC and --script: the selection is checked (and the scripts loaded) here, before
- * anything opens: a name that selects nothing is bad input. */
+ * anything opens: a name that selects nothing is bad input. -sV runs the version
+ * category as well (nmap's version scripts), with or without a selection; with none of
+ * those scripts installed it needs no engine. */
 static int parse_scripts(const struct orbit_config *cfg, struct scan_params *p, struct errbuf *e)
 {
-	if (!cfg->script_default && !cfg->script)
+	if (!cfg->script_default && !cfg->script && !cfg->grab)
 		return 0;
 	if (cfg->script_args && script_args_check(cfg->script_args, e) < 0)
 		return -1;
@@ -155,7 +157,12 @@ static int parse_scripts(const struct orbit_config *cfg, struct scan_params *p, 
 	snprintf(sel, sizeof sel, "%s%s%s", cfg->script_default ? "default" : "",
 		 cfg->script_default && cfg->script ? "," : "", cfg->script ? cfg->script : "");
 	const char *dirs[2] = {script_default_dir(), cfg->script_dir};
-	p->scripts = script_catalog_load(dirs, cfg->script_dir ? 2 : 1, sel, e);
+	p->scripts = script_catalog_load_for(dirs, cfg->script_dir ? 2 : 1, sel, cfg->grab, e);
+	if (p->scripts && !script_catalog_selected(p->scripts) && !script_catalog_version(p->scripts)) {
+		script_catalog_free(p->scripts);
+		p->scripts = NULL;
+		return 0;
+	}
 	return p->scripts ? 0 : -1;
 }
 

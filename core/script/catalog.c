@@ -206,6 +206,14 @@ void script_catalog_free(struct script_catalog *c)
 	free(c);
 }
 
+size_t script_catalog_version(const struct script_catalog *c)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->n; i++)
+		n += c->v[i].version_run;
+	return n;
+}
+
 size_t script_catalog_selected(const struct script_catalog *c)
 {
 	size_t n = 0;
@@ -251,8 +259,23 @@ static int select_item(struct script_catalog *c, const char *item, struct errbuf
 	return 0;
 }
 
+static bool has_category(const struct script_entry *s, const char *cat)
+{
+	for (size_t i = 0; i < s->ncategories; i++)
+		if (strcmp(s->categories[i], cat) == 0)
+			return true;
+	return false;
+}
+
 struct script_catalog *script_catalog_load(const char *const *dirs, size_t ndirs,
 					   const char *selection, struct errbuf *e)
+{
+	return script_catalog_load_for(dirs, ndirs, selection, false, e);
+}
+
+struct script_catalog *script_catalog_load_for(const char *const *dirs, size_t ndirs,
+					       const char *selection, bool version,
+					       struct errbuf *e)
 {
 	struct script_catalog *c = calloc(1, sizeof *c);
 	if (!c) {
@@ -288,9 +311,12 @@ struct script_catalog *script_catalog_load(const char *const *dirs, size_t ndirs
 			goto fail;
 		p = *q ? q + 1 : q;
 	}
-	/* What is not selected needs no state. */
+	/* -sV: the version category runs too (nmap's version scripts), selected or not. */
+	for (size_t i = 0; version && i < c->n; i++)
+		c->v[i].version_run = has_category(&c->v[i], "version");
+	/* What runs neither way needs no state. */
 	for (size_t i = 0; i < c->n; i++)
-		if (!c->v[i].selected && c->v[i].rules) {
+		if (!c->v[i].selected && !c->v[i].version_run && c->v[i].rules) {
 			lua_close(c->v[i].rules);
 			c->v[i].rules = NULL;
 		}

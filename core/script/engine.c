@@ -1,6 +1,9 @@
 /* The engine's thread: a queue of submitted ports, the portrules, the invocations (each
  * its own lua_State and one coroutine on the loop), their limits, and the delivery of
- * each port with its script results (core/base/script_result.h). */
+ * each port with its script results (core/base/script_result.h).
+ * A port goes through two phases: -sV's version scripts (nmap runs them within version
+ * detection), then, once those ended, the selection's other scripts, whose rules see the
+ * service fields the version scripts set. */
 #include <arpa/inet.h>
 #include <lauxlib.h>
 #include <pthread.h>
@@ -11,6 +14,7 @@
 #include "core/base/clock.h"
 #include "core/base/grab_result.h"
 #include "core/base/script_result.h"
+#include "core/followup/grab.h"
 #include "core/followup/loop.h"
 #include "core/followup/tls.h"
 #include "core/script/script_internal.h"
@@ -21,10 +25,14 @@ struct piece {
 	size_t len;
 };
 
+enum job_phase { PHASE_VERSION, PHASE_SELECTION };
+
 struct job {
 	struct scan_result res;
 	size_t next_script; /* the next catalog entry whose rule is to be asked */
 	unsigned pending;   /* invocations running */
+	uint8_t phase;      /* enum job_phase */
+	bool queued;        /* in the ready queue: its end waits for pump() to let it go */
 	struct piece *pieces; /* per catalog entry */
 	struct job *next;
 };
@@ -85,6 +93,23 @@ static void push_host(lua_State *L, const struct scan_result *r)
 	lua_setfield(L, -2, "os");
 }
 
+/* port.version's cpe: the grab's first CPE and the ones after it. */
+static void push_cpes(lua_State *L, const struct grab_result *g)
+{
+	lua_newtable(L);
+	lua_Integer n = 0;
+	if (g && g->cpe[0]) {
+		lua_pushstring(L, g->cpe);
+		lua_rawseti(L, -2, ++n);
+		for (size_t i = 0; i < sizeof g->cpe_more / sizeof g->cpe_more[0]; i++)
+			if (g->cpe_more[i][0]) {
+				lua_pushstring(L, g->cpe_more[i]);
+				lua_rawseti(L, -2, ++n);
+			}
+	}
+	lua_setfield(L, -2, "cpe");
+}
+
 static void push_port(lua_State *L, const struct script_engine *en, const struct scan_result *r)
 {
 	const struct grab_result *g = r->grab;
@@ -112,14 +137,13 @@ static void push_port(lua_State *L, const struct script_engine *en, const struct
 			set_str(L, "extrainfo", g->info);
 		if (g->ostype[0])
 			set_str(L, "ostype", g->ostype);
+		if (g->hostname[0])
+			set_str(L, "hostname", g->hostname);
+		if (g->devicetype[0])
+			set_str(L, "devicetype", g->devicetype);
 	}
 	set_str(L, "service_tunnel", g && g->tls ? "ssl" : "none");
-	lua_newtable(L);
-	if (g && g->cpe[0]) {
-		lua_pushstring(L, g->cpe);
-		lua_rawseti(L, -2, 1);
-	}
-	lua_setfield(L, -2, "cpe");
+	push_cpes(L, g);
 	lua_setfield(L, -2, "version");
 }
 
@@ -159,7 +183,7 @@ static void collect(struct script_inv *inv, int nres)
 	lua_State *L = inv->L, *co = inv->co;
 	struct script_entry *s = &inv->en->cat->v[inv->script];
 	struct piece *pc = &inv->job->pieces[inv->script];
-	if (nres == 0 || lua_isnil(co, 1))
+	if (nres == 0 || lua_isnil(co, 1) || !s->selected) /* -sV's own run: fields only */
 		return;
 	lua_getglobal(L, "require");
 	lua_pushstring(L, "orbit_output");
@@ -228,10 +252,40 @@ static void deliver(struct script_engine *en, struct job *j)
 	pthread_mutex_unlock(&en->mu);
 }
 
+static void enqueue(struct script_engine *en, struct job *j)
+{
+	j->next = NULL;
+	j->queued = true;
+	*en->ready_tail = j;
+	en->ready_tail = &j->next;
+}
+
+/* A job out of the ready queue whose invocations all ended: the selection's phase
+ * follows the version scripts' (back into the queue), else it is delivered. */
 static void maybe_deliver(struct script_engine *en, struct job *j)
 {
-	if (j->pending == 0 && j->next_script >= en->cat->n)
-		deliver(en, j);
+	if (j->queued || j->pending || j->next_script < en->cat->n)
+		return;
+	if (j->phase == PHASE_VERSION) {
+		j->phase = PHASE_SELECTION;
+		j->next_script = 0;
+		enqueue(en, j);
+		return;
+	}
+	deliver(en, j);
+}
+
+struct grab_result *inv_grab(struct script_inv *inv)
+{
+	struct job *j = inv->job;
+	/* The record's grab is the job's own heap block (script.h: the engine owns the
+	 * record's heap parts), const only to the outputs. */
+	struct grab_result *g = (struct grab_result *)j->res.grab;
+	if (!g && (g = malloc(sizeof *g)) != NULL) {
+		grab_result_not_grabbed(g, &j->res);
+		j->res.grab = g;
+	}
+	return g;
 }
 
 /* ---- invocations ---- */
@@ -244,7 +298,7 @@ static void inv_end(struct script_inv *inv, const char *why)
 		en->st.errors++;
 		if (inv->ctx.killed)
 			en->st.killed++;
-		if (en->p.show_errors) {
+		if (en->p.show_errors && en->cat->v[inv->script].selected) {
 			struct piece *pc = &j->pieces[inv->script];
 			free(pc->data);
 			*pc = (struct piece){0};
@@ -388,15 +442,22 @@ static void pump(struct script_engine *en)
 	while (!en->stopping && en->ready && en->inflight < en->p.max_inflight) {
 		struct job *j = en->ready;
 		if (j->next_script >= en->cat->n) {
+			if (j->phase == PHASE_VERSION && j->pending == 0) { /* none ran: go on */
+				j->phase = PHASE_SELECTION;
+				j->next_script = 0;
+				continue;
+			}
 			en->ready = j->next;
 			if (!en->ready)
 				en->ready_tail = &en->ready;
+			j->queued = false;
 			maybe_deliver(en, j);
 			continue;
 		}
 		size_t i = j->next_script++;
 		struct script_entry *s = &en->cat->v[i];
-		if (s->selected && rule_accepts(en, s, &j->res))
+		bool runs = j->phase == PHASE_VERSION ? s->version_run : s->selected && !s->version_run;
+		if (runs && rule_accepts(en, s, &j->res))
 			inv_start(en, j, i);
 	}
 }
@@ -411,11 +472,10 @@ static bool before_wait(struct loop *l, void *data)
 	en->inbox = NULL;
 	en->inbox_tail = &en->inbox;
 	pthread_mutex_unlock(&en->mu);
-	if (in) {
-		*en->ready_tail = in;
-		while (in->next)
-			in = in->next;
-		en->ready_tail = &in->next;
+	while (in) {
+		struct job *next = in->next;
+		enqueue(en, in);
+		in = next;
 	}
 	pump(en);
 	return false;
@@ -432,9 +492,12 @@ static void *engine_main(void *arg)
 	while (en->ready) {
 		struct job *j = en->ready;
 		en->ready = j->next;
+		j->queued = false;
+		j->phase = PHASE_SELECTION;
 		j->next_script = en->cat->n;
 		maybe_deliver(en, j);
 	}
+	en->ready_tail = &en->ready;
 	return NULL;
 }
 

@@ -219,6 +219,7 @@ static int open_core(lua_State *L)
 		{NULL, NULL}};
 	luaL_newlib(L, fns);
 	nsock_register(L);
+	version_register(L);
 	return 1;
 }
 

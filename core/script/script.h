@@ -7,6 +7,11 @@
  *    categories, "all", paths, or boolean expressions of them ("default and safe",
  *    "not intrusive"). Anything that selects nothing is an error (one line, naming it).
  *    script_args_parse() checks --script-args "k=v,k2={a,b},..." the same way.
+ *    script_catalog_load_for(..., version=true) is -sV's: the scripts of category
+ *    "version" also run (selection may then be ""), as nmap -sV runs them: on each port
+ *    they run first, and what they give nmap.set_port_version() becomes the port's
+ *    service fields (its grab record: product, version, ...); their output is reported
+ *    only when the selection names them too. The other scripts' rules see the result.
  *  - script_engine_start() runs one thread with its own event loop (core/followup/loop.h).
  *    script_engine_submit() (any thread) hands it one port record; it owns the record's
  *    heap parts (grab, scripts) from then on. For each selected script whose portrule
@@ -39,8 +44,12 @@ const char *script_default_dir(void);
 
 struct script_catalog *script_catalog_load(const char *const *dirs, size_t ndirs,
 					   const char *selection, struct errbuf *e);
+struct script_catalog *script_catalog_load_for(const char *const *dirs, size_t ndirs,
+					       const char *selection, bool version,
+					       struct errbuf *e);
 void script_catalog_free(struct script_catalog *c);
 size_t script_catalog_selected(const struct script_catalog *c);
+size_t script_catalog_version(const struct script_catalog *c); /* scripts -sV runs */
 const char *script_catalog_name(const struct script_catalog *c, size_t i);
 
 /* 0, or -1 with e set. */

@@ -58,7 +58,9 @@ struct script_entry {
 	size_t source_len;
 	char **categories;
 	size_t ncategories;
-	bool selected;
+	bool selected;    /* --script/-sC named it: it runs, and its output is reported */
+	bool version_run; /* -sV and category "version": it runs before the selection's
+			   * scripts, and only its set_port_version() counts unless selected */
 	lua_State *rules;        /* a state holding the loaded script: its portrule/hostrule */
 	struct lstate_ctx rules_ctx;
 	bool has_portrule, has_hostrule;
@@ -92,6 +94,12 @@ void inv_resume(struct script_inv *inv, int nres);
 /* What the invocation's sockets need (engine.c). */
 struct script_io *inv_io(struct script_inv *inv);
 uint32_t inv_target(struct script_inv *inv);
+/* The port's grab record, where set_port_version writes (made when the port had none);
+ * NULL when out of memory (engine.c). */
+struct grab_result;
+struct grab_result *inv_grab(struct script_inv *inv);
+/* Registers set_port_version into the table on the top of the stack (version.c). */
+void version_register(lua_State *L);
 /* Closes every socket of the invocation that is still open (before lua_close). */
 struct nsock;
 struct nsock **inv_socks(struct script_inv *inv);

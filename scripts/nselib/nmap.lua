@@ -130,13 +130,22 @@ function nmap.is_privileged() return false end
 function nmap.clock_ms() return core.clock_ms() end
 function nmap.clock() return core.clock_ms() / 1000 end
 function nmap.set_port_state() end
-function nmap.set_port_version() end
 
--- A data file of orbit's script library (nselib/data/...), as nmap.fetchfile finds them.
+-- A version script's answer (-sV): port.version's fields become the port's service, with
+-- probestate "hardmatched" (the default), "softmatched" or "tcpwrapped".
+function nmap.set_port_version(host, port, probestate)
+  core.set_port_version(type(port) == "table" and port.version or {}, probestate)
+end
+
+-- A data file of orbit's script library (nselib/data/...), as nmap.fetchfile finds them,
+-- else nmap's own of that name where Debian's nmap-common installs it (read there, never
+-- copied into orbit).
 function nmap.fetchfile(name)
-  local path = core.lib_dir .. "/" .. name:gsub("^nselib/", "")
-  local f = io.open(path, "r")
-  if f then f:close() return path end
+  local rel = name:gsub("^nselib/", "")
+  for _, path in ipairs({ core.lib_dir .. "/" .. rel, "/usr/share/nmap/nselib/" .. rel }) do
+    local f = io.open(path, "r")
+    if f then f:close() return path end
+  end
   return nil
 end
 

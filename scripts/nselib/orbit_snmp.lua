@@ -1,5 +1,7 @@
--- SNMPv1 for orbit's scripts (written from RFC 1157 and X.690 BER): a GetRequest for a
--- list of OIDs, and the decoding of the GetResponse.
+-- SNMP for orbit's scripts (written from RFC 1157, RFC 3412/3414 and X.690 BER): an
+-- SNMPv1 GetRequest for a list of OIDs and the decoding of the GetResponse; SNMPv3's
+-- engine discovery (an unauthenticated request whose Report carries the agent's
+-- snmpEngineID, boots and time) and the parts of an snmpEngineID (RFC 3411).
 local M = {}
 
 local function len_of(n)
@@ -114,6 +116,56 @@ function M.decode_response(s)
     values[oid_text(o)] = value
   end
   return { community = community, request_id = uint(rid), error = uint(err), values = values }
+end
+
+-- SNMPv3 discovery (RFC 3414 4.): noAuthNoPriv, reportable, empty engine ID and user,
+-- a GetRequest without variables; the agent answers with a Report.
+function M.v3_discovery(msg_id)
+  local header = tlv(0x30, int(msg_id) .. int(65507) .. tlv(0x04, "\4") .. int(3))
+  local usm = tlv(0x30, tlv(0x04, "") .. int(0) .. int(0) .. tlv(0x04, "") .. tlv(0x04, "")
+    .. tlv(0x04, ""))
+  local pdu = tlv(0xA0, int(msg_id & 0x7fff) .. int(0) .. int(0) .. tlv(0x30, ""))
+  local scoped = tlv(0x30, tlv(0x04, "") .. tlv(0x04, "") .. pdu)
+  return tlv(0x30, int(3) .. header .. tlv(0x04, usm) .. scoped)
+end
+
+-- An SNMPv3 message's security parameters (USM): engine_id, boots, time; or nil.
+function M.decode_v3_engine(s)
+  local tag, msg = read_tlv(s, 1)
+  if tag ~= 0x30 then return nil end
+  local t, v, pos = read_tlv(msg, 1)
+  if t ~= 0x02 or uint(v) ~= 3 then return nil end
+  t, v, pos = read_tlv(msg, pos) -- msgGlobalData
+  if t ~= 0x30 then return nil end
+  local params
+  t, params = read_tlv(msg, pos)
+  if t ~= 0x04 then return nil end
+  local usm
+  t, usm = read_tlv(params, 1)
+  if t ~= 0x30 then return nil end
+  local engine, boots, time
+  t, engine, pos = read_tlv(usm, 1)
+  if t ~= 0x04 or #engine == 0 then return nil end
+  t, boots, pos = read_tlv(usm, pos)
+  if t ~= 0x02 then return nil end
+  t, time = read_tlv(usm, pos)
+  if t ~= 0x02 then return nil end
+  return { engine_id = engine, boots = uint(boots), time = uint(time) }
+end
+
+local id_formats = { [1] = "ipv4", [2] = "ipv6", [3] = "mac", [4] = "text", [5] = "octets" }
+
+-- An snmpEngineID's enterprise number, format name and data (RFC 3411's SnmpEngineID:
+-- the first bit set means the RFC 3411 layout, else the enterprise and 8 octets of SNMPv1
+-- times); formats 128-255 are the enterprise's own ("enterprise").
+function M.engine_id_parts(id)
+  if #id < 5 then return nil end
+  local enterprise = string.unpack(">I4", id) & 0x7fffffff
+  if id:byte(1) & 0x80 == 0 then
+    return enterprise, "octets", id:sub(5)
+  end
+  local f = id:byte(5)
+  return enterprise, id_formats[f] or (f >= 128 and "enterprise" or tostring(f)), id:sub(6)
 end
 
 return M

@@ -343,6 +343,9 @@ echo "--vlan 7: $tagged of 20 probes seen tagged at the router"
 result "--vlan 7 tags every probe with 802.1Q id 7" $?
 
 bash "$root/tests/e2e/os_tests.sh" "$orbit" | tee "$tmp/os.log"; result "OS detection, passive and -O (tests/e2e/os_tests.sh)" "${PIPESTATUS[0]}"
+# -sV against nmap -sV, port by port, version scripts included (tests/e2e/version_tests.sh,
+# about 3 minutes; its floor: every port of services.txt answered by both).
+bash "$root/tests/e2e/version_tests.sh" "$orbit" | tee "$tmp/version.log"; result "orbit -sV agrees with nmap -sV on every service port of the lab (tests/e2e/version_tests.sh)" "${PIPESTATUS[0]}"
 bash "$root/tests/e2e/beyond_tests.sh" "$orbit" | tee "$tmp/beyond.log"; grep -q '^[0-9]* passed, 0 failed$' "$tmp/beyond.log"; result "issue 17 (tests/e2e/beyond_tests.sh: .zst/.gz, --contact, blocklist reload, Slurm array)" $?
 
 # Last, because it switches the lab to full kernel defaults (ORBIT_LAB_TUNED=0) and back:

@@ -2,7 +2,7 @@
 """Self-test of version_compare.py on XML and NDJSON pairs written here (no network):
 answers that agree pass; a different product, version or service name, a missing `?`,
 tcpwrapped against a name, ssl/ against plain, a port orbit did not report, an empty
-nmap run and a lab where nothing answers all fail.
+nmap run, a lab where nothing answers and (--require) a daemon both find closed all fail.
   test_version_compare.py       exit 0 when every case ends as it must"""
 import json
 import os
@@ -74,15 +74,16 @@ def changed(port, **attrs):
     return out
 
 
-def run(tmp, nmap_lab, orbit_lab, orbit_kind='xml', floor=3, nmap_scanned=True):
+def run(tmp, nmap_lab, orbit_lab, orbit_kind='xml', floor=3, nmap_scanned=True, require=False):
     truth = os.path.join(tmp, 'truth.txt')
     with open(truth, 'w') as f:
         f.write(TRUTH)
     n, o = os.path.join(tmp, 'nmap.xml'), os.path.join(tmp, 'orbit.' + orbit_kind)
     xml(n, nmap_lab, nmap_scanned)
     (xml if orbit_kind == 'xml' else ndjson)(o, orbit_lab)
+    args = ['--require', truth] if require else []
     p = subprocess.run([sys.executable, COMPARE, '--truth', truth, '--min-identified', str(floor),
-                        '--nmap', n, '--orbit', o], capture_output=True, text=True)
+                        '--nmap', n, '--orbit', o] + args, capture_output=True, text=True)
     return p.returncode, p.stdout + p.stderr
 
 
@@ -108,6 +109,9 @@ def main():
         ('an empty nmap run fails', False, [], LAB, {'nmap_scanned': False}),
         ('a floor above what nmap named fails', False, LAB, LAB, {'floor': 4}),
         ('a floor of 0 fails (it bounds nothing)', False, LAB, LAB, {'floor': 0}),
+        ('--require: every port answered as the truth says passes', True, LAB, LAB, {'require': True}),
+        ('--require: a daemon both find closed fails', False, changed(25, state='closed'),
+         changed(25, state='closed'), {'require': True}),
     ]
     bad = 0
     for name, want, nlab, olab, kw in cases:

@@ -2,7 +2,7 @@
 """version_compare.py: orbit -sV against nmap -sV of the same run, port by port.
 
   version_compare.py --nmap NMAP.xml [...] --orbit ORBIT.xml|ORBIT.json [...]
-                     [--truth FILE ...] [--min-identified N]
+                     [--truth FILE ...] [--min-identified N] [--require FILE ...]
 
 Every TCP and UDP service port of the lab (the ports the ground-truth files, by default
 tests/lab/expected.txt and services.txt, list open or open|filtered, on the hosts and ports
@@ -13,7 +13,10 @@ SERVICE is written as nmap's text report writes it: "ssl/" before it for a TLS t
 port, "tcpwrapped" and "unknown" (no service element) as they are. The answers differ
 when SERVICE, PRODUCT or VERSION differ (EXTRAINFO is printed, and counted apart). Exit 0
 only when no port differs and nmap named the product of at least N ports (default 1):
-a lab where nothing answers, or an nmap run that found nothing, fails.
+a lab where nothing answers, or an nmap run that found nothing, fails. --require: every
+service port such a ground-truth file lists (open or open|filtered) must be compared and
+answered by both sides in the state the file gives (a daemon that is down fails, even
+when both scanners agree that it is).
 
 Inputs: nmap-format XML (nmap's or orbit's -oX) or orbit NDJSON (a record per port with
 addr, proto, port, state; service, product, version, info, tunnel where named; a port
@@ -160,6 +163,26 @@ def compare(nmap, orbit, ports):
     return rows
 
 
+def require_answered(paths, nmap, orbit):
+    """The service ports of the files that either side did not answer in their state."""
+    bad = []
+    for path in paths:
+        for line in open(path):
+            f = line.strip().split(',')
+            if line.startswith('#') or len(f) != 4 or f[1] not in ('tcp', 'udp'):
+                continue
+            if f[3] not in SERVICE_STATES:
+                continue
+            for port in expand(f[2]):
+                k = (f[0], f[1], port)
+                for side, answers in (('nmap', nmap), ('orbit', orbit)):
+                    a = answers.get(k)
+                    if a is None or a.state != f[3]:
+                        bad.append(f'{f[0]} {port}/{f[1]} {side}: '
+                                   f'{a.state if a else "no answer"} (want {f[3]})')
+    return bad
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--nmap', nargs='+', required=True)
@@ -167,6 +190,8 @@ def main():
     ap.add_argument('--truth', nargs='+', default=TRUTH)
     ap.add_argument('--min-identified', type=int, default=1,
                     help='ports whose product nmap must name (the floor)')
+    ap.add_argument('--require', nargs='+', default=[],
+                    help='ground-truth files whose every service port must be answered')
     a = ap.parse_args()
     names = table_names()
     nmap, scanned, hosts = read_side(a.nmap, names)
@@ -186,7 +211,10 @@ def main():
     print(f'version_compare: {len(rows)} service ports: {agree} agree, {differ} differ'
           f' ({info_differ} of the agreeing differ in extrainfo only); nmap named the product'
           f' of {identified} (floor {a.min_identified})')
-    ok = differ == 0 and identified >= a.min_identified and a.min_identified > 0
+    missing = require_answered(a.require, nmap, orbit)
+    for line in missing:
+        print('version_compare: FAIL: not answered as the ground truth says: ' + line)
+    ok = differ == 0 and identified >= a.min_identified and a.min_identified > 0 and not missing
     if identified < a.min_identified:
         print('version_compare: FAIL: nmap named fewer products than the floor '
               '(is the lab up? did nmap run with -sV?)')

@@ -268,7 +268,7 @@ static void *srv_main(void *arg)
 		if (c < 0)
 			continue;
 		atomic_fetch_add(&s->conns, 1);
-		serve_one(s, c); /* one at a time: the pool sends one probe at a time per port */
+		serve_one(s, c); /* serially: the pool's parallel probes wait in the backlog */
 	}
 	return NULL;
 }
@@ -361,6 +361,118 @@ static void test_sequence(void)
 	CHECK_EQ_U64(atomic_load(&s[2].conns), 1);
 	for (int i = 0; i < 3; i++)
 		srv_stop(&s[i]);
+	probe_db_free(db);
+}
+
+/* Probes in parallel, decided in plan order: Slow (first in the plan) answers 400 ms
+ * late, Fast at once; both match hard. Serial nmap takes Slow's answer; so must the lanes,
+ * although Fast's answer came first. The server serves connections at once (a thread
+ * each) and counts how many were open together. */
+static const char order_db[] =
+	"Probe TCP NULL q||\n"
+	"Probe TCP Slow q|SLOW\\r\\n|\n"
+	"rarity 1\n"
+	"totalwaitms 3000\n"
+	"match slow m|^SLOW (\\d)| p/Slow/ v/$1/\n"
+	"Probe TCP Fast q|FAST\\r\\n|\n"
+	"rarity 2\n"
+	"match fast m|^FAST (\\d)| p/Fast/ v/$1/\n";
+
+struct order_srv {
+	int fd;
+	uint16_t port;
+	atomic_int open, peak;
+	atomic_bool stop;
+	pthread_t th;
+};
+
+struct order_conn {
+	struct order_srv *s;
+	int c;
+};
+
+static void *order_one(void *arg)
+{
+	struct order_conn *oc = arg;
+	struct order_srv *s = oc->s;
+	int now = atomic_fetch_add(&s->open, 1) + 1, peak = atomic_load(&s->peak);
+	while (now > peak && !atomic_compare_exchange_weak(&s->peak, &peak, now))
+		;
+	struct timeval tv = {.tv_sec = 5};
+	setsockopt(oc->c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	char buf[64];
+	ssize_t n = read(oc->c, buf, sizeof(buf));
+	if (n >= 4 && memcmp(buf, "SLOW", 4) == 0) {
+		usleep(400000);
+		(void)!write(oc->c, "SLOW 1\r\n", 8);
+	} else if (n >= 4 && memcmp(buf, "FAST", 4) == 0) {
+		(void)!write(oc->c, "FAST 2\r\n", 8);
+	}
+	usleep(200000);
+	atomic_fetch_sub(&s->open, 1);
+	close(oc->c);
+	free(oc);
+	return NULL;
+}
+
+static void *order_main(void *arg)
+{
+	struct order_srv *s = arg;
+	struct timeval tv = {.tv_usec = 100000};
+	setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (!atomic_load(&s->stop)) {
+		int c = accept(s->fd, NULL, NULL);
+		if (c < 0)
+			continue;
+		struct order_conn *oc = malloc(sizeof(*oc));
+		oc->s = s;
+		oc->c = c;
+		pthread_t t;
+		pthread_create(&t, NULL, order_one, oc);
+		pthread_detach(t);
+	}
+	return NULL;
+}
+
+static void test_lanes_in_order(void)
+{
+	struct errbuf e = {{0}};
+	struct probe_db *db = probe_db_parse(order_db, strlen(order_db), "order", &e);
+	CHECK(db != NULL);
+	if (!db)
+		return;
+	struct order_srv s = {.fd = socket(AF_INET, SOCK_STREAM, 0)};
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	bind(s.fd, (struct sockaddr *)&a, sizeof(a));
+	socklen_t l = sizeof(a);
+	getsockname(s.fd, (struct sockaddr *)&a, &l);
+	s.port = ntohs(a.sin_port);
+	listen(s.fd, 16);
+	pthread_create(&s.th, NULL, order_main, &s);
+	struct got g = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct grab_params p = {.threads = 1, .concurrency = 8, .timeout_ms = 2000,
+				.probes = db, .probe_sequence = true, .version_intensity = 7,
+				.on_result = on_result, .user = &g};
+	struct grab_pool *pool = grab_pool_start(&p, &e);
+	CHECK(pool != NULL);
+	if (pool) {
+		CHECK(grab_pool_submit_addr(pool, 0x7f000001u, s.port));
+		CHECK(grab_pool_drain(pool, 20000));
+		grab_pool_stop(pool);
+	}
+	CHECK_EQ_U64(g.n, 1);
+	const struct grab_result *r = by_port(&g, s.port);
+	CHECK(r && r->status == GRAB_STATUS_SUCCESS);
+	if (r) {
+		CHECK_STR_EQ(r->product, "Slow");
+		CHECK_STR_EQ(r->version, "1");
+		CHECK_STR_EQ(r->probe, "Slow");
+	}
+	CHECK(atomic_load(&s.peak) >= 2); /* Slow and Fast were on the wire together */
+	atomic_store(&s.stop, true);
+	pthread_join(s.th, NULL);
+	close(s.fd);
+	usleep(300000); /* the connection threads end */
 	probe_db_free(db);
 }
 
@@ -469,6 +581,7 @@ int main(void)
 	test_substitutions();
 	test_plan();
 	test_sequence();
+	test_lanes_in_order();
 	test_udp();
 	test_nmap_file();
 	return check_done("vscan");

@@ -2,7 +2,9 @@
  * invocations as coroutines on the loop against a local server (a socket call yields and
  * resumes: receive_lines gets two lines written 50 ms apart); the bounds (a runaway loop,
  * pcall-protected; endless allocation; a silent server) end each invocation while the
- * other scripts on the same port complete; results in the blob's layout. */
+ * other scripts on the same port complete; results in the blob's layout. -sV's version
+ * scripts: nmap.set_port_version() fills the port's service fields, their output shows
+ * only when selected, and the other scripts' rules see what they set. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/base/clock.h"
+#include "core/base/grab_result.h"
 #include "core/base/script_result.h"
 #include "core/script/script.h"
 #include "tests/unit/check.h"
@@ -207,6 +210,110 @@ static void test_engine(void)
 	pthread_join(st, NULL);
 }
 
+/* Scripts that run without a socket (an action that ends in its first resume): a
+ * version script and a default one whose rule wants the version script's product. */
+static void make_version_scripts(const char *vdir)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/t-ver.nse", vdir);
+	FILE *f = fopen(path, "w");
+	fputs("categories = {'version'}\n" RULE
+	      "action = function(host, port)\n"
+	      "  local v = port.version\n"
+	      "  v.product = (v.product and v.product .. '; ' or '') .. 'Thing'\n"
+	      "  v.name = 'thing'\n"
+	      "  v.cpe = {'cpe:/a:x:thing', 'cpe:/o:x:os'}\n"
+	      "  require('nmap').set_port_version(host, port, 'hardmatched')\n"
+	      "  return 'shown'\n"
+	      "end\n", f);
+	fclose(f);
+	snprintf(path, sizeof path, "%s/t-after.nse", vdir);
+	f = fopen(path, "w");
+	fputs("categories = {'default'}\n"
+	      "portrule = function(host, port) return port.version.product == 'Old; Thing' end\n"
+	      "action = function(host, port) return port.version.name .. ' ' .. port.version.product end\n",
+	      f);
+	fclose(f);
+}
+
+struct vgot {
+	char service[32], product[80], cpe[128], cpe2[80], probe[24];
+	const char *blob;
+	int n;
+};
+
+static void on_vdone(const struct scan_result *r, void *user)
+{
+	struct vgot *v = user;
+	const struct grab_result *g = r->grab;
+	if (g) {
+		snprintf(v->service, sizeof v->service, "%s", g->service);
+		snprintf(v->product, sizeof v->product, "%s", g->product);
+		snprintf(v->cpe, sizeof v->cpe, "%s", g->cpe);
+		snprintf(v->cpe2, sizeof v->cpe2, "%s", g->cpe_more[0]);
+		snprintf(v->probe, sizeof v->probe, "%s", g->probe);
+	}
+	v->blob = r->scripts;
+	v->n++;
+	free((void *)(uintptr_t)r->grab);
+}
+
+/* One port through a catalog of vdir loaded as -sV with selection sel. */
+static void run_version(const char *vdir, const char *sel, struct vgot *v)
+{
+	const char *dirs[] = {vdir};
+	struct errbuf e;
+	struct script_catalog *c = script_catalog_load_for(dirs, 1, sel, true, &e);
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	CHECK_EQ_U64(script_catalog_version(c), 1);
+	struct script_params p = {.timeout_ms = 2000, .on_done = on_vdone, .user = v};
+	struct script_engine *en = script_engine_start(&p, c, &e);
+	CHECK(en != NULL);
+	struct grab_result *g = calloc(1, sizeof *g);
+	snprintf(g->service, sizeof g->service, "old");
+	snprintf(g->product, sizeof g->product, "Old");
+	struct scan_result r = {.addr = INADDR_LOOPBACK, .port = 9, .proto = 6, .state = PORT_OPEN,
+				.grab = g};
+	script_engine_submit(en, &r);
+	CHECK(script_engine_drain(en, 5000));
+	script_engine_stop(en);
+	script_catalog_free(c);
+}
+
+static void test_version_scripts(void)
+{
+	char vdir[64];
+	snprintf(vdir, sizeof vdir, "/tmp/orbit-vscript-test.XXXXXX");
+	if (!mkdtemp(vdir))
+		return;
+	make_version_scripts(vdir);
+	struct vgot v = {0};
+	run_version(vdir, "", &v); /* -sV alone: fields set, no output */
+	CHECK(v.n == 1);
+	CHECK_STR_EQ(v.service, "thing");
+	CHECK_STR_EQ(v.product, "Old; Thing");
+	CHECK_STR_EQ(v.cpe, "cpe:/a:x:thing");
+	CHECK_STR_EQ(v.cpe2, "cpe:/o:x:os");
+	CHECK_STR_EQ(v.probe, "t-ver");
+	CHECK(v.blob == NULL);
+	v = (struct vgot){0};
+	run_version(vdir, "default", &v); /* -sV -sC: the default script sees the product */
+	CHECK(v.n == 1 && v.blob != NULL);
+	CHECK(output_of(v.blob, "t-ver") == NULL);
+	CHECK_STR_EQ(output_of(v.blob, "t-after"), "thing Old; Thing");
+	free((void *)(uintptr_t)v.blob);
+	v = (struct vgot){0};
+	run_version(vdir, "t-ver", &v); /* named: its output is reported */
+	CHECK(v.n == 1 && v.blob != NULL);
+	CHECK_STR_EQ(output_of(v.blob, "t-ver"), "shown");
+	free((void *)(uintptr_t)v.blob);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", vdir);
+	(void)!system(cmd);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/orbit-script-test.XXXXXX");
@@ -215,6 +322,7 @@ int main(void)
 	make_scripts();
 	test_selection();
 	test_engine();
+	test_version_scripts();
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	(void)!system(cmd);
