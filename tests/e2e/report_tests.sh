@@ -113,7 +113,8 @@ result "orbit -sn 198.18.5.0/24: nmap's hosts, names and MAC vendors" $?
 
 # 4. -sU -sV by a name whose PTR differs: rDNS record line; UDP services and states
 # (orbit's version strings come from its own payloads' replies: the VERSION column and
-# Service Info are compared only for being there).
+# Service Info are compared only for being there; SNMP's product as nmap -sV names it,
+# its probe's "SNMPv1 server" and the version script snmp-info's "net-snmp SNMPv3 server").
 nmap_ref -sU -sV -p 53,123,161 -oN "$tmp/n-udp.txt" h12.lab.orbit
 scan --backend afpacket --interface orbit-s0 -sU -sV -p 53,123,161 -oN "$tmp/o-udp.txt" h12.lab.orbit \
 	>/dev/null 2>"$tmp/o-udp.err"
@@ -122,7 +123,7 @@ compare udp "$tmp/n-udp.txt" "$tmp/o-udp.txt" columns
 rc=$?
 [ $rc -eq 0 ] && grep -q '^rDNS record for 198.18.1.12: ns.lab.orbit$' "$tmp/o-udp.txt" &&
 	grep -q '^53/udp *open *domain' "$tmp/o-udp.txt" &&
-	grep -q '^161/udp *open *snmp *SNMPv[12]c\{0,1\} server (public)$' "$tmp/o-udp.txt"
+	grep -q '^161/udp *open *snmp *SNMPv[12]c\{0,1\} server; net-snmp SNMPv3 server (public)$' "$tmp/o-udp.txt"
 result "orbit -sU -sV -p 53,123,161 h12.lab.orbit: rDNS line, UDP states, SNMP version" $?
 
 # 5. --no-dns as nmap -n: the user's name stays, no PTR asked.
