@@ -94,13 +94,16 @@ echo "nmap -O of 2 on-link hosts: $(( $(date +%s) - start )) s"
 
 
 # -O itself: orbit and nmap, each with --osscan-guess (so each names its best guesses), on
-# the same hosts and ports, one after the other: the routed hosts (2 hops) and, in a run of
-# their own (orbit scans from one interface per run), the on-link segment's (1 hop, each
-# reached at its own MAC).
+# the same hosts and ports, one after the other: the router and the routed hosts (2 hops)
+# and, in a run of their own (orbit scans from one interface per run), the on-link
+# segment's (1 hop, each reached at its own MAC), every lab host but the services host
+# (started by version_tests.sh only).
 active_ports=1,21,22,25,53,80,443,3306,5432,6379,8080,8888,40713
-routed="198.18.1.10 198.18.1.11 198.18.1.12 198.18.1.13 198.18.1.14 198.18.1.15"
-onlink="198.18.5.10 198.18.5.11 198.18.5.13"
-declare -A min_named=([routed]=4 [onlink]=3) # h13 has no open port, h15 filters all
+routed="198.18.1.1 198.18.1.10 198.18.1.11 198.18.1.12 198.18.1.13 198.18.1.14 198.18.1.15"
+onlink="198.18.5.1 198.18.5.10 198.18.5.11 198.18.5.12 198.18.5.13"
+# named by nmap: not the routers (.1.1, .5.1) nor h13 (no open port: "Too many
+# fingerprints"), nor h15 and l12 (every port filtered)
+declare -A min_named=([routed]=4 [onlink]=3)
 active_rc=0
 for group in routed onlink; do
 	hosts=${!group}
