@@ -209,7 +209,7 @@ static void print_matches(FILE *f, const struct nmap_os_db *db, const struct os_
 	} else if (n) {
 		if (guess || reason) {
 			fputs("Aggressive OS guesses: ", f);
-			for (size_t i = 0; i < listed_matches(r); i++)
+			for (size_t i = 0, listed = listed_matches(r); i < listed; i++)
 				fprintf(f, "%s%s (%u%%)", i ? ", " : "",
 					nmap_fp_name(nmap_os_db_entry(db, r->matches[i].entry)),
 					percent(r->matches[i].accuracy));
@@ -267,7 +267,7 @@ static void xml_attr(FILE *f, const char *name, const char *v)
 void os_report_xml(FILE *f, const struct nmap_os_db *db, const struct os_host_result *r)
 {
 	fputs("<os>", f);
-	for (size_t i = 0; db && i < listed_matches(r); i++) {
+	for (size_t i = 0, listed = db ? listed_matches(r) : 0; i < listed; i++) {
 		const struct nmap_fp *fp = nmap_os_db_entry(db, r->matches[i].entry);
 		unsigned acc = percent(r->matches[i].accuracy);
 		fputs("<osmatch", f);
@@ -310,7 +310,7 @@ void os_report_json(struct json *j, const struct nmap_os_db *db, const struct os
 	json_object_begin(j);
 	json_key(j, "matches");
 	json_array_begin(j);
-	for (size_t i = 0; db && i < listed_matches(r); i++) {
+	for (size_t i = 0, listed = db ? listed_matches(r) : 0; i < listed; i++) {
 		const struct nmap_fp *fp = nmap_os_db_entry(db, r->matches[i].entry);
 		json_object_begin(j);
 		json_str(j, "name", nmap_fp_name(fp));

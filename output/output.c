@@ -99,7 +99,7 @@ struct output_set {
 };
 
 static void stop_writer(struct output_set *os);
-static void release_grabs(struct scan_result *v, size_t n);
+static void release_enrichment(struct scan_result *v, size_t n);
 static void *writer_main(void *arg);
 
 /* ---- streaming formats -------------------------------------------------------------- */
@@ -293,7 +293,7 @@ void output_set_close(struct output_set *os)
 	free(os->pending_checkpoint);
 	pg_sink_close(os->pg);
 	free(os->long_line);
-	release_grabs(os->collected, os->ncollected);
+	release_enrichment(os->collected, os->ncollected);
 	free(os->collected);
 	free(os);
 }
@@ -455,7 +455,7 @@ static void collect(struct output_set *os, const struct scan_result *r, size_t n
 			cap *= 2;
 		struct scan_result *v = realloc(os->collected, cap * sizeof *v);
 		if (!v) {
-			release_grabs((struct scan_result *)(uintptr_t)r, n);
+			release_enrichment((struct scan_result *)(uintptr_t)r, n);
 			atomic_fetch_add_explicit(&os->dropped, n, memory_order_relaxed);
 			return;
 		}
@@ -474,9 +474,10 @@ static void write_long_line(struct output_set *os, struct stream *st, const stru
 		atomic_fetch_add_explicit(&os->dropped, 1, memory_order_relaxed);
 }
 
-/* The set owns every record's grab result from output_set_write() on: freed once
- * written, unless a grouped report keeps the record (then at close). */
-static void release_grabs(struct scan_result *v, size_t n)
+/* The set owns every record's enrichment (grab result, scripts, -O record) from
+ * output_set_write() on: freed once written, unless a grouped report keeps the record
+ * (then at close). */
+static void release_enrichment(struct scan_result *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free((void *)(uintptr_t)v[i].grab);
@@ -531,12 +532,12 @@ static void emit(struct output_set *os, const struct scan_result *in, size_t n, 
 	while (n > 0) {
 		size_t take = n < CHUNK ? n : CHUNK, k = 0;
 		for (size_t i = 0; i < take; i++) {
-			struct scan_result in_copy = in[i];
 			if (output_filter_match(os->filter, &in[i], &os->env)) {
 				kept[k++] = in[i];
 			} else {
 				atomic_fetch_add_explicit(&os->filtered_out, 1, memory_order_relaxed);
-				release_grabs(&in_copy, 1);
+				struct scan_result rejected = in[i];
+				release_enrichment(&rejected, 1);
 			}
 		}
 		in += take;
@@ -578,7 +579,7 @@ static void emit(struct output_set *os, const struct scan_result *in, size_t n, 
 		if (os->any_grouped && to_reports)
 			collect(os, kept, k); /* the collection now owns the grab results */
 		else
-			release_grabs(kept, k);
+			release_enrichment(kept, k);
 		atomic_fetch_add_explicit(&os->written, k, memory_order_relaxed);
 	}
 }

@@ -294,7 +294,6 @@ static void text_mac(FILE *f, const struct report_scan *scan, const struct host 
 	fprintf(f, "MAC Address: %s (%s)\n", mac, vendor ? vendor : "Unknown");
 }
 
-/* "orbit scan report for NAME (ADDR)": the user's name, else the PTR. */
 /* -O's lines, after the MAC as nmap prints them. */
 static void text_os(FILE *f, const struct host *h)
 {
@@ -302,6 +301,7 @@ static void text_os(FILE *f, const struct host *h)
 		os_report_text(f, h->os->db, &h->os->result, h->os->guess);
 }
 
+/* "orbit scan report for NAME (ADDR)": the user's name, else the PTR. */
 static void text_host_line(FILE *f, const struct report_scan *scan, const char *a, uint32_t addr)
 {
 	const struct host_name *hn = host_names_find(scan->names, addr);

@@ -82,9 +82,6 @@ static void take_reply(struct sweep *w, struct scan_result *res)
 		return;
 	}
 	t->answered++;
-	res->grab = NULL;
-	res->scripts = NULL;
-	res->os = NULL;
 	if (s->os_notes.on) /* -O probes every host up, one found by ARP alone too */
 		os_scan_note(s, res);
 	output_set_write(s->out, res, 1); /* out of memory (-1): still reported */

@@ -44,8 +44,7 @@ static const uint8_t OS_COOKIE_PROTO = 0xE0;      /* the cookie input naming -O'
 #define NOTE_CLOSED_UDP(v) ((uint16_t)((v) >> 32))
 
 struct os_host {
-	uint32_t addr;
-	/* its ports; the source port base and echo identifier of the try under way */
+	/* its address and ports; the source port base and echo identifier of the try */
 	struct nmap_os_pairing keys;
 	bool have_pair;  /* an open and a closed TCP port were seen */
 	bool udp_scanned; /* a closed UDP port was seen (U1 went to it) */
@@ -137,10 +136,10 @@ static void send_probe(struct os_batch *b, struct os_host *h, enum nmap_os_probe
 	struct scan *s = b->s;
 	if (h->perfect || (probe_dport(h, p) == 0 && nmap_os_probe_port(p) != NMAP_PORT_NONE))
 		return;
-	uint64_t c = cookie_compute(&s->key, s->addrs.src_addr, h->addr, probe_sport(b, p),
+	uint64_t c = cookie_compute(&s->key, s->addrs.src_addr, h->keys.host, probe_sport(b, p),
 				    (uint8_t)(OS_COOKIE_PROTO + p));
 	struct nmap_os_probe_fields f = {
-		.src = s->addrs.src_addr, .dst = h->addr,
+		.src = s->addrs.src_addr, .dst = h->keys.host,
 		.sport = probe_sport(b, p), .dport = probe_dport(h, p),
 		.seq = (uint32_t)c, .ack = p == NMAP_PROBE_SEQ1 ? 0 : (uint32_t)(c >> 32),
 		.ip_id = (uint16_t)(c >> 48), .icmp_id = h->keys.icmp_id,
@@ -166,7 +165,7 @@ static void send_probe(struct os_batch *b, struct os_host *h, enum nmap_os_probe
 static struct os_host *host_of(struct os_batch *b, uint32_t addr)
 {
 	for (size_t i = 0; i < b->n; i++) /* OS_BATCH hosts: a scan is cheaper than a table */
-		if (b->h[i].addr == addr)
+		if (b->h[i].keys.host == addr)
 			return &b->h[i];
 	return NULL;
 }
@@ -277,7 +276,7 @@ static void judge_try(struct os_batch *b, struct os_host *h)
 	struct nmap_fp *fp = text ? nmap_fp_parse_subject(text, strlen(text)) : NULL;
 	if (b->s->cfg->debug_level && text) {
 		char addr[16];
-		addrspec_format_ipv4(h->addr, addr);
+		addrspec_format_ipv4(h->keys.host, addr);
 		fprintf(stderr, "OS fingerprint of %s (try #%u):\n%s", addr, b->try_no + 1, text);
 	}
 	struct os_host_result r = {.distance = (int)nmap_os_distance(&a)};
@@ -315,7 +314,7 @@ static void emit_host(struct scan *s, const struct os_host *h)
 		return;
 	*rec = (struct os_record){.result = h->best, .db = s->params->os_db,
 				  .guess = s->cfg->osscan_guess};
-	struct scan_result r = {.addr = h->addr, .proto = RESULT_PROTO_OS, .state = HOST_UP,
+	struct scan_result r = {.addr = h->keys.host, .proto = RESULT_PROTO_OS, .state = HOST_UP,
 				.reason = REASON_NONE, .rtt_ns = -1,
 				.timestamp_ns = clock_wall_ns(), .os = rec};
 	output_set_write(s->out, &r, 1);
@@ -352,7 +351,6 @@ static uint16_t guess_closed(const struct scan *s, uint32_t addr, uint16_t open)
 static void host_setup(struct scan *s, struct os_host *h, uint32_t addr, uint64_t v)
 {
 	memset(h, 0, sizeof *h);
-	h->addr = addr;
 	struct nmap_os_pairing *k = &h->keys;
 	k->host = addr;
 	k->open_port = NOTE_OPEN(v);
