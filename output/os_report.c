@@ -231,6 +231,14 @@ static void print_matches(FILE *f, const struct nmap_os_db *db, const struct os_
 	}
 }
 
+void os_report_grepable(FILE *f, const struct nmap_os_db *db, const struct os_host_result *r)
+{
+	size_t perfect;
+	kept_matches(r, &perfect);
+	for (size_t i = 0; perfect <= OS_TOO_MANY && i < perfect; i++)
+		fprintf(f, "%s%s", i ? "|" : "\tOS: ", nmap_fp_name(nmap_os_db_entry(db, r->matches[i].entry)));
+}
+
 void os_report_text(FILE *f, const struct nmap_os_db *db, const struct os_host_result *r,
 		    bool guess)
 {

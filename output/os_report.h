@@ -48,6 +48,9 @@ struct os_record {
  * fingerprint block. */
 void os_report_text(FILE *f, const struct nmap_os_db *db, const struct os_host_result *r,
 		    bool guess);
+/* Grepable's "\tOS: NAME|NAME": the perfect matches, as nmap writes them (none when
+ * there are none or too many). */
+void os_report_grepable(FILE *f, const struct nmap_os_db *db, const struct os_host_result *r);
 /* <os><osmatch name accuracy><osclass ...><cpe/></osclass></osmatch></os><distance/> */
 void os_report_xml(FILE *f, const struct nmap_os_db *db, const struct os_host_result *r);
 /* "os": {"matches": [{"name", "accuracy", "classes": [{"type", "vendor", "osfamily",

@@ -568,9 +568,8 @@ static int grep_host(FILE *f, const struct report_scan *scan, const struct host 
 	if (ignored >= 0)
 		fprintf(f, "\tIgnored State: %s (%" PRIu64 ")", port_state_name((enum port_state)ignored),
 			h->state_count[ignored]);
-	if (h->os && h->os->result.nmatches) /* nmap's grepable names the best match */
-		fprintf(f, "\tOS: %s", nmap_fp_name(nmap_os_db_entry(h->os->db,
-								     h->os->result.matches[0].entry)));
+	if (h->os)
+		os_report_grepable(f, h->os->db, &h->os->result);
 	fputc('\n', f);
 	return ferror(f) ? -1 : 0;
 }

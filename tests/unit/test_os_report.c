@@ -83,6 +83,16 @@ int main(void)
 	      strstr(t, "(If you know what OS") != NULL);
 	free(t);
 
+	/* grepable: every perfect match, none for guesses */
+	char *gl = NULL;
+	size_t gll = 0;
+	FILE *gf = open_memstream(&gl, &gll);
+	os_report_grepable(gf, db, &r);
+	os_report_grepable(gf, db, &g);
+	fclose(gf);
+	CHECK_STR_EQ(gl, "\tOS: Linux 4.15 - 5.8|Linux 5.0 - 5.4");
+	free(gl);
+
 	char *x = NULL;
 	size_t xl = 0;
 	FILE *f = open_memstream(&x, &xl);
