@@ -342,12 +342,11 @@ static uint64_t supervise_sending(struct scan *s, volatile sig_atomic_t *stops)
 
 /* When the cooldown may end before --cooldown: every probe of this run answered (one
  * result per target: retries of -P N and --max-retries answer once, and the latter are
- * not counted in sent), or no reply for QUIET_RTTS times the
- * largest round trip seen (nothing still in flight can be later than that, as nmap's
- * timing reasons), at least QUIET_FLOOR_NS; with no reply at all, nmap's initial RTT
- * timeout of a second. A replay ends with its file instead. */
-enum { QUIET_RTTS = 4 };
-static const uint64_t QUIET_FLOOR_NS = 250000000u, QUIET_NO_REPLY_NS = 1000000000u;
+ * not counted in sent), or no reply for scan_reply_quiet_ns() of the largest round trip
+ * seen since the last probe (nothing still in flight can be later than that, as nmap's
+ * timing reasons); with no reply at all, nmap's initial RTT timeout of a second. A replay
+ * ends with its file instead. */
+static const uint64_t QUIET_NO_REPLY_NS = 1000000000u;
 
 struct cooldown_watch {
 	uint64_t tx_end, last_reply, results;
@@ -369,9 +368,7 @@ static bool nothing_more_to_come(const struct scan *s, struct cooldown_watch *w,
 	uint64_t rtt_bound = w->last_reply > w->tx_end ? w->last_reply - w->tx_end : 0;
 	if (rtt > 0 && (uint64_t)rtt > rtt_bound)
 		rtt_bound = (uint64_t)rtt;
-	uint64_t quiet = results == 0 ? QUIET_NO_REPLY_NS : QUIET_RTTS * rtt_bound;
-	if (quiet < QUIET_FLOOR_NS)
-		quiet = QUIET_FLOOR_NS;
+	uint64_t quiet = results == 0 ? QUIET_NO_REPLY_NS : scan_reply_quiet_ns(rtt_bound);
 	uint64_t since = w->last_reply > w->tx_end ? w->last_reply : w->tx_end;
 	return now - since >= quiet;
 }
@@ -399,6 +396,11 @@ static void supervise_cooldown(struct scan *s, volatile sig_atomic_t *stops)
 	/* The quiet time counts from the last probe, not from the senders' end: a sender that
 	 * waited for a UDP retry round which it then found nothing for has waited already. */
 	struct cooldown_watch w = {.tx_end = last_probe_ns(s, start), .last_reply = 0};
+	/* The replies in before the cooldown are not news: counted as if they came now, a
+	 * UDP scan whose last retry round was a second ago took that second for a round
+	 * trip and waited four more. */
+	int64_t rtt_unused;
+	scan_reply_progress(s, &w.results, &rtt_unused);
 	while (*stops < 2) {
 		uint64_t now = clock_mono_ns();
 		if (*stops > 0 && !s->interrupted) {

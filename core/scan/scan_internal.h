@@ -186,6 +186,9 @@ void scan_gather_totals(const struct scan *s, struct scan_totals *t);
 /* Only what the cooldown polls (cheap: no NIC or output call): the unique results so far
  * and the largest round trip measured (0: none). */
 void scan_reply_progress(const struct scan *s, uint64_t *results, int64_t *max_rtt_ns);
+/* How long after a probe its reply can still come: QUIET_RTTS times the round trip bound
+ * (the largest seen, or longer), at least a quarter second (nmap's timing reasons). */
+uint64_t scan_reply_quiet_ns(uint64_t rtt_bound_ns);
 void scan_monitor_update(struct scan *s, uint64_t now, bool cooling, double cooldown_left);
 void scan_print_summary(const struct scan *s, double seconds, double send_seconds);
 void scan_write_metadata(const struct scan *s, const char *command_line, uint64_t start_real,

@@ -60,6 +60,15 @@ void scan_reply_progress(const struct scan *s, uint64_t *results, int64_t *max_r
 	}
 }
 
+enum { QUIET_RTTS = 4 };
+static const uint64_t QUIET_FLOOR_NS = 250000000u;
+
+uint64_t scan_reply_quiet_ns(uint64_t rtt_bound_ns)
+{
+	uint64_t quiet = QUIET_RTTS * rtt_bound_ns;
+	return quiet < QUIET_FLOOR_NS ? QUIET_FLOOR_NS : quiet;
+}
+
 void scan_gather_totals(const struct scan *s, struct scan_totals *t)
 {
 	memset(t, 0, sizeof *t);

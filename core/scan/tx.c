@@ -286,6 +286,27 @@ static bool retry_wait(const struct scan *s, uint64_t until)
 	}
 }
 
+/* After a round went out at sent_ns: did it bring an answer? Its answers come within
+ * the quiet time of a round trip (scan_reply_quiet_ns), not the gap's second, so a round
+ * that brought none ends the retries then (the next would ask the same again). */
+static bool round_answered(const struct scan *s, uint64_t sent_ns, uint64_t before)
+{
+	for (;;) {
+		if (atomic_load(&s->stop_tx) || every_probe_answered(s))
+			return false;
+		uint64_t results;
+		int64_t rtt;
+		scan_reply_progress(s, &results, &rtt);
+		if (results != before)
+			return true;
+		uint64_t until = sent_ns + scan_reply_quiet_ns(rtt > 0 ? (uint64_t)rtt : 0);
+		uint64_t now = clock_mono_ns();
+		if (now >= until)
+			return false;
+		clock_sleep_ns(until - now < RETRY_POLL_NS ? until - now : RETRY_POLL_NS);
+	}
+}
+
 static void retry_udp(struct tx_thread *t, struct rate_limiter *rl)
 {
 	struct scan *s = t->scan;
@@ -305,8 +326,9 @@ static void retry_udp(struct tx_thread *t, struct rate_limiter *rl)
 		atomic_fetch_add(&t->resent, n);
 		if (n)
 			atomic_fetch_add(&t->retry_rounds, 1);
-		atomic_store(&t->last_send_ns, clock_mono_ns());
-		if (n == 0)
+		uint64_t sent = clock_mono_ns();
+		atomic_store(&t->last_send_ns, sent);
+		if (n == 0 || !round_answered(s, sent, results))
 			return;
 	}
 }
