@@ -251,9 +251,8 @@ static void free_match(struct pmatch *m)
 		free(m->tmpl[i]);
 	for (int i = 0; i < PMATCH_CPE_MAX; i++)
 		free(m->cpe[i]);
-	pcre2_code *c = atomic_load(&m->code);
-	if (c)
-		pcre2_code_free(c);
+	pcre2_code_free(atomic_load(&m->code)); /* (NULL: nothing) */
+	pcre2_code_free(atomic_load(&m->jit));
 }
 
 static int template_kind(char c)

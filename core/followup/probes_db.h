@@ -24,7 +24,9 @@ struct pmatch {
 	uint32_t opts;
 	char *tmpl[T_N];
 	char *cpe[PMATCH_CPE_MAX];
-	_Atomic(pcre2_code *) code;
+	_Atomic(pcre2_code *) code; /* compiled at its first use */
+	_Atomic(pcre2_code *) jit;  /* a JIT-compiled copy once it is used often */
+	atomic_uint uses;
 	atomic_int failed;
 	unsigned line;
 };

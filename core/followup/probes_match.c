@@ -36,24 +36,47 @@ void probe_scratch_free(struct probe_scratch *sc)
 	free(sc);
 }
 
+/* Publishes c in *slot unless another thread was first; returns the one published. */
+static pcre2_code *publish(_Atomic(pcre2_code *) *slot, pcre2_code *c)
+{
+	pcre2_code *expected = NULL;
+	if (atomic_compare_exchange_strong(slot, &expected, c))
+		return c;
+	pcre2_code_free(c);
+	return expected;
+}
+
+/* A JIT compile costs as much as a hundred or so interpreted matches of a short answer,
+ * and most patterns that are used at all are used a few times in a run (a port's rare
+ * service): a pattern is JIT-compiled (a copy, as others may be matching with the
+ * first) on its JIT_AFTER-th use. */
+#define JIT_AFTER 256
+
 /* Compiled on first use (most of the ~12k patterns never are): see probes.h. */
 static pcre2_code *compiled(struct pmatch *m)
 {
+	pcre2_code *j = atomic_load_explicit(&m->jit, memory_order_acquire);
+	if (j)
+		return j;
 	pcre2_code *c = atomic_load_explicit(&m->code, memory_order_acquire);
-	if (c || atomic_load_explicit(&m->failed, memory_order_relaxed))
-		return c;
-	int err;
-	PCRE2_SIZE eoff;
-	c = pcre2_compile((PCRE2_SPTR)m->re, PCRE2_ZERO_TERMINATED, m->opts, &err, &eoff, NULL);
 	if (!c) {
-		atomic_store(&m->failed, 1);
-		return NULL;
+		if (atomic_load_explicit(&m->failed, memory_order_relaxed))
+			return NULL;
+		int err;
+		PCRE2_SIZE eoff;
+		c = pcre2_compile((PCRE2_SPTR)m->re, PCRE2_ZERO_TERMINATED, m->opts, &err, &eoff,
+				  NULL);
+		if (!c) {
+			atomic_store(&m->failed, 1);
+			return NULL;
+		}
+		c = publish(&m->code, c);
 	}
-	pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
-	pcre2_code *expected = NULL;
-	if (!atomic_compare_exchange_strong(&m->code, &expected, c)) {
-		pcre2_code_free(c);
-		c = expected;
+	if (atomic_fetch_add_explicit(&m->uses, 1, memory_order_relaxed) + 1 == JIT_AFTER) {
+		pcre2_code *k = pcre2_code_copy(c);
+		if (k && pcre2_jit_compile(k, PCRE2_JIT_COMPLETE) == 0)
+			return publish(&m->jit, k);
+		pcre2_code_free(k);
 	}
 	return c;
 }
