@@ -317,6 +317,8 @@ static void conn_active(struct conn *c)
 	c->state = CONN_ACTIVE;
 	c->s.tls_ssl = c->ssl;
 	conn_verdict(c, c->mod->start(&c->s));
+	if (c->state == CONN_ACTIVE)
+		vscan_first_active(c);
 }
 
 static void conn_tls_step(struct conn *c)

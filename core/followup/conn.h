@@ -20,9 +20,12 @@ enum conn_state { CONN_FREE = 0, CONN_CONNECTING, CONN_TLS, CONN_ACTIVE, CONN_PR
 
 #define VSCAN_PLAN_MAX 128
 
-/* The probe sequence after the first connection (vscan.c): one connection per probe,
- * up to VSCAN_LANES of a port's probes on the wire at once, decided in plan order. */
-#define VSCAN_LANES 4
+/* The probe sequence (vscan.c): one connection per probe, at most VSCAN_CONNS
+ * connections to a port at once (its first one's included while open), and up to
+ * VSCAN_AHEAD probes sent and not yet decided (an answer that is complete waits without
+ * its socket to be judged in plan order). */
+#define VSCAN_CONNS 5
+#define VSCAN_AHEAD 16
 
 struct conn;
 
@@ -32,6 +35,8 @@ struct vscan_lane {
 	bool open;          /* fd is open */
 	bool sent;          /* the payload is written */
 	bool over;          /* the answer is complete: EOF, the wait, or the quiet time */
+	bool eof;           /* the server closed (its side of the connection is gone) */
+	bool hard;          /* its answer so far matches hard (judged in order later) */
 	uint8_t phase;      /* 0 connecting, 1 TLS, 2 probing */
 	uint8_t idx;        /* its place in the plan */
 	int16_t probe;
@@ -44,6 +49,7 @@ struct vscan_lane {
 
 struct vscan_conn {
 	bool on;            /* the first connection ended without a hard match: probing */
+	bool early;         /* probes went out while the first connection waited for a greeting */
 	bool tunnel;        /* probes run inside TLS (the port spoke TLS) */
 	bool tcpwrapped;    /* the first connection closed at once, before any byte */
 	uint8_t first_state;/* enum conn_state the first connection ended in */
@@ -60,7 +66,11 @@ struct vscan_conn {
 	size_t keep_len;
 	struct ssl_st *tls_keep; /* the tunnel's first session: its certificate for the result */
 	unsigned probes_sent;
-	struct vscan_lane lane[VSCAN_LANES];
+	uint64_t early_timer; /* loop timer: the first connection's silence starts the probes */
+	uint64_t cool_timer;  /* loop timer: a connection we reset may count at the server still */
+	uint64_t grace_ns;    /* how long it may (a round trip and 20 ms) */
+	uint64_t reset_ns[VSCAN_CONNS]; /* when we last reset connections to the port */
+	struct vscan_lane *lane; /* VSCAN_AHEAD of them once probes go out, else NULL */
 };
 
 struct conn {
@@ -114,7 +124,9 @@ void conn_close_socket(struct conn *c);
 /* A non-blocking socket connecting to the port: the fd, or -errno; *now: connected. */
 int conn_open_socket(const struct grab_params *p, const struct scan_result *scan, bool *now);
 
-/* vscan.c: Nmap's probe sequence (see vscan.h for the contract). */
+/* vscan.c: Nmap's probe sequence (the contract is at the top of vscan.c). */
+/* The first connection is up: while it stays silent, its probes may go out beside it. */
+void vscan_first_active(struct conn *c);
 bool vscan_after_first(struct conn *c, enum grab_status st, const char *why);
 void vscan_restore(struct conn *c);
 void vscan_identify(struct grab_worker *w, const struct conn *c, struct grab_result *r);

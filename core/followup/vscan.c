@@ -6,20 +6,30 @@
  * once (tcpwrapped: closed before any byte, within the NULL probe's tcpwrappedms), the
  * probes of probe_db_plan() follow, one new connection each. Nmap sends them one at a time
  * per port, so a port's time is the sum of its probes' waits (6 silent probes of an IRC
- * server: 30 s). Here up to VSCAN_LANES of them are on the wire at once (a host with N
- * open ports sees at most 4N connections; no other per-host cap), and their answers
- * are decided in plan order, as the serial sequence would: the first hard match in plan
- * order wins, whichever lane answered first; a probe the softmatch rules out is dropped
- * unjudged. Each probe connection: connect (TLS when the port spoke TLS), write the
- * payload, read until the answer matches hard, the server closes, the probe's wait
- * passes (totalwaitms, else 5 s; never longer than --grab-timeout) or, once bytes came,
- * QUIET_MS without more. A softmatch is kept and only probes that could refine it follow.
+ * server: 30 s). Here up to VSCAN_CONNS connections to the port are open at once, its
+ * first one's included while it is open (a host with N open ports sees at most 5N: the
+ * default cap of a single address's connections in ngircd, say; no other per-host cap),
+ * and their answers are decided in plan order, as the serial sequence would: the
+ * first hard match in plan order wins, whichever lane answered first; a probe the
+ * softmatch rules out is dropped unjudged. A lane whose answer is complete closes its
+ * socket and waits, with its answer, for the entries before it (up to VSCAN_AHEAD
+ * entries sent and undecided), so a silent probe holds one socket, not the sequence.
+ * While the first connection is silent (nothing read or sent after EARLY_MIN_MS, or twice
+ * the kernel's round trip), the probes already go out beside it: the NULL probe's wait (3 s) is
+ * then spent probing, and its answer still comes first in the order (a late greeting that
+ * matches wins over every probe's). Each probe connection: connect (TLS when the port
+ * spoke TLS), write the payload, read until the answer matches hard, the server closes,
+ * the probe's wait passes (totalwaitms, else 5 s; never longer than --grab-timeout), the
+ * answer reaches NMAP_READ_MAX without a match (nmap then moves on too) or, once bytes
+ * came, QUIET_MS without more. A softmatch is kept and only probes that could refine it follow.
  * An answer matching service "ssl" restarts the plan inside TLS (sslports first), with the
  * NULL probe first (its wait capped at NULL_WAIT_MS, Nmap waits 6 s).
- * Bounded: probes per port <= VSCAN_PLAN_MAX, bytes per answer <= max_bytes, the whole
- * sequence by port_budget_ms (then the port is reported with what it gave). */
+ * Bounded: probes per port <= VSCAN_PLAN_MAX, bytes per answer <= NMAP_READ_MAX and one
+ * read (VSCAN_AHEAD answers: 128 KiB a port at most), the whole sequence by
+ * port_budget_ms (then the port is reported with what it gave). */
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +46,8 @@
 #define NULL_WAIT_MS 3000
 #define QUIET_MS 1000
 #define RX_INITIAL 2048
+#define EARLY_MIN_MS 100
+#define NMAP_READ_MAX 4096 /* nmap reads a probe's answer on only while it is shorter */
 
 static void decide(struct conn *c);
 static void fill(struct conn *c);
@@ -52,6 +64,19 @@ static void trace(const struct conn *c, const char *what, const char *detail)
 
 /* ---- the probe connections (lanes) ---- */
 
+/* A connection we reset may count at the server until the reset got there and was
+ * seen (ngircd, say, refuses a sixth connection from one address): it counts here for
+ * grace_ns as well. */
+static void note_reset(struct conn *c)
+{
+	struct vscan_conn *v = &c->v;
+	unsigned oldest = 0;
+	for (unsigned i = 1; i < VSCAN_CONNS; i++)
+		if (v->reset_ns[i] < v->reset_ns[oldest])
+			oldest = i;
+	v->reset_ns[oldest] = clock_mono_ns();
+}
+
 /* Its socket goes (an RST, as conn_close_socket); its answer stays until judged. */
 static void lane_shut(struct conn *c, struct vscan_lane *ln)
 {
@@ -61,6 +86,8 @@ static void lane_shut(struct conn *c, struct vscan_lane *ln)
 		tls_session_free(ln->ssl);
 	ln->ssl = NULL;
 	if (ln->open) {
+		if (!ln->eof)
+			note_reset(c);
 		struct linger lg = {1, 0};
 		setsockopt(ln->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 		loop_close_fd(c->w->loop, ln->fd);
@@ -77,9 +104,45 @@ static void lane_free(struct conn *c, struct vscan_lane *ln)
 
 static void lanes_free(struct conn *c)
 {
-	for (unsigned i = 0; i < VSCAN_LANES; i++)
+	for (unsigned i = 0; c->v.lane && i < VSCAN_AHEAD; i++)
 		if (c->v.lane[i].used)
 			lane_free(c, &c->v.lane[i]);
+}
+
+/* The lanes exist only while a port's probes go out (most ports never need them). */
+static bool lanes_ready(struct conn *c)
+{
+	if (!c->v.lane)
+		c->v.lane = calloc(VSCAN_AHEAD, sizeof(*c->v.lane));
+	return c->v.lane != NULL;
+}
+
+/* The port's connections as its server may count them: the lanes', the first one while
+ * open, and those we reset within grace_ns (*until: when the first of these ends). */
+static unsigned connections(const struct conn *c, uint64_t now, uint64_t *until)
+{
+	const struct vscan_conn *v = &c->v;
+	unsigned n = c->fd >= 0;
+	for (unsigned i = 0; i < VSCAN_AHEAD; i++)
+		n += v->lane[i].used && v->lane[i].open;
+	*until = UINT64_MAX;
+	for (unsigned i = 0; i < VSCAN_CONNS; i++) {
+		uint64_t end = v->reset_ns[i] + v->grace_ns;
+		if (v->reset_ns[i] && end > now) {
+			n++;
+			*until = end < *until ? end : *until;
+		}
+	}
+	return n;
+}
+
+static void on_cooled(struct loop *l, uint64_t id, void *data)
+{
+	(void)l;
+	(void)id;
+	struct conn *c = data;
+	c->v.cool_timer = 0;
+	decide(c);
 }
 
 /* The sequence is over: the port's one result. */
@@ -105,6 +168,8 @@ static void on_lane_timer(struct loop *l, uint64_t id, void *data)
 	(void)id;
 	struct vscan_lane *ln = data;
 	ln->timer = 0;
+	if (!ln->c->v.on && !ln->rx_len)
+		return; /* early, unanswered: it waits for the first connection's end (early_grace) */
 	lane_over(ln->c, ln); /* waited long enough: no match from this probe */
 }
 
@@ -203,7 +268,7 @@ static bool rx_room(struct conn *c, struct vscan_lane *ln)
 static bool lane_read(struct conn *c, struct vscan_lane *ln)
 {
 	for (;;) {
-		if (!rx_room(c, ln))
+		if (ln->rx_len >= NMAP_READ_MAX || !rx_room(c, ln))
 			return true;
 		uint8_t *dst = ln->rx + ln->rx_len;
 		size_t room = ln->rx_cap - ln->rx_len;
@@ -214,7 +279,10 @@ static bool lane_read(struct conn *c, struct vscan_lane *ln)
 				ln->rx_len += k;
 				continue;
 			}
-			return st != TLS_WANT_READ && st != TLS_WANT_WRITE;
+			if (st == TLS_WANT_READ || st == TLS_WANT_WRITE)
+				return false;
+			ln->eof = st == TLS_CLOSED;
+			return true;
 		}
 		ssize_t k = recv(ln->fd, dst, room, 0);
 		if (k > 0) {
@@ -223,7 +291,10 @@ static bool lane_read(struct conn *c, struct vscan_lane *ln)
 		}
 		if (k < 0 && errno == EINTR)
 			continue;
-		return !(k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return false;
+		ln->eof = true;
+		return true;
 	}
 }
 
@@ -259,6 +330,21 @@ static bool lane_write(struct conn *c, struct vscan_lane *ln)
 	return true;
 }
 
+/* A lane's answer ahead of its judgement: does it match hard already? (fill() sends
+ * nothing past it; judge() decides it in its turn.) */
+static void note_hard(struct conn *c, struct vscan_lane *ln)
+{
+	struct vscan_conn *v = &c->v;
+	if (ln->hard || !ln->rx_len || (v->on && ln->idx == v->judged))
+		return; /* the entry in judgement is judged on this read anyway */
+	char soft[sizeof(v->soft)];
+	memcpy(soft, v->soft, sizeof(soft));
+	struct grab_result *r = &c->w->res; /* scratch until delivery */
+	grab_result_not_grabbed(r, &c->scan);
+	ln->hard = probe_db_match_probe(c->w->p->probes, c->w->psc, ln->probe, ln->rx, ln->rx_len,
+					r, soft, sizeof(soft)) == 2;
+}
+
 static void lane_active(struct conn *c, struct vscan_lane *ln, unsigned fired)
 {
 	if (!ln->sent && !lane_write(c, ln)) {
@@ -269,6 +355,8 @@ static void lane_active(struct conn *c, struct vscan_lane *ln, unsigned fired)
 		return;
 	size_t before = ln->rx_len;
 	bool eof = lane_read(c, ln);
+	if (ln->rx_len > before)
+		note_hard(c, ln);
 	if (eof) {
 		lane_over(c, ln);
 		return;
@@ -283,7 +371,7 @@ static void lane_tls(struct conn *c, struct vscan_lane *ln)
 {
 	switch (tls_handshake(ln->ssl)) {
 	case TLS_OK:
-		if (!c->v.tls_keep)
+		if (!c->v.tls_keep && c->v.on) /* early: the first connection's session is kept */
 			c->v.tls_keep = ln->ssl; /* its certificate goes into the result */
 		ln->phase = 2;
 		lane_active(c, ln, LOOP_WRITABLE);
@@ -322,7 +410,10 @@ static void on_lane_fd(struct loop *l, int fd, unsigned fired, void *data)
 		if (getsockopt(ln->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
 		if (err || !(fired & LOOP_WRITABLE)) {
-			finish(c); /* the port stopped answering: report what we have */
+			if (!c->v.on)
+				lane_over(c, ln); /* early: the first connection is still the port's */
+			else
+				finish(c); /* the port stopped answering: report what we have */
 			return;
 		}
 		lane_connected(c, ln);
@@ -333,24 +424,36 @@ static void on_lane_fd(struct loop *l, int fd, unsigned fired, void *data)
 	}
 }
 
-/* Sends plan entry idx on a new connection; false when the port is done (finished). */
-static bool lane_start(struct conn *c, unsigned idx)
+enum launch { LAUNCHED, LAUNCH_LATER, PORT_DONE };
+
+/* Sends plan entry idx on a new connection. LAUNCH_LATER: not now (no lane, the budget,
+ * or, beside the first connection, no socket); PORT_DONE: the port was finished. */
+static enum launch lane_start(struct conn *c, unsigned idx)
 {
 	struct vscan_conn *v = &c->v;
 	const struct grab_params *p = c->w->p;
 	struct vscan_lane *ln = NULL;
-	for (unsigned i = 0; i < VSCAN_LANES && !ln; i++)
+	for (unsigned i = 0; i < VSCAN_AHEAD && !ln; i++)
 		if (!v->lane[i].used)
 			ln = &v->lane[i];
 	uint64_t age_ms = (clock_mono_ns() - c->start_ns) / 1000000u;
 	if (!ln || age_ms >= p->port_budget_ms)
-		return true; /* launched later, or never: decide() ends the port */
+		return LAUNCH_LATER; /* launched later, or never: decide() ends the port */
 	int pi = v->plan[idx];
 	bool now = false;
 	int fd = conn_open_socket(p, &c->scan, &now);
 	if (fd < 0) {
+		if (!v->on)
+			return LAUNCH_LATER;
 		finish(c);
-		return false;
+		return PORT_DONE;
+	}
+	if (loop_add_fd(c->w->loop, fd, LOOP_READABLE | LOOP_WRITABLE, on_lane_fd, ln) < 0) {
+		close(fd);
+		if (!v->on)
+			return LAUNCH_LATER;
+		finish(c);
+		return PORT_DONE;
 	}
 	*ln = (struct vscan_lane){.c = c, .used = true, .open = true, .idx = (uint8_t)idx,
 				  .probe = (int16_t)pi, .fd = fd};
@@ -365,37 +468,54 @@ static bool lane_start(struct conn *c, unsigned idx)
 		wait = (unsigned)(p->port_budget_ms - age_ms);
 	ln->deadline_ns = clock_mono_ns() + (uint64_t)wait * 1000000u;
 	lane_arm(c, ln, wait);
-	if (loop_add_fd(c->w->loop, fd, LOOP_READABLE | LOOP_WRITABLE, on_lane_fd, ln) < 0) {
-		finish(c);
-		return false;
-	}
 	if (now)
 		lane_connected(c, ln);
-	return true;
+	return LAUNCHED;
 }
 
-/* Launches the plan's next entries while lanes are free; an entry a softmatch already
- * rules out (it cannot refine it) is never sent. */
+/* The first entry whose answer already matches hard: nothing after it can be the
+ * port's answer unless the softmatch rules it out (then it is dropped, and this moves). */
+static unsigned first_hard(const struct conn *c)
+{
+	unsigned first = VSCAN_PLAN_MAX;
+	for (unsigned i = 0; i < VSCAN_AHEAD; i++)
+		if (c->v.lane[i].used && c->v.lane[i].hard && c->v.lane[i].idx < first)
+			first = c->v.lane[i].idx;
+	return first;
+}
+
+/* Launches the plan's next entries while a connection (VSCAN_CONNS, as connections()
+ * counts them) and a lane are free, up to an entry that already matches hard; an entry
+ * a softmatch already rules out (it cannot refine it) is never sent. */
 static void fill(struct conn *c)
 {
 	struct vscan_conn *v = &c->v;
 	const struct probe_db *db = c->w->p->probes;
-	while (v->next < v->nplan && v->next - v->judged < VSCAN_LANES) {
+	unsigned stop = first_hard(c);
+	while (v->next < v->nplan && v->next < stop && v->next - v->judged < VSCAN_AHEAD) {
+		uint64_t now = clock_mono_ns(), until;
+		if (connections(c, now, &until) >= VSCAN_CONNS) {
+			if (until != UINT64_MAX && !v->cool_timer) /* a reset still counts: later */
+				v->cool_timer = loop_add_timer(c->w->loop, until, on_cooled, c);
+			return;
+		}
 		unsigned idx = v->next;
-		uint64_t age_ms = (clock_mono_ns() - c->start_ns) / 1000000u;
-		if (age_ms >= c->w->p->port_budget_ms)
+		if ((now - c->start_ns) / 1000000u >= c->w->p->port_budget_ms)
+			return;
+		if (v->soft[0] && !probe_db_can_refine(db, v->plan[idx], v->soft)) {
+			v->next++;
+			continue;
+		}
+		enum launch rc = lane_start(c, idx);
+		if (rc != LAUNCHED)
 			return;
 		v->next++;
-		if (v->soft[0] && !probe_db_can_refine(db, v->plan[idx], v->soft))
-			continue;
-		if (!lane_start(c, idx))
-			return;
 	}
 }
 
 static struct vscan_lane *lane_of(struct conn *c, unsigned idx)
 {
-	for (unsigned i = 0; i < VSCAN_LANES; i++)
+	for (unsigned i = 0; i < VSCAN_AHEAD; i++)
 		if (c->v.lane[i].used && c->v.lane[i].idx == idx)
 			return &c->v.lane[i];
 	return NULL;
@@ -408,6 +528,10 @@ static void decide(struct conn *c)
 {
 	struct vscan_conn *v = &c->v;
 	const struct probe_db *db = c->w->p->probes;
+	if (!v->on) { /* early: nothing is judged before the first connection's answer */
+		fill(c);
+		return;
+	}
 	while (v->judged < v->next) {
 		struct vscan_lane *ln = lane_of(c, v->judged);
 		if (!ln) { /* never sent */
@@ -429,15 +553,15 @@ static void decide(struct conn *c)
 				break; /* a new plan, launched below */
 		}
 		if (!ln->over)
-			return; /* its answer may still grow: more reads call again */
+			break; /* its answer may still grow: more reads call again */
 		lane_free(c, ln);
 		v->judged++;
 	}
-	fill(c);
+	fill(c); /* a connection may be free while the entry in judgement still reads */
 	if (c->state != CONN_PROBING)
 		return; /* fill() ended the port */
 	bool active = false;
-	for (unsigned i = 0; i < VSCAN_LANES; i++)
+	for (unsigned i = 0; i < VSCAN_AHEAD; i++)
 		active |= c->v.lane[i].used;
 	if (!active)
 		finish(c); /* the plan (or the budget) is spent */
@@ -478,13 +602,95 @@ static void build_plan(struct conn *c)
 	v->next = v->judged = 0;
 }
 
+/* The sequence can follow this port's first connection at all. */
+static bool sequence_applies(const struct conn *c)
+{
+	const struct grab_params *p = c->w->p;
+	return p->probe_sequence && p->probes && !probe_db_excluded(p->probes, c->scan.port, false) &&
+	       !loop_stopped(c->w->loop);
+}
+
+/* The kernel's smoothed round trip of the connection (0: unknown). */
+static uint64_t conn_rtt_ns(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return 0;
+	return (uint64_t)ti.tcpi_rtt * 1000u;
+}
+
+/* A reset we send reaches the server in half a round trip; 20 ms more for it to see it
+ * (ngircd under the bench's ten copies needed less than that). */
+static uint64_t reset_grace_ns(int fd)
+{
+	return conn_rtt_ns(fd) + 20000000u;
+}
+
+/* Still the NULL probe's silence: nothing read, nothing sent. */
+static bool first_silent(const struct conn *c)
+{
+	return c->state == CONN_ACTIVE && c->s.rx_len == 0 && !c->sent_any && c->s.tx_len == 0;
+}
+
+static void on_early(struct loop *l, uint64_t id, void *data)
+{
+	(void)l;
+	(void)id;
+	struct conn *c = data;
+	struct vscan_conn *v = &c->v;
+	v->early_timer = 0;
+	if (v->on || !first_silent(c) || !sequence_applies(c) || !lanes_ready(c))
+		return;
+	trace(c, "NULL", "silent so far: the probes go out beside it");
+	v->early = true;
+	v->tunnel = c->tls; /* the first connection is in its TLS session, if any */
+	v->grace_ns = reset_grace_ns(c->fd);
+	build_plan(c);
+	fill(c);
+}
+
+void vscan_first_active(struct conn *c)
+{
+	struct vscan_conn *v = &c->v;
+	if (v->early_timer || v->on || !first_silent(c) || !sequence_applies(c))
+		return;
+	/* A greeting comes about a round trip after the connect: twice the kernel's round
+	 * trip leaves it the room it needs on a distant host (the lab's daemons greet within
+	 * 12 ms; the loop's own delays under load are not the network's). */
+	uint64_t now = clock_mono_ns(), delay = 2 * conn_rtt_ns(c->fd);
+	if (delay < (uint64_t)EARLY_MIN_MS * 1000000u)
+		delay = (uint64_t)EARLY_MIN_MS * 1000000u;
+	v->early_timer = loop_add_timer(c->w->loop, now + delay, on_early, c);
+}
+
+/* A server that serves one connection at a time reaches the early lanes only once the
+ * first connection is gone: a lane with no answer yet (its wait may be over: on_lane_timer
+ * kept it) gets QUIET_MS from then at least, within the port's budget. */
+static void early_grace(struct conn *c)
+{
+	uint64_t now = clock_mono_ns();
+	uint64_t until = now + (uint64_t)QUIET_MS * 1000000u;
+	uint64_t budget_end = c->start_ns + (uint64_t)c->w->p->port_budget_ms * 1000000u;
+	if (until > budget_end)
+		until = budget_end;
+	for (unsigned i = 0; i < VSCAN_AHEAD; i++) {
+		struct vscan_lane *ln = &c->v.lane[i];
+		if (!ln->used || !ln->open || ln->rx_len || ln->deadline_ns >= until)
+			continue;
+		ln->deadline_ns = until;
+		lane_arm(c, ln, QUIET_MS);
+	}
+}
+
 bool vscan_after_first(struct conn *c, enum grab_status st, const char *why)
 {
 	struct vscan_conn *v = &c->v;
 	const struct grab_params *p = c->w->p;
-	if (v->on || !p->probe_sequence || !p->probes || c->state == CONN_CONNECTING ||
-	    st == GRAB_STATUS_CONNECTION_REFUSED || st == GRAB_STATUS_NOT_GRABBED ||
-	    probe_db_excluded(p->probes, c->scan.port, false) || loop_stopped(c->w->loop))
+	loop_del_timer(c->w->loop, v->early_timer);
+	v->early_timer = 0;
+	if (v->on || !sequence_applies(c) || c->state == CONN_CONNECTING ||
+	    st == GRAB_STATUS_CONNECTION_REFUSED || st == GRAB_STATUS_NOT_GRABBED)
 		return false;
 	uint64_t age_ms = (clock_mono_ns() - c->start_ns) / 1000000u;
 	if (c->s.rx_len == 0 && st == GRAB_STATUS_CONNECTION_CLOSED &&
@@ -493,14 +699,19 @@ bool vscan_after_first(struct conn *c, enum grab_status st, const char *why)
 		return false;
 	}
 	char soft[sizeof(v->soft)] = "";
-	if (first_decided(c, soft, sizeof(soft)))
-		return false;
+	if (first_decided(c, soft, sizeof(soft)) || !lanes_ready(c))
+		return false; /* (no memory for the lanes: the first answer is the port's) */
 	v->on = true;
 	memcpy(v->soft, soft, sizeof(soft));
 	v->first_state = c->state;
 	v->first_status = (uint8_t)st;
 	v->first_why = why ? why : c->s.why;
-	v->tunnel = c->tls && c->state == CONN_ACTIVE;
+	if (!v->early) {
+		v->tunnel = c->tls && c->state == CONN_ACTIVE;
+		v->grace_ns = reset_grace_ns(c->fd);
+	}
+	if (st != GRAB_STATUS_CONNECTION_CLOSED)
+		note_reset(c); /* conn_close_socket() below resets it */
 	if (v->tunnel)
 		v->tls_keep = c->ssl; /* the first session's certificate */
 	else
@@ -511,8 +722,11 @@ bool vscan_after_first(struct conn *c, enum grab_status st, const char *why)
 	loop_del_timer(c->w->loop, c->idle_timer);
 	c->deadline_timer = c->idle_timer = 0;
 	c->state = CONN_PROBING;
-	build_plan(c);
-	decide(c); /* nothing to judge yet: launches the first lanes */
+	if (v->early)
+		early_grace(c); /* the plan is out already, its answers wait to be judged */
+	else
+		build_plan(c);
+	decide(c);
 	return true;
 }
 
@@ -568,7 +782,10 @@ void vscan_identify(struct grab_worker *w, const struct conn *c, struct grab_res
 void vscan_release(struct conn *c)
 {
 	struct vscan_conn *v = &c->v;
+	loop_del_timer(c->w->loop, v->early_timer);
+	loop_del_timer(c->w->loop, v->cool_timer);
 	lanes_free(c);
+	free(v->lane);
 	tls_session_free(v->tls_keep);
 	free(v->keep);
 	memset(v, 0, sizeof(*v));
