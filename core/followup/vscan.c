@@ -693,7 +693,9 @@ bool vscan_after_first(struct conn *c, enum grab_status st, const char *why)
 	    st == GRAB_STATUS_CONNECTION_REFUSED || st == GRAB_STATUS_NOT_GRABBED)
 		return false;
 	uint64_t age_ms = (clock_mono_ns() - c->start_ns) / 1000000u;
-	if (c->s.rx_len == 0 && st == GRAB_STATUS_CONNECTION_CLOSED &&
+	/* A reset after our own request is no proof: a server that answers and closes with
+	 * our request unread resets, and the reset may cost us its answer (h14's socat). */
+	if (c->s.rx_len == 0 && st == GRAB_STATUS_CONNECTION_CLOSED && !(c->reset && c->sent_any) &&
 	    age_ms < probe_db_tcpwrappedms(p->probes)) {
 		v->tcpwrapped = true;
 		return false;
