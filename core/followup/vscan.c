@@ -424,11 +424,9 @@ static void on_lane_fd(struct loop *l, int fd, unsigned fired, void *data)
 	}
 }
 
-enum launch { LAUNCHED, LAUNCH_LATER, PORT_DONE };
-
-/* Sends plan entry idx on a new connection. LAUNCH_LATER: not now (no lane, the budget,
- * or, beside the first connection, no socket); PORT_DONE: the port was finished. */
-static enum launch lane_start(struct conn *c, unsigned idx)
+/* Sends plan entry idx on a new connection; false when not (no lane, the budget, or,
+ * beside the first connection, no socket: later) or when the port was finished. */
+static bool lane_start(struct conn *c, unsigned idx)
 {
 	struct vscan_conn *v = &c->v;
 	const struct grab_params *p = c->w->p;
@@ -438,22 +436,18 @@ static enum launch lane_start(struct conn *c, unsigned idx)
 			ln = &v->lane[i];
 	uint64_t age_ms = (clock_mono_ns() - c->start_ns) / 1000000u;
 	if (!ln || age_ms >= p->port_budget_ms)
-		return LAUNCH_LATER; /* launched later, or never: decide() ends the port */
+		return false; /* launched later, or never: decide() ends the port */
 	int pi = v->plan[idx];
 	bool now = false;
 	int fd = conn_open_socket(p, &c->scan, &now);
-	if (fd < 0) {
-		if (!v->on)
-			return LAUNCH_LATER;
-		finish(c);
-		return PORT_DONE;
-	}
-	if (loop_add_fd(c->w->loop, fd, LOOP_READABLE | LOOP_WRITABLE, on_lane_fd, ln) < 0) {
+	if (fd >= 0 && loop_add_fd(c->w->loop, fd, LOOP_READABLE | LOOP_WRITABLE, on_lane_fd, ln) < 0) {
 		close(fd);
-		if (!v->on)
-			return LAUNCH_LATER;
-		finish(c);
-		return PORT_DONE;
+		fd = -1;
+	}
+	if (fd < 0) {
+		if (v->on)
+			finish(c); /* else early: the first connection is still the port's */
+		return false;
 	}
 	*ln = (struct vscan_lane){.c = c, .used = true, .open = true, .idx = (uint8_t)idx,
 				  .probe = (int16_t)pi, .fd = fd};
@@ -470,7 +464,7 @@ static enum launch lane_start(struct conn *c, unsigned idx)
 	lane_arm(c, ln, wait);
 	if (now)
 		lane_connected(c, ln);
-	return LAUNCHED;
+	return true;
 }
 
 /* The first entry whose answer already matches hard: nothing after it can be the
@@ -506,9 +500,8 @@ static void fill(struct conn *c)
 			v->next++;
 			continue;
 		}
-		enum launch rc = lane_start(c, idx);
-		if (rc != LAUNCHED)
-			return;
+		if (!lane_start(c, idx))
+			return; /* (the port may be finished: c is not touched again) */
 		v->next++;
 	}
 }

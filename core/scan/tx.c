@@ -310,16 +310,14 @@ static bool round_answered(const struct scan *s, uint64_t sent_ns, uint64_t befo
 static void retry_udp(struct tx_thread *t, struct rate_limiter *rl)
 {
 	struct scan *s = t->scan;
-	uint64_t before = UINT64_MAX; /* results when the last round was sent */
 	for (unsigned round = 0; s->retry_udp && round < s->cfg->max_retries; round++) {
 		if (!retry_wait(s, atomic_load(&t->last_send_ns) + RETRY_GAP_NS))
 			return;
 		uint64_t results;
 		int64_t rtt;
 		scan_reply_progress(s, &results, &rtt);
-		if (results == 0 || results == before)
-			return; /* nobody is up, or the last round brought nothing new */
-		before = results;
+		if (results == 0)
+			return; /* nobody is up (a round that brought nothing ended the retries) */
 		struct walk_arc arc;
 		scan_walked_arc(s, t, &arc);
 		uint64_t n = send_arc(t, rl, &arc, true);
