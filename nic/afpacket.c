@@ -59,6 +59,7 @@ struct afp_rxq {
 	unsigned blocks_done;    /* blocks fully lent by the last burst, returned on release */
 	unsigned release_block;  /* first of them */
 	uint64_t missed_total;   /* stats thread only */
+	nic_counter resyncs;     /* times the walk found the kernel's blocks elsewhere */
 	struct nic_queue_counters c;
 };
 
@@ -456,6 +457,44 @@ static struct tpacket_block_desc *rx_block(const struct afp_rxq *q, unsigned b)
 							       RX_BLOCK_SIZE);
 }
 
+static bool block_is_ours(const struct tpacket_block_desc *bd)
+{
+	return __atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER;
+}
+
+/* The kernel hands blocks over in ring order, so the next one to read is cur_block. When
+ * it is not ours while others are, the walk and the kernel disagree: left so, the kernel
+ * fills every other block, finds the next one still ours, freezes the ring and drops
+ * replies (a CI run on Linux 6.18 saw drops with a reader never away 12 ms, which a ring
+ * of 32 blocks retired every 2 ms cannot explain otherwise). The walk moves to the oldest
+ * block handed over (lowest sequence number) and counts it. Only when a burst starts on
+ * a block that is not ours: 32 status reads, on an idle queue. */
+static void resync(struct afp_rxq *q)
+{
+	unsigned best = RX_BLOCK_COUNT;
+	uint64_t best_seq = 0;
+	for (unsigned b = 0; b < RX_BLOCK_COUNT; b++) {
+		const struct tpacket_block_desc *bd = rx_block(q, b);
+		if (!block_is_ours(bd))
+			continue;
+		uint64_t seq = bd->hdr.bh1.seq_num;
+		if (best == RX_BLOCK_COUNT || seq < best_seq)
+			best = b, best_seq = seq;
+	}
+	if (best != RX_BLOCK_COUNT && best != q->cur_block) {
+		q->cur_block = best;
+		nic_counter_add(&q->resyncs, 1);
+	}
+}
+
+static void release_blocks(struct afp_rxq *q)
+{
+	for (unsigned i = 0; i < q->blocks_done; i++)
+		__atomic_store_n(&rx_block(q, q->release_block + i)->hdr.bh1.block_status,
+				 TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+	q->blocks_done = 0;
+}
+
 /* The kernel's word on the frame's L4 checksum: CSUMNOTREADY is CHECKSUM_PARTIAL (a
  * local sender, e.g. across a veth, left the sum for a device that never computed it);
  * CSUM_VALID: the device or the stack verified it. */
@@ -474,12 +513,13 @@ static unsigned afp_rx_burst(struct nic *nic, unsigned qi, struct nic_buf *bufs,
 	unsigned got = 0;
 	uint64_t bytes = 0;
 	q->blocks_done = 0;
+	if (!q->block_open && !block_is_ours(rx_block(q, q->cur_block)))
+		resync(q);
 	q->release_block = q->cur_block;
 	while (got < n) {
 		if (!q->block_open) {
 			struct tpacket_block_desc *bd = rx_block(q, q->cur_block);
-			if (!(__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) &
-			      TP_STATUS_USER))
+			if (!block_is_ours(bd))
 				break;
 			q->block_open = true;
 			q->frames_left = bd->hdr.bh1.num_pkts;
@@ -505,6 +545,9 @@ static unsigned afp_rx_burst(struct nic *nic, unsigned qi, struct nic_buf *bufs,
 		q->blocks_done++;
 		q->cur_block = (q->cur_block + 1) % RX_BLOCK_COUNT;
 	}
+	/* Empty blocks only: nothing is lent, so no release call will come for them. */
+	if (got == 0)
+		release_blocks(q);
 	nic_counter_add(&q->c.packets, got);
 	nic_counter_add(&q->c.bytes, bytes);
 	return got;
@@ -514,11 +557,7 @@ static void afp_rx_release(struct nic *nic, unsigned qi, struct nic_buf *bufs, u
 {
 	(void)bufs;
 	(void)n;
-	struct afp_rxq *q = &((struct afp *)nic->backend)->rx[qi];
-	for (unsigned i = 0; i < q->blocks_done; i++)
-		__atomic_store_n(&rx_block(q, q->release_block + i)->hdr.bh1.block_status,
-				 TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-	q->blocks_done = 0;
+	release_blocks(&((struct afp *)nic->backend)->rx[qi]);
 }
 
 static void afp_get_stats(struct nic *nic, struct nic_stats *st)
@@ -534,6 +573,7 @@ static void afp_get_stats(struct nic *nic, struct nic_stats *st)
 		st->rx_packets += nic_counter_get(&r->c.packets);
 		st->rx_bytes += nic_counter_get(&r->c.bytes);
 		st->rx_missed += r->missed_total;
+		st->rx_resyncs += nic_counter_get(&r->resyncs);
 	}
 	for (unsigned q = 0; q < nic->tx_queues; q++) {
 		struct afp_txq *t = &afp->tx[q];

@@ -72,6 +72,9 @@ struct nic_stats {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t rx_missed;    /* dropped by the NIC or kernel before we saw them */
 	uint64_t rx_errors;
+	/* afpacket: the reader found the blocks the kernel handed over elsewhere in the ring
+	 * than where it walks (and moved there): each time, frames may have been dropped. */
+	uint64_t rx_resyncs;
 };
 
 int nic_open(struct nic **out, const struct nic_config *cfg, struct errbuf *e);

@@ -132,12 +132,15 @@ void scan_print_summary(const struct scan *s, double seconds, double send_second
 			", unfiltered %" PRIu64 ", up %" PRIu64 "), duplicates %" PRIu64
 			", output %" PRIu64 " results (filtered out %" PRIu64 ", unanswered %" PRIu64
 			", dropped %" PRIu64 "); nic: tx-dropped %" PRIu64 ", tx-errors %" PRIu64
-			", rx-missed %" PRIu64 "; not ours:",
+			", rx-missed %" PRIu64,
 		seconds, t.sent, send_seconds > 0 ? (double)t.sent / send_seconds : 0.0, t.frames,
 		results, t.by_state[PORT_OPEN], t.by_state[PORT_CLOSED], t.by_state[PORT_FILTERED],
 		t.by_state[PORT_UNFILTERED], t.by_state[HOST_UP], t.duplicates, t.out.written,
 		t.out.filtered_out, t.out.unanswered, t.out.dropped, t.nic.tx_dropped, t.nic.tx_errors,
 		t.nic.rx_missed);
+	if (t.nic.rx_resyncs) /* rare: each may have cost frames (nic.h) */
+		fprintf(stderr, ", rx-resyncs %" PRIu64, t.nic.rx_resyncs);
+	fprintf(stderr, "; not ours:");
 	for (int d = 0; d < RX_DROP_COUNT; d++)
 		if (t.drops[d])
 			fprintf(stderr, " %s %" PRIu64, rx_drop_name((enum rx_drop)d), t.drops[d]);
