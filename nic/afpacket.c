@@ -465,7 +465,7 @@ static bool block_is_ours(const struct tpacket_block_desc *bd)
 /* The kernel hands blocks over in ring order, so the next one to read is cur_block. When
  * it is not ours while others are, the walk and the kernel disagree: left so, the kernel
  * fills every other block, finds the next one still ours, freezes the ring and drops
- * replies (a CI run on Linux 6.18 saw drops with a reader never away 12 ms, which a ring
+ * replies (full test runs on Linux 6.18 saw drops with a reader never away 12 ms, which a ring
  * of 32 blocks retired every 2 ms cannot explain otherwise). The walk moves to the oldest
  * block handed over (lowest sequence number) and counts it. Only when a burst starts on
  * a block that is not ours: 32 status reads, on an idle queue. */
