@@ -44,14 +44,15 @@ struct vscan_lane {
 	struct ssl_st *ssl;
 	uint8_t *rx;
 	size_t rx_len, rx_cap, tx_off, judged_len;
-	uint64_t timer, deadline_ns;
+	uint64_t timer, deadline_ns, start_ns;
 };
 
 struct vscan_conn {
 	bool on;            /* the first connection ended without a hard match: probing */
 	bool early;         /* probes went out while the first connection waited for a greeting */
 	bool tunnel;        /* probes run inside TLS (the port spoke TLS) */
-	bool tcpwrapped;    /* the first connection closed at once, before any byte */
+	bool tcpwrapped;    /* the NULL probe's connection closed at once, before any byte */
+	bool null_again;    /* the first connection spoke first and got nothing: NULL leads the plan */
 	uint8_t first_state;/* enum conn_state the first connection ended in */
 	uint8_t first_status;
 	uint8_t next, nplan; /* next: the plan entry to launch */

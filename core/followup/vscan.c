@@ -3,8 +3,9 @@
  * The port's first connection is orbit's module (the fast path: a greeting is the NULL
  * probe's answer, HTTP/SSH/TLS/FTP... add their fields). When it ends without a hard
  * match of the probe file (on the greeting or the module's answer), and the server did not close at
- * once (tcpwrapped: closed before any byte, within the NULL probe's tcpwrappedms), the
- * probes of probe_db_plan() follow, one new connection each. Nmap sends them one at a time
+ * once (tcpwrapped: closed before any byte, within the NULL probe's tcpwrappedms, with
+ * nothing sent; a module that spoke first and got nothing puts a NULL probe first in the
+ * plan, which decides), the probes of probe_db_plan() follow, one new connection each. Nmap sends them one at a time
  * per port, so a port's time is the sum of its probes' waits (6 silent probes of an IRC
  * server: 30 s). Here up to VSCAN_CONNS connections to the port are open at once, its
  * first one's included while it is open (a host with N open ports sees at most 5N: the
@@ -460,7 +461,8 @@ static bool lane_start(struct conn *c, unsigned idx)
 		wait = p->timeout_ms;
 	if (wait > p->port_budget_ms - age_ms)
 		wait = (unsigned)(p->port_budget_ms - age_ms);
-	ln->deadline_ns = clock_mono_ns() + (uint64_t)wait * 1000000u;
+	ln->start_ns = clock_mono_ns();
+	ln->deadline_ns = ln->start_ns + (uint64_t)wait * 1000000u;
 	lane_arm(c, ln, wait);
 	if (now)
 		lane_connected(c, ln);
@@ -514,6 +516,29 @@ static struct vscan_lane *lane_of(struct conn *c, unsigned idx)
 	return NULL;
 }
 
+/* The NULL probe of a null_again plan, closed at once with nothing: the first
+ * connection's close was the server's own after all (nmap's tcpwrapped). */
+static bool null_probe_wrapped(const struct conn *c, const struct vscan_lane *ln)
+{
+	const struct probe_db *db = c->w->p->probes;
+	return c->v.null_again && ln->idx == 0 && ln->probe == probe_db_null(db) && ln->eof &&
+	       ln->rx_len == 0 &&
+	       (clock_mono_ns() - ln->start_ns) / 1000000u < probe_db_tcpwrappedms(db);
+}
+
+/* A null_again plan's NULL probe stands in for the first connection's greeting: its
+ * answer is the port's banner (and fingerprint) unless a match gives another. */
+static void keep_greeting(struct conn *c, struct vscan_lane *ln)
+{
+	struct vscan_conn *v = &c->v;
+	if (!v->null_again || ln->idx != 0 || v->keep || !ln->rx_len)
+		return;
+	v->keep = ln->rx;
+	v->keep_len = ln->rx_len;
+	ln->rx = NULL;
+	ln->rx_len = ln->rx_cap = ln->judged_len = 0;
+}
+
 /* The plan's entries in order, as the serial sequence would take them: the first hard
  * match ends the port, whichever lane answered first; an entry whose answer is not
  * complete holds the ones after it. */
@@ -547,6 +572,12 @@ static void decide(struct conn *c)
 		}
 		if (!ln->over)
 			break; /* its answer may still grow: more reads call again */
+		if (null_probe_wrapped(c, ln)) {
+			v->tcpwrapped = true;
+			finish(c);
+			return;
+		}
+		keep_greeting(c, ln);
 		lane_free(c, ln);
 		v->judged++;
 	}
@@ -587,11 +618,14 @@ static void build_plan(struct conn *c)
 	struct vscan_conn *v = &c->v;
 	const struct grab_params *p = c->w->p;
 	int tmp[VSCAN_PLAN_MAX];
+	v->nplan = 0;
+	int null = probe_db_null(p->probes);
+	if (v->null_again && null >= 0)
+		v->plan[v->nplan++] = (int16_t)null;
 	unsigned n = probe_db_plan(p->probes, c->scan.port, false, v->tunnel, p->version_intensity,
-				   tmp, VSCAN_PLAN_MAX);
+				   tmp, VSCAN_PLAN_MAX - v->nplan);
 	for (unsigned i = 0; i < n; i++)
-		v->plan[i] = (int16_t)tmp[i];
-	v->nplan = (uint8_t)n;
+		v->plan[v->nplan++] = (int16_t)tmp[i];
 	v->next = v->judged = 0;
 }
 
@@ -686,12 +720,16 @@ bool vscan_after_first(struct conn *c, enum grab_status st, const char *why)
 	    st == GRAB_STATUS_CONNECTION_REFUSED || st == GRAB_STATUS_NOT_GRABBED)
 		return false;
 	uint64_t age_ms = (clock_mono_ns() - c->start_ns) / 1000000u;
-	/* A reset after our own request is no proof: a server that answers and closes with
-	 * our request unread resets, and the reset may cost us its answer (h14's socat). */
-	if (c->s.rx_len == 0 && st == GRAB_STATUS_CONNECTION_CLOSED && !(c->reset && c->sent_any) &&
-	    age_ms < probe_db_tcpwrappedms(p->probes)) {
-		v->tcpwrapped = true;
-		return false;
+	/* tcpwrapped is the NULL probe's verdict: a close at once with nothing sent. After our
+	 * own request it is no proof: a server that answers and closes may lose its answer to
+	 * the request (h14's socat relays `echo`, and the GET can end it first, or its reset
+	 * costs us the line); the plan then starts with a real NULL probe, which decides. */
+	if (c->s.rx_len == 0 && st == GRAB_STATUS_CONNECTION_CLOSED) {
+		if (!c->sent_any && age_ms < probe_db_tcpwrappedms(p->probes)) {
+			v->tcpwrapped = true;
+			return false;
+		}
+		v->null_again = c->sent_any;
 	}
 	char soft[sizeof(v->soft)] = "";
 	if (first_decided(c, soft, sizeof(soft)) || !lanes_ready(c))
@@ -755,14 +793,14 @@ void vscan_identify(struct grab_worker *w, const struct conn *c, struct grab_res
 		char soft[32] = "";
 		probe_db_match_probe(w->p->probes, w->psc, pi, v->keep, v->keep_len, r, soft,
 				     sizeof(soft));
-		if (!r->banner_len && v->keep_len) {
-			size_t bn = v->keep_len < GRAB_BANNER_MAX ? v->keep_len : GRAB_BANNER_MAX;
-			memcpy(r->banner, v->keep, bn);
-			r->banner_len = (uint16_t)bn;
-		}
 	} else if (v->on && v->soft[0]) {
 		GRAB_SETS(r->service, v->soft);
 		r->softmatched = 1;
+	}
+	if (v->on && !r->banner_len && v->keep_len) {
+		size_t bn = v->keep_len < GRAB_BANNER_MAX ? v->keep_len : GRAB_BANNER_MAX;
+		memcpy(r->banner, v->keep, bn);
+		r->banner_len = (uint16_t)bn;
 	}
 	if (v->tunnel)
 		r->tls = 1;

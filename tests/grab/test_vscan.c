@@ -224,7 +224,7 @@ static void test_plan(void)
 
 /* ---- the sequence in the pool ---- */
 
-enum srv_kind { S_PING, S_SOFT, S_WRAPPED };
+enum srv_kind { S_PING, S_SOFT, S_WRAPPED, S_LOSES_LINE };
 
 struct srv {
 	int fd;
@@ -240,6 +240,18 @@ struct srv {
 static void serve_one(struct srv *s, int c)
 {
 	if (s->kind == S_WRAPPED) {
+		close(c);
+		return;
+	}
+	if (s->kind == S_LOSES_LINE) {
+		/* h14's socat relaying `echo`: a client that spoke first can end it before the
+		 * line is out (it closes with nothing); one that waits gets the line. */
+		usleep(50000);
+		char b[64];
+		if (recv(c, b, sizeof(b), MSG_DONTWAIT) <= 0) {
+			ssize_t w = write(c, "orbit lab line\n", 15);
+			(void)w;
+		}
 		close(c);
 		return;
 	}
@@ -273,20 +285,27 @@ static void *srv_main(void *arg)
 	return NULL;
 }
 
-static void srv_start(struct srv *s, enum srv_kind k)
+/* port 0: any free one. */
+static void srv_start_at(struct srv *s, enum srv_kind k, uint16_t port)
 {
 	memset(s, 0, sizeof(*s));
 	s->kind = k;
 	s->fd = socket(AF_INET, SOCK_STREAM, 0);
 	int one = 1;
 	setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	bind(s->fd, (struct sockaddr *)&a, sizeof(a));
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				.sin_port = htons(port)};
+	CHECK(bind(s->fd, (struct sockaddr *)&a, sizeof(a)) == 0);
 	socklen_t l = sizeof(a);
 	getsockname(s->fd, (struct sockaddr *)&a, &l);
 	s->port = ntohs(a.sin_port);
 	listen(s->fd, 16);
 	pthread_create(&s->th, NULL, srv_main, s);
+}
+
+static void srv_start(struct srv *s, enum srv_kind k)
+{
+	srv_start_at(s, k, 0);
 }
 
 static void srv_stop(struct srv *s)
@@ -317,6 +336,43 @@ static const struct grab_result *by_port(const struct got *g, uint16_t port)
 		if (g->r[i].scan.port == port)
 			return &g->r[i];
 	return NULL;
+}
+
+/* On ports whose module speaks first (HTTP's 8081, 8000), a close with nothing after our
+ * request is no tcpwrapped: the plan starts with a real NULL probe, which gets the line
+ * (nmap's NULL probe always does) or, closed at once, says tcpwrapped itself. */
+static void test_spoke_first(void)
+{
+	struct probe_db *db = load();
+	if (!db)
+		return;
+	struct srv s[2];
+	srv_start_at(&s[0], S_LOSES_LINE, 8081);
+	srv_start_at(&s[1], S_WRAPPED, 8000);
+	struct got g = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct grab_params p = {.threads = 1, .concurrency = 8, .timeout_ms = 2000,
+				.probes = db, .probe_sequence = true, .version_intensity = 7,
+				.on_result = on_result, .user = &g};
+	struct errbuf e = {{0}};
+	struct grab_pool *pool = grab_pool_start(&p, &e);
+	CHECK(pool != NULL);
+	if (!pool)
+		return;
+	for (int i = 0; i < 2; i++)
+		CHECK(grab_pool_submit_addr(pool, 0x7f000001u, s[i].port));
+	CHECK(grab_pool_drain(pool, 20000));
+	grab_pool_stop(pool);
+	CHECK_EQ_U64(g.n, 2);
+	const struct grab_result *r = by_port(&g, 8081);
+	CHECK(r && !r->tcpwrapped && strcmp(r->service, "tcpwrapped") != 0);
+	CHECK(r && r->banner_len >= 14 && memcmp(r->banner, "orbit lab line", 14) == 0);
+	CHECK(atomic_load(&s[0].conns) >= 2);
+	r = by_port(&g, 8000);
+	CHECK(r && r->tcpwrapped && strcmp(r->service, "tcpwrapped") == 0);
+	CHECK(atomic_load(&s[1].conns) >= 2); /* the module's, then the NULL probe's (and the probes beside it) */
+	for (int i = 0; i < 2; i++)
+		srv_stop(&s[i]);
+	probe_db_free(db);
 }
 
 static void test_sequence(void)
@@ -581,6 +637,7 @@ int main(void)
 	test_substitutions();
 	test_plan();
 	test_sequence();
+	test_spoke_first();
 	test_lanes_in_order();
 	test_udp();
 	test_nmap_file();
