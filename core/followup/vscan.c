@@ -2,14 +2,15 @@
  *
  * The port's first connection is orbit's module (the fast path: a greeting is the NULL
  * probe's answer, HTTP/SSH/TLS/FTP... add their fields). When it ends without a hard
- * match of the probe file (on the greeting or the module's answer), and the server did not close at
- * once (tcpwrapped: closed before any byte, within the NULL probe's tcpwrappedms, with
- * nothing sent; a module that spoke first and got nothing puts a NULL probe first in the
- * plan, which decides), the probes of probe_db_plan() follow, one new connection each. Nmap sends them one at a time
- * per port, so a port's time is the sum of its probes' waits (6 silent probes of an IRC
- * server: 30 s). Here up to VSCAN_CONNS connections to the port are open at once, its
- * first one's included while it is open (a host with N open ports sees at most 5N: the
- * default cap of a single address's connections in ngircd, say; no other per-host cap),
+ * match of the probe file (on the greeting or the module's answer), and the server did
+ * not close at once (tcpwrapped: closed before any byte, within the NULL probe's
+ * tcpwrappedms, with nothing sent; a module that spoke first and got nothing puts a NULL
+ * probe first in the plan, which decides), the probes of probe_db_plan() follow, one new
+ * connection each. Nmap sends them one at a time per port, so a port's time is the sum
+ * of its probes' waits (6 silent probes of an IRC server: 30 s). Here up to VSCAN_CONNS
+ * connections to the port are open at once, its first one's included while it is open
+ * (a host with N open ports sees at most 5N: the default cap of a single address's
+ * connections in ngircd, say; no other per-host cap),
  * and their answers are decided in plan order, as the serial sequence would: the
  * first hard match in plan order wins, whichever lane answered first; a probe the
  * softmatch rules out is dropped unjudged. A lane whose answer is complete closes its
