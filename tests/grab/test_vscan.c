@@ -338,6 +338,25 @@ static const struct grab_result *by_port(const struct got *g, uint16_t port)
 	return NULL;
 }
 
+/* The pool with nmap's sequence (intensity 7) over the n servers, every result in g. */
+static bool run_sequence(const struct probe_db *db, const struct srv *s, int n, struct got *g)
+{
+	struct grab_params p = {.threads = 1, .concurrency = 8, .timeout_ms = 2000,
+				.probes = db, .probe_sequence = true, .version_intensity = 7,
+				.on_result = on_result, .user = g};
+	struct errbuf e = {{0}};
+	struct grab_pool *pool = grab_pool_start(&p, &e);
+	CHECK(pool != NULL);
+	if (!pool)
+		return false;
+	for (int i = 0; i < n; i++)
+		CHECK(grab_pool_submit_addr(pool, 0x7f000001u, s[i].port));
+	CHECK(grab_pool_drain(pool, 20000));
+	grab_pool_stop(pool);
+	CHECK_EQ_U64(g->n, (unsigned)n);
+	return true;
+}
+
 /* On ports whose module speaks first (HTTP's 8081, 8000), a close with nothing after our
  * request is no tcpwrapped: the plan starts with a real NULL probe, which gets the line
  * (nmap's NULL probe always does) or, closed at once, says tcpwrapped itself. */
@@ -350,26 +369,16 @@ static void test_spoke_first(void)
 	srv_start_at(&s[0], S_LOSES_LINE, 8081);
 	srv_start_at(&s[1], S_WRAPPED, 8000);
 	struct got g = {.lock = PTHREAD_MUTEX_INITIALIZER};
-	struct grab_params p = {.threads = 1, .concurrency = 8, .timeout_ms = 2000,
-				.probes = db, .probe_sequence = true, .version_intensity = 7,
-				.on_result = on_result, .user = &g};
-	struct errbuf e = {{0}};
-	struct grab_pool *pool = grab_pool_start(&p, &e);
-	CHECK(pool != NULL);
-	if (!pool)
+	if (!run_sequence(db, s, 2, &g))
 		return;
-	for (int i = 0; i < 2; i++)
-		CHECK(grab_pool_submit_addr(pool, 0x7f000001u, s[i].port));
-	CHECK(grab_pool_drain(pool, 20000));
-	grab_pool_stop(pool);
-	CHECK_EQ_U64(g.n, 2);
 	const struct grab_result *r = by_port(&g, 8081);
 	CHECK(r && !r->tcpwrapped && strcmp(r->service, "tcpwrapped") != 0);
 	CHECK(r && r->banner_len >= 14 && memcmp(r->banner, "orbit lab line", 14) == 0);
 	CHECK(atomic_load(&s[0].conns) >= 2);
 	r = by_port(&g, 8000);
 	CHECK(r && r->tcpwrapped && strcmp(r->service, "tcpwrapped") == 0);
-	CHECK(atomic_load(&s[1].conns) >= 2); /* the module's, then the NULL probe's (and the probes beside it) */
+	/* the module's, then the NULL probe's (and the probes beside it) */
+	CHECK(atomic_load(&s[1].conns) >= 2);
 	for (int i = 0; i < 2; i++)
 		srv_stop(&s[i]);
 	probe_db_free(db);
@@ -385,19 +394,8 @@ static void test_sequence(void)
 	srv_start(&s[1], S_SOFT);
 	srv_start(&s[2], S_WRAPPED);
 	struct got g = {.lock = PTHREAD_MUTEX_INITIALIZER};
-	struct grab_params p = {.threads = 1, .concurrency = 8, .timeout_ms = 2000,
-				.probes = db, .probe_sequence = true, .version_intensity = 7,
-				.on_result = on_result, .user = &g};
-	struct errbuf e = {{0}};
-	struct grab_pool *pool = grab_pool_start(&p, &e);
-	CHECK(pool != NULL);
-	if (!pool)
+	if (!run_sequence(db, s, 3, &g))
 		return;
-	for (int i = 0; i < 3; i++)
-		CHECK(grab_pool_submit_addr(pool, 0x7f000001u, s[i].port));
-	CHECK(grab_pool_drain(pool, 20000));
-	grab_pool_stop(pool);
-	CHECK_EQ_U64(g.n, 3);
 	const struct grab_result *r = by_port(&g, s[0].port);
 	/* silent at first (the module's connection), then the Ping probe on a new one */
 	CHECK(r && r->status == GRAB_STATUS_SUCCESS);
