@@ -1,5 +1,6 @@
 #include "output/services.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,31 +45,44 @@ static uint32_t blob_add(struct service_names *s, const char *name, size_t n)
 	return off;
 }
 
-/* One line of either format: "name port/proto [freq|aliases...] [# comment]". */
-static void parse_line(struct service_names *s, char *line)
+static size_t word_len(const char *p)
 {
-	char *hash = strchr(line, '#');
-	if (hash)
-		*hash = '\0';
-	char *save = NULL;
-	char *name = strtok_r(line, " \t\r\n", &save);
-	char *portproto = name ? strtok_r(NULL, " \t\r\n", &save) : NULL;
-	if (!portproto)
+	return strcspn(p, " \t\r\n#");
+}
+
+static const char *next_word(const char *p)
+{
+	p += word_len(p);
+	return p + strspn(p, " \t\r\n");
+}
+
+/* One line of either format: "name port/proto [freq|aliases...] [# comment]". By hand,
+ * not sscanf: nmap-services has 27k lines, read at every start. */
+static void parse_line(struct service_names *s, const char *line)
+{
+	const char *name = line + strspn(line, " \t");
+	size_t name_len = word_len(name);
+	const char *pp = next_word(name);
+	if (!name_len || !isdigit((unsigned char)*pp))
 		return;
-	char *third = strtok_r(NULL, " \t\r\n", &save);
-	unsigned port;
-	char proto[8];
-	if (sscanf(portproto, "%u/%7s", &port, proto) != 2 || port > 65535)
+	char *end;
+	unsigned long port = strtoul(pp, &end, 10);
+	if (port > 65535 || *end != '/')
 		return;
-	int slot = strcmp(proto, "tcp") == 0 ? 0 : strcmp(proto, "udp") == 0 ? 1 : -1;
-	if (slot < 0 || strcmp(name, "unknown") == 0)
+	const char *proto = end + 1;
+	size_t proto_len = word_len(proto);
+	int slot = proto_len == 3 && memcmp(proto, "tcp", 3) == 0   ? 0
+		   : proto_len == 3 && memcmp(proto, "udp", 3) == 0 ? 1
+								    : -1;
+	if (slot < 0 || (name_len == 7 && memcmp(name, "unknown", 7) == 0))
 		return;
 	/* nmap-services' third column is the open frequency; /etc/services has aliases
 	 * there, which read as 0 and so keep the file's first name for the port. */
-	float freq = third ? strtof(third, NULL) : 0;
+	const char *third = next_word(proto);
+	float freq = *third && *third != '#' ? strtof(third, NULL) : 0;
 	if (s->offset[slot][port] && freq <= s->freq[slot][port])
 		return;
-	uint32_t off = blob_add(s, name, strlen(name));
+	uint32_t off = blob_add(s, name, name_len);
 	if (off) {
 		s->offset[slot][port] = off;
 		s->freq[slot][port] = freq;

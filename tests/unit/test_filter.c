@@ -167,7 +167,10 @@ static void test_fields(void)
 	int fd = mkstemp(path);
 	FILE *f = fdopen(fd, "w");
 	fputs("# comment\nrare\t22/tcp\t0.001\nssh\t22/tcp\t0.18 # SSH\ndomain\t53/udp\t0.2\n"
-	      "bad line\nunknown\t99/tcp\t0.5\n", f);
+	      "bad line\nunknown\t99/tcp\t0.5\n"
+	      /* /etc/services' shape: aliases where the frequency would be, CRLF, blanks */
+	      "  telnet   23/tcp  tn # first name kept\r\nother 23/tcp\nsctp 24/sctp 0.9\n"
+	      "big 70000/tcp 0.9\nnoslash 25 0.9\nsmtp#mail 25/tcp 0.9\nhash 26/tcp#x\n", f);
 	fclose(f);
 	const char *paths[] = {"/nonexistent/services", path, NULL};
 	struct service_names *sn = service_names_load(paths);
@@ -176,6 +179,10 @@ static void test_fields(void)
 	CHECK(service_name(sn, 6, 53) == NULL);
 	CHECK(service_name(sn, 6, 99) == NULL);
 	CHECK(service_name(sn, 1, 0) == NULL);
+	CHECK_STR_EQ(service_name(sn, 6, 23), "telnet");
+	CHECK(service_name(sn, 6, 24) == NULL && service_name(sn, 6, 25) == NULL);
+	CHECK_STR_EQ(service_name(sn, 6, 26), "hash");
+	CHECK(service_name(sn, 6, 70000 & 0xffff) == NULL);
 	CHECK_STR_EQ(service_names_source(sn), path);
 	struct field_env env = {.services = sn};
 	struct scan_result r = tcp_result(H10, 22, PORT_OPEN, REASON_SYN_ACK);
