@@ -376,6 +376,7 @@ void probe_db_free(struct probe_db *db)
 {
 	if (!db)
 		return;
+	probe_db_warm_join(db);
 	for (size_t i = 0; i < db->n; i++) {
 		struct probe *p = &db->p[i];
 		for (size_t k = 0; k < p->nm; k++)
@@ -566,4 +567,10 @@ void probe_db_stats(const struct probe_db *db, struct probe_db_stats *s)
 	s->probes = (unsigned)db->n;
 	s->matches = db->nmatch;
 	s->softmatches = db->nsoft;
+	s->compiled = s->failed = 0;
+	for (size_t i = 0; i < db->n; i++)
+		for (size_t k = 0; k < db->p[i].nm; k++) {
+			s->compiled += atomic_load(&db->p[i].m[k].code) != NULL;
+			s->failed += atomic_load(&db->p[i].m[k].failed) != 0;
+		}
 }

@@ -3,10 +3,13 @@
  * Contract: probe_db_load() parses the whole language (Probe TCP|UDP name q|..|, match and
  * softmatch m<d>re<d>[is] with p/ v/ i/ h/ o/ d/ and cpe:/../[a], ports, sslports, rarity,
  * totalwaitms, tcpwrappedms, fallback, Exclude); any error, unknown directives included,
- * is one line "FILE:LINE: what". Regexes compile lazily, on first use (the start costs
- * only the parse): threads that race on one may each compile it, one compare-and-swap
- * keeps a single copy. Those pointers are the only thing written after load; the db is
- * shared by all grab threads, each passing its own scratch (probe_scratch_new/free).
+ * is one line "FILE:LINE: what". Regexes compile on first use (the load costs only the
+ * parse), or ahead of it: probe_db_warm() compiles them all (~12k: 85 ms, 5 MB) on a
+ * thread of its own, the NULL probe's first, while the scan starts; probe_db_free()
+ * stops and joins it. Threads that race on one may each compile it, one
+ * compare-and-swap keeps a single copy. Those pointers are the only thing written after
+ * load; the db is shared by all grab threads, each passing its own scratch
+ * (probe_scratch_new/free).
  *
  * Matching: a probe's matches in file order, then its fallbacks', then (TCP) the NULL
  * probe's. The first hard `match` wins and fills service, product, version, info,
@@ -38,9 +41,12 @@ struct probe_db *probe_db_load(const char *path, struct errbuf *e);
 struct probe_db *probe_db_parse(const char *text, size_t len, const char *name,
 				struct errbuf *e);
 void probe_db_free(struct probe_db *db);
+void probe_db_warm(struct probe_db *db);
+void probe_db_warm_wait(struct probe_db *db); /* until every pattern is compiled (tests) */
 
 struct probe_db_stats {
 	unsigned probes, matches, softmatches;
+	unsigned compiled, failed; /* patterns compiled so far; patterns PCRE2 refused */
 };
 void probe_db_stats(const struct probe_db *db, struct probe_db_stats *s);
 

@@ -6,6 +6,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -62,7 +63,12 @@ struct probe_db {
 	unsigned nmatch, nsoft;
 	int null_probe;
 	struct portset exclude_tcp, exclude_udp;
+	pthread_t warm; /* probe_db_warm(): compiles ahead, joined by probe_db_free */
+	bool warming;
+	atomic_bool warm_stop;
 };
+
+void probe_db_warm_join(struct probe_db *db);
 
 bool portset_has(const struct portset *s, uint16_t port);
 

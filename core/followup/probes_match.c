@@ -52,33 +52,79 @@ static pcre2_code *publish(_Atomic(pcre2_code *) *slot, pcre2_code *c)
  * first) on its JIT_AFTER-th use. */
 #define JIT_AFTER 256
 
-/* Compiled on first use (most of the ~12k patterns never are): see probes.h. */
+/* The pattern compiled for the interpreter, on first need: see probes.h. */
+static pcre2_code *interpreted(struct pmatch *m)
+{
+	pcre2_code *c = atomic_load_explicit(&m->code, memory_order_acquire);
+	if (c || atomic_load_explicit(&m->failed, memory_order_relaxed))
+		return c;
+	int err;
+	PCRE2_SIZE eoff;
+	c = pcre2_compile((PCRE2_SPTR)m->re, PCRE2_ZERO_TERMINATED, m->opts, &err, &eoff, NULL);
+	if (!c) {
+		atomic_store(&m->failed, 1);
+		return NULL;
+	}
+	return publish(&m->code, c);
+}
+
+/* The code to match with: the JIT copy once there is one, made on the JIT_AFTER-th use. */
 static pcre2_code *compiled(struct pmatch *m)
 {
 	pcre2_code *j = atomic_load_explicit(&m->jit, memory_order_acquire);
 	if (j)
 		return j;
-	pcre2_code *c = atomic_load_explicit(&m->code, memory_order_acquire);
-	if (!c) {
-		if (atomic_load_explicit(&m->failed, memory_order_relaxed))
-			return NULL;
-		int err;
-		PCRE2_SIZE eoff;
-		c = pcre2_compile((PCRE2_SPTR)m->re, PCRE2_ZERO_TERMINATED, m->opts, &err, &eoff,
-				  NULL);
-		if (!c) {
-			atomic_store(&m->failed, 1);
-			return NULL;
-		}
-		c = publish(&m->code, c);
-	}
-	if (atomic_fetch_add_explicit(&m->uses, 1, memory_order_relaxed) + 1 == JIT_AFTER) {
+	pcre2_code *c = interpreted(m);
+	if (c && atomic_fetch_add_explicit(&m->uses, 1, memory_order_relaxed) + 1 == JIT_AFTER) {
 		pcre2_code *k = pcre2_code_copy(c);
 		if (k && pcre2_jit_compile(k, PCRE2_JIT_COMPLETE) == 0)
 			return publish(&m->jit, k);
 		pcre2_code_free(k);
 	}
 	return c;
+}
+
+/* ---- compiling ahead ---- */
+
+static bool warm_probe(struct probe_db *db, size_t pi)
+{
+	for (size_t i = 0; i < db->p[pi].nm; i++) {
+		if (atomic_load_explicit(&db->warm_stop, memory_order_relaxed))
+			return false;
+		interpreted(&db->p[pi].m[i]);
+	}
+	return true;
+}
+
+/* The NULL probe's patterns first: greetings are the first answers a scan has. */
+static void *warm_main(void *arg)
+{
+	struct probe_db *db = arg;
+	if (db->null_probe >= 0 && !warm_probe(db, (size_t)db->null_probe))
+		return NULL;
+	for (size_t pi = 0; pi < db->n; pi++)
+		if ((int)pi != db->null_probe && !warm_probe(db, pi))
+			return NULL;
+	return NULL;
+}
+
+void probe_db_warm(struct probe_db *db)
+{
+	if (db && !db->warming)
+		db->warming = pthread_create(&db->warm, NULL, warm_main, db) == 0;
+}
+
+void probe_db_warm_wait(struct probe_db *db)
+{
+	if (db->warming)
+		pthread_join(db->warm, NULL);
+	db->warming = false;
+}
+
+void probe_db_warm_join(struct probe_db *db)
+{
+	atomic_store(&db->warm_stop, true);
+	probe_db_warm_wait(db);
 }
 
 /* ---- substitutions ---- */

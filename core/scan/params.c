@@ -132,6 +132,7 @@ static int parse_version_detection(const struct orbit_config *cfg, struct scan_p
 	if (!cfg->service_probes && access(path, R_OK) != 0)
 		return 0;
 	p->probe_db = probe_db_load(path, e);
+	probe_db_warm(p->probe_db); /* on the second core while the scan gets going */
 	return p->probe_db ? 0 : -1;
 }
 
