@@ -298,17 +298,44 @@ static int try_probe(const struct probe_db *db, struct probe_scratch *sc, int pi
 	return 0;
 }
 
-/* Probe pi's matches, then its fallbacks', then (TCP) the NULL probe's, on one answer. */
-static int match_answer(const struct probe_db *db, struct probe_scratch *sc, int pi,
-			const uint8_t *a, size_t n, struct grab_result *r, char *soft, size_t cap)
+/* The probes one answer was matched against already: the HTTP module's three probes
+ * each fall back on GetRequest and then the NULL probe, ~27k patterns where ~9k are
+ * distinct. A second try could only find what the first did not (a hard match ends
+ * the walk; once a softmatch is kept, only hard matches are tried). */
+#define TRIED_MAX 64
+struct tried {
+	int pi[TRIED_MAX];
+	unsigned n;
+};
+
+static bool first_try(struct tried *t, int pi)
 {
-	if (try_probe(db, sc, pi, a, n, r, soft, cap))
+	for (unsigned i = 0; i < t->n; i++)
+		if (t->pi[i] == pi)
+			return false;
+	if (t->n < TRIED_MAX)
+		t->pi[t->n++] = pi;
+	return true;
+}
+
+static int try_once(const struct probe_db *db, struct probe_scratch *sc, struct tried *t, int pi,
+		    const uint8_t *a, size_t n, struct grab_result *r, char *soft, size_t cap)
+{
+	return first_try(t, pi) ? try_probe(db, sc, pi, a, n, r, soft, cap) : 0;
+}
+
+/* Probe pi's matches, then its fallbacks', then (TCP) the NULL probe's, on one answer. */
+static int match_answer(const struct probe_db *db, struct probe_scratch *sc, struct tried *t,
+			int pi, const uint8_t *a, size_t n, struct grab_result *r, char *soft,
+			size_t cap)
+{
+	if (try_once(db, sc, t, pi, a, n, r, soft, cap))
 		return 2;
 	for (int f = 0; f < db->p[pi].nfb; f++)
-		if (try_probe(db, sc, db->p[pi].fb[f], a, n, r, soft, cap))
+		if (try_once(db, sc, t, db->p[pi].fb[f], a, n, r, soft, cap))
 			return 2;
-	if (!db->p[pi].udp && db->null_probe >= 0 && pi != db->null_probe &&
-	    try_probe(db, sc, db->null_probe, a, n, r, soft, cap))
+	if (!db->p[pi].udp && db->null_probe >= 0 &&
+	    try_once(db, sc, t, db->null_probe, a, n, r, soft, cap))
 		return 2;
 	return 0;
 }
@@ -321,18 +348,15 @@ int probe_db_match(const struct probe_db *db, struct probe_scratch *sc,
 	if (greeting_len && db->null_probe >= 0 &&
 	    try_probe(db, sc, db->null_probe, greeting, greeting_len, r, soft, sizeof(soft)))
 		return 2;
-	bool tried = false;
+	struct tried t = {.n = 0};
 	for (size_t i = 0; answer_len && probes && probes[i]; i++) {
 		int pi = probe_db_find(db, probes[i], false);
-		if (pi < 0)
-			continue;
-		tried = true;
-		if (match_answer(db, sc, pi, answer, answer_len, r, soft, sizeof(soft)))
+		if (pi >= 0 && match_answer(db, sc, &t, pi, answer, answer_len, r, soft, sizeof(soft)))
 			return 2;
 	}
 	/* Nmap's implicit fallback: the NULL probe's matches apply to any answer */
-	if (answer_len && !tried && db->null_probe >= 0 &&
-	    try_probe(db, sc, db->null_probe, answer, answer_len, r, soft, sizeof(soft)))
+	if (answer_len && db->null_probe >= 0 &&
+	    try_once(db, sc, &t, db->null_probe, answer, answer_len, r, soft, sizeof(soft)))
 		return 2;
 	return soft[0] ? 1 : 0;
 }
@@ -343,7 +367,8 @@ int probe_db_match_probe(const struct probe_db *db, struct probe_scratch *sc, in
 {
 	if (probe < 0 || (size_t)probe >= db->n || !len)
 		return 0;
-	return match_answer(db, sc, probe, answer, len, r, soft, softcap);
+	struct tried t = {.n = 0};
+	return match_answer(db, sc, &t, probe, answer, len, r, soft, softcap);
 }
 
 /* ---- the plan ---- */
