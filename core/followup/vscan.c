@@ -16,14 +16,15 @@
  * softmatch rules out is dropped unjudged. A lane whose answer is complete closes its
  * socket and waits, with its answer, for the entries before it (up to VSCAN_AHEAD
  * entries sent and undecided), so a silent probe holds one socket, not the sequence.
- * While the first connection is silent (nothing read or sent after EARLY_MIN_MS, or twice
- * the kernel's round trip), the probes already go out beside it: the NULL probe's wait (3 s) is
- * then spent probing, and its answer still comes first in the order (a late greeting that
- * matches wins over every probe's). Each probe connection: connect (TLS when the port
- * spoke TLS), write the payload, read until the answer matches hard, the server closes,
- * the probe's wait passes (totalwaitms, else 5 s; never longer than --grab-timeout), the
- * answer reaches NMAP_READ_MAX without a match (nmap then moves on too) or, once bytes
- * came, QUIET_MS without more. A softmatch is kept and only probes that could refine it follow.
+ * While the first connection is silent (nothing read, sent or waiting unread EARLY_MIN_MS
+ * after the connect, or twice the kernel's round trip), the probes already go out beside
+ * it: the NULL probe's wait (3 s) is then spent probing, and its answer still comes first
+ * in the order (a late greeting that matches wins over every probe's). Each probe
+ * connection: connect (TLS when the port spoke TLS), write the payload, read until the
+ * answer matches hard, the server closes, the probe's wait passes (totalwaitms, else 5 s;
+ * never longer than --grab-timeout), the answer reaches NMAP_READ_MAX without a match
+ * (nmap then moves on too) or, once bytes came, QUIET_MS without more. A softmatch is
+ * kept and only probes that could refine it follow.
  * An answer matching service "ssl" restarts the plan inside TLS (sslports first), with the
  * NULL probe first (its wait capped at NULL_WAIT_MS, Nmap waits 6 s).
  * Bounded: probes per port <= VSCAN_PLAN_MAX, bytes per answer <= NMAP_READ_MAX and one
@@ -35,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -49,6 +51,7 @@
 #define QUIET_MS 1000
 #define RX_INITIAL 2048
 #define EARLY_MIN_MS 100
+#define EARLY_RECHECK_NS 10000000u /* unread bytes at the early deadline: look again */
 #define NMAP_READ_MAX 4096 /* nmap reads a probe's answer on only while it is shorter */
 
 static void decide(struct conn *c);
@@ -661,15 +664,26 @@ static bool first_silent(const struct conn *c)
 	return c->state == CONN_ACTIVE && c->s.rx_len == 0 && !c->sent_any && c->s.tx_len == 0;
 }
 
+/* Bytes the kernel holds for the connection that the loop has not read yet: a busy turn
+ * of the loop sees a greeting late, and that is no silence. */
+static bool unread_bytes(int fd)
+{
+	int n = 0;
+	return ioctl(fd, FIONREAD, &n) == 0 && n > 0;
+}
+
 static void on_early(struct loop *l, uint64_t id, void *data)
 {
-	(void)l;
 	(void)id;
 	struct conn *c = data;
 	struct vscan_conn *v = &c->v;
 	v->early_timer = 0;
 	if (v->on || !first_silent(c) || !sequence_applies(c) || !lanes_ready(c))
 		return;
+	if (unread_bytes(c->fd)) { /* their read decides; look again after it */
+		v->early_timer = loop_add_timer(l, clock_mono_ns() + EARLY_RECHECK_NS, on_early, c);
+		return;
+	}
 	trace(c, "NULL", "silent so far: the probes go out beside it");
 	v->early = true;
 	v->tunnel = c->tls; /* the first connection is in its TLS session, if any */
@@ -683,13 +697,12 @@ void vscan_first_active(struct conn *c)
 	struct vscan_conn *v = &c->v;
 	if (v->early_timer || v->on || !first_silent(c) || !sequence_applies(c))
 		return;
-	/* A greeting comes about a round trip after the connect: twice the kernel's round
-	 * trip leaves it the room it needs on a distant host (the lab's daemons greet within
-	 * 12 ms; the loop's own delays under load are not the network's). */
-	uint64_t now = clock_mono_ns(), delay = 2 * conn_rtt_ns(c->fd);
-	if (delay < (uint64_t)EARLY_MIN_MS * 1000000u)
-		delay = (uint64_t)EARLY_MIN_MS * 1000000u;
-	v->early_timer = loop_add_timer(c->w->loop, now + delay, on_early, c);
+	/* A greeting comes about a round trip after the connect (the lab's daemons greet
+	 * within 12 ms): EARLY_MIN_MS from the connect, not from when a busy loop saw it
+	 * complete, or twice the kernel's round trip after that on a distant host. */
+	uint64_t due = c->start_ns + (uint64_t)EARLY_MIN_MS * 1000000u;
+	uint64_t by_rtt = clock_mono_ns() + 2 * conn_rtt_ns(c->fd);
+	v->early_timer = loop_add_timer(c->w->loop, due > by_rtt ? due : by_rtt, on_early, c);
 }
 
 /* A server that serves one connection at a time reaches the early lanes only once the
