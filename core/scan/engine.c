@@ -110,6 +110,8 @@ static int open_nic(struct scan *s, struct errbuf *e)
 	if (have_cpus)
 		sched_setaffinity(0, sizeof cpus, &cpus);
 	s->nrx = nic_rx_queue_count(s->nic); /* a backend may offer fewer than asked */
+	s->nic_name = nic_backend_name(s->nic);
+	s->nic_version = nic_runtime_version(s->nic);
 	if (!a->have_src_mac && nic_mac(s->nic, a->src_mac) == 0)
 		a->have_src_mac = true;
 	if (cookie_key_random(&s->key) < 0)
@@ -183,7 +185,7 @@ static int prepare(struct scan *s, const char *command_line, uint64_t t0, uint64
 		fprintf(stderr, "orbit: %" PRIu64 " probes x %u round(s) from %s on %s via %s, %s; "
 			"discovery %s (%s)\n",
 			s->ts->n, cfg->probes, src, s->addrs.ifname[0] ? s->addrs.ifname : "?",
-			nic_backend_name(s->nic), s->pps_per_thread > 0 ? "paced" : "unpaced",
+			s->nic_name, s->pps_per_thread > 0 ? "paced" : "unpaced",
 			discovery, s->params->discovery.why ? s->params->discovery.why : "as given");
 	}
 	return ORBIT_EXIT_OK;
@@ -456,6 +458,15 @@ static void finish_grabs(struct scan *s, volatile sig_atomic_t *stops)
 
 /* ---- the run ----------------------------------------------------------------------- */
 
+/* Once nothing sends or receives on it any more: an AF_PACKET ring takes some 40 ms to
+ * give back, spent here while the follow-up pool waits on its probes, not at the end. */
+static void release_nic(struct scan *s)
+{
+	nic_get_stats(s->nic, &s->nic_final);
+	nic_close(s->nic);
+	s->nic = NULL;
+}
+
 /* Sends, receives and ends the scan; returns the exit status. */
 static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *command_line,
 		    uint64_t t0, uint64_t start_real)
@@ -486,6 +497,7 @@ static int scan_run(struct scan *s, volatile sig_atomic_t *stops, const char *co
 	stop_threads(s, &st);
 	rx_resolve_deferred(s, st.rx);
 	os_scan_run(s, stops); /* the NIC is free now; the follow-up pool goes on meanwhile */
+	release_nic(s);
 	/* -sU -sV probes its UDP ports while the grab pool's threads still probe the TCP
 	 * ones: the two waits overlap instead of adding up. */
 	if (st.tx == s->ntx || s->replay)

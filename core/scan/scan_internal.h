@@ -104,7 +104,9 @@ struct scan {
 	struct walk_plan *plan;
 	struct nic_addrs addrs;        /* given, then discovered */
 	struct arp_table arp;          /* on-link targets' MACs (arp_sweep.h) */
-	struct nic *nic;
+	struct nic *nic;               /* NULL once released (engine.c release_nic) */
+	struct nic_stats nic_final;    /* its counters when it was released */
+	const char *nic_name, *nic_version; /* its backend's, kept past the release */
 	struct cookie_key key;
 	struct classify_ctx classify;
 	struct discovery_ports ping_ports; /* rx: ports only a ping probes (discovery.h) */

@@ -96,7 +96,10 @@ void scan_gather_totals(const struct scan *s, struct scan_totals *t)
 		grab_pool_stats(s->grab, &g);
 		t->followup_queue = (int64_t)(g.submitted - g.completed);
 	}
-	nic_get_stats(s->nic, &t->nic);
+	if (s->nic)
+		nic_get_stats(s->nic, &t->nic);
+	else
+		t->nic = s->nic_final;
 	output_set_stats(s->out, &t->out);
 }
 
@@ -182,10 +185,10 @@ void scan_write_metadata(const struct scan *s, const char *command_line, uint64_
 		.end_ns = end_real,
 		.send_seconds = send_seconds,
 		.interrupted = interrupted,
-		.backend = nic_backend_name(s->nic),
+		.backend = s->nic_name,
 		.interface = s->addrs.ifname[0] ? s->addrs.ifname : NULL,
 		.source_addr = src,
-		.dpdk_version = nic_runtime_version(s->nic),
+		.dpdk_version = s->nic_version,
 		.services_source = output_set_services_source(s->out),
 		.main_format = output_set_main_format(s->out),
 		.discovery = discovery,
