@@ -14,6 +14,10 @@
 #include "core/base/clock.h"
 
 #define EVENTS_PER_WAIT 256
+/* File callbacks of one turn between two looks at the timers: a turn of 256 ready fds
+ * can take 100 ms and more (connects and answers of a fresh -sV wave on a busy host),
+ * and a probe's wait or the NULL probe's early deadline should not grow by that. */
+#define TIMER_SLICE_NS 2000000u
 
 struct loop_file {
 	unsigned mask; /* 0: not registered */
@@ -337,6 +341,7 @@ int loop_run_once(struct loop *l, uint64_t max_wait_ns)
 	int n = epoll_wait(l->ep, evs, EVENTS_PER_WAIT, pending ? 0 : wait_ms(l, max_wait_ns));
 	atomic_store(&l->armed, 0);
 	int ran = 0;
+	uint64_t slice_end = clock_mono_ns() + TIMER_SLICE_NS;
 	for (int i = 0; i < n; i++) {
 		int fd = evs[i].data.fd;
 		if (fd == l->wake_fd) {
@@ -350,6 +355,11 @@ int loop_run_once(struct loop *l, uint64_t max_wait_ns)
 			continue; /* deleted by an earlier callback of this turn */
 		f->cb(l, fd, fired_mask(evs[i].events, f->mask), f->data);
 		ran++;
+		uint64_t now = clock_mono_ns();
+		if (now >= slice_end) { /* a long turn: due timers do not wait for its end */
+			ran += fire_timers(l);
+			slice_end = now + TIMER_SLICE_NS;
+		}
 	}
 	return ran + fire_timers(l);
 }

@@ -11,10 +11,12 @@
  *    in the same turn gets no callback; callbacks must take a spurious wake-up (EAGAIN).
  *  - Timers are one-shot, at an absolute clock_mono_ns() deadline: loop_add_timer() returns
  *    an id (never 0) that stays unique for the timer's life; deleting a timer that fired or
- *    was deleted is a no-op. A timer fires after the file events of the turn it falls due in.
+ *    was deleted is a no-op. A timer fires after the file events of the turn it falls due
+ *    in, or between two of them when they take long (2 ms: loop.c TIMER_SLICE_NS).
  *  - One turn (loop_run_once): the before-wait hook, one epoll_wait until the nearest timer
- *    (at most max_wait_ns), file callbacks, then every due timer. loop_run() turns until
- *    loop_stop(). Tables grow past `capacity` on demand (the only allocations).
+ *    (at most max_wait_ns), file callbacks (due timers every 2 ms among them), then every
+ *    due timer. loop_run() turns until loop_stop(). Tables grow past `capacity` on demand
+ *    (the only allocations).
  *  - loop_wake() (any thread, lock-free) ends the current or next wait; it costs an eventfd
  *    write only when the loop is armed. Without a hook the loop arms itself before every
  *    wait; with a hook, the hook calls loop_arm_wake() and then checks its queue once more

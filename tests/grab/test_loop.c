@@ -1,7 +1,8 @@
 /* The grab pool's event loop (core/followup/loop.h): timers fire in deadline order and
  * once, deleted and stale ids are no-ops, file callbacks see readiness and may delete
- * their fd, loop_wake() and loop_stop() work from another thread; and a pool of several
- * workers delivers one result per port. */
+ * their fd, a timer due in a long turn fires before the turn's end, loop_wake() and
+ * loop_stop() work from another thread; and a pool of several workers delivers one
+ * result per port. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -120,6 +121,53 @@ static void test_files_and_wake(void)
 	loop_free(l);
 }
 
+/* A long turn: eight ready pipes whose callbacks take 1 ms each, and a timer due 3 ms in.
+ * It fires among them (after the third or so), not after the eighth. */
+struct slow_turn {
+	int calls;
+	int calls_when_fired;
+};
+
+static void on_slow(struct loop *l, int fd, unsigned fired, void *data)
+{
+	(void)fired;
+	struct slow_turn *t = data;
+	t->calls++;
+	char buf[4];
+	ssize_t r = read(fd, buf, sizeof(buf));
+	(void)r;
+	loop_del_fd(l, fd);
+	clock_sleep_ns(1000000u);
+}
+
+static void on_slow_timer(struct loop *l, uint64_t id, void *data)
+{
+	(void)l;
+	(void)id;
+	struct slow_turn *t = data;
+	t->calls_when_fired = t->calls;
+}
+
+static void test_long_turn(void)
+{
+	struct loop *l = loop_new(16);
+	struct slow_turn t = {0, -1};
+	int fds[8][2];
+	for (int i = 0; i < 8; i++) {
+		CHECK(pipe(fds[i]) == 0);
+		CHECK(write(fds[i][1], "x", 1) == 1);
+		CHECK(loop_add_fd(l, fds[i][0], LOOP_READABLE, on_slow, &t) == 0);
+	}
+	loop_add_timer(l, clock_mono_ns() + 3000000u, on_slow_timer, &t);
+	CHECK_EQ_U64(loop_run_once(l, 0), 9);
+	CHECK(t.calls == 8 && t.calls_when_fired >= 1 && t.calls_when_fired < 8);
+	for (int i = 0; i < 8; i++) {
+		close(fds[i][0]);
+		close(fds[i][1]);
+	}
+	loop_free(l);
+}
+
 static atomic_uint results;
 static void count_result(const struct grab_result *r, void *user)
 {
@@ -159,6 +207,7 @@ int main(void)
 {
 	test_timers();
 	test_files_and_wake();
+	test_long_turn();
 	test_pool_threads();
 	return check_done("loop");
 }
