@@ -367,6 +367,14 @@ static enum grab_status connect_status(int err)
 	}
 }
 
+bool conn_still_connecting(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+	       ti.tcpi_state == TCP_SYN_SENT;
+}
+
 static void conn_connect_done(struct conn *c, unsigned fired)
 {
 	int err = 0;
@@ -377,7 +385,7 @@ static void conn_connect_done(struct conn *c, unsigned fired)
 		err = ECONNRESET;
 	if (err)
 		conn_close(c, connect_status(err), strerror(err));
-	else if (fired & LOOP_WRITABLE)
+	else if ((fired & LOOP_WRITABLE) && !conn_still_connecting(c->fd))
 		conn_connected(c);
 }
 

@@ -124,6 +124,9 @@ void conn_close(struct conn *c, enum grab_status st, const char *why);
 void conn_close_socket(struct conn *c);
 /* A non-blocking socket connecting to the port: the fd, or -errno; *now: connected. */
 int conn_open_socket(const struct grab_params *p, const struct scan_result *scan, bool *now);
+/* Still in the handshake: a readiness event for it is stale (its fd number belonged to a
+ * socket closed earlier in the same loop turn). */
+bool conn_still_connecting(int fd);
 
 /* vscan.c: Nmap's probe sequence (the contract is at the top of vscan.c). */
 /* The first connection is up: while it stays silent, its probes may go out beside it. */

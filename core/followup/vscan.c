@@ -414,6 +414,8 @@ static void on_lane_fd(struct loop *l, int fd, unsigned fired, void *data)
 		socklen_t len = sizeof(err);
 		if (getsockopt(ln->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
+		if (!err && conn_still_connecting(ln->fd))
+			return;
 		if (err || !(fired & LOOP_WRITABLE)) {
 			if (!c->v.on)
 				lane_over(c, ln); /* early: the first connection is still the port's */
