@@ -35,10 +35,14 @@
 #define PACKET_FANOUT_FLAG_UNIQUEID 0x2000
 #endif
 
-/* RX ring: 32 blocks of 256 KiB (8 MiB a queue); a block is handed to us when full or
- * after RX_BLOCK_TIMEOUT_MS, which bounds the latency a quiet link adds. */
-#define RX_BLOCK_SIZE (1u << 18)
-#define RX_BLOCK_COUNT 32u
+/* RX ring: 128 blocks of 128 KiB (16 MiB a queue); a block is handed to us when full or
+ * after RX_BLOCK_TIMEOUT_MS, which bounds the latency a quiet link adds. Below ~400 kpps
+ * of replies blocks retire by that timeout, not full, so the ring holds BLOCK_COUNT x 2 ms
+ * of traffic whatever its size in bytes: 32 blocks (64 ms) lost replies in CI when both
+ * cores were busy and the receive thread was off its CPU longer (responder_sweep, 50 kpps:
+ * 450 frames); 128 hold 256 ms, and ~90 k small frames when full at higher rates. */
+#define RX_BLOCK_SIZE (1u << 17)
+#define RX_BLOCK_COUNT 128u
 #define RX_FRAME_SIZE 2048u
 #define RX_BLOCK_TIMEOUT_MS 2u
 /* TX ring: 4 KiB slots so each holds NIC_FRAME_MAX bytes after the slot header. */

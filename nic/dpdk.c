@@ -81,8 +81,9 @@ struct dpdk_be {
 /* net_af_packet's own ring (DPDK 22.11: framecnt=512 frames of 2 KiB a queue) holds ~5 ms
  * of replies at 100 kpps: a receive thread descheduled that long lost replies, and the
  * PMD counts none of them. Unless the vdev says otherwise, orbit gives it AFP_FRAMECNT
- * frames (82 ms at 100 kpps; 16 MiB each for rx and tx per queue pair). */
-#define AFP_FRAMECNT "8192"
+ * frames: 164 ms at 100 kpps, 32 MiB each for rx and tx per queue pair (8192, 82 ms,
+ * still lost 1254 replies once in CI, kernel_sweep_dpdk, both cores busy). */
+#define AFP_FRAMECNT "16384"
 
 /* tok with ",framecnt=AFP_FRAMECNT" appended when it is a net_af_packet vdev without its
  * own framecnt; the copy is kept in d and freed at close, after EAL. */
