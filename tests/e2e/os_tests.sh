@@ -18,7 +18,9 @@
 #  -O itself: orbit -O and nmap -O (both --osscan-guess) on the routed and on-link hosts
 #    name the same first OS (or one of its classes) and the same Network Distance, or
 #    none where nmap names none (tests/e2e/os_active.py; floor: nmap names one for 4
-#    routed and 3 on-link hosts).
+#    routed and 3 on-link hosts); when they differ nmap runs once more and orbit must
+#    agree with one of its two runs (nmap's own first guess changes between runs where
+#    two guesses lie 1 % apart).
 #   os_tests.sh ORBIT_BINARY       prints PASS/FAIL per test, then "N passed, N failed"
 set -uo pipefail
 orbit=$(realpath "$1")
@@ -119,8 +121,19 @@ for group in routed onlink; do
 	orbit_s=$(( $(date +%s) - start ))
 	echo "-O of the $group hosts ($hosts): nmap $nmap_s s, orbit $orbit_s s"
 	tail -1 "$tmp/orbit-O-$group.err"
-	[ $rc -eq 0 ] && python3 "$root/tests/e2e/os_active.py" ${min_named[$group]} "$tmp/nmap-O-$group.xml" \
-		"$tmp/orbit-O-$group.xml" $hosts || active_rc=1
+	nmap_xml=$tmp/nmap-O-$group.xml
+	if [ $rc -ne 0 ]; then
+		active_rc=1
+	elif ! python3 "$root/tests/e2e/os_active.py" ${min_named[$group]} "$nmap_xml" \
+		"$tmp/orbit-O-$group.xml" $hosts; then
+		# nmap's first guess for a host can change between its own runs (two guesses 1 %
+		# apart): a second nmap run is a second answer (os_active.py).
+		echo "nmap -O of the $group hosts once more"
+		timeout 180 ip netns exec orbit-scan nmap -n -Pn -O --osscan-guess -p $active_ports \
+			-oX "$tmp/nmap-O-$group-2.xml" $hosts >/dev/null 2>&1
+		python3 "$root/tests/e2e/os_active.py" ${min_named[$group]} \
+			"$nmap_xml,$tmp/nmap-O-$group-2.xml" "$tmp/orbit-O-$group.xml" $hosts || active_rc=1
+	fi
 	xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$tmp/orbit-O-$group.xml" || active_rc=1
 done
 result "orbit -O --osscan-guess names nmap's first OS (or its osclass) and distance for every routed and on-link host; its XML is valid for nmap.dtd" $active_rc
