@@ -367,12 +367,22 @@ static enum grab_status connect_status(int err)
 	}
 }
 
+static bool tcp_info_of(int fd, struct tcp_info *ti)
+{
+	socklen_t len = sizeof(*ti);
+	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, ti, &len) == 0;
+}
+
 bool conn_still_connecting(int fd)
 {
 	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
-	       ti.tcpi_state == TCP_SYN_SENT;
+	return tcp_info_of(fd, &ti) && ti.tcpi_state == TCP_SYN_SENT;
+}
+
+uint64_t conn_rtt_ns(int fd)
+{
+	struct tcp_info ti;
+	return tcp_info_of(fd, &ti) ? (uint64_t)ti.tcpi_rtt * 1000u : 0;
 }
 
 static void conn_connect_done(struct conn *c, unsigned fired)

@@ -127,6 +127,8 @@ int conn_open_socket(const struct grab_params *p, const struct scan_result *scan
 /* Still in the handshake: a readiness event for it is stale (its fd number belonged to a
  * socket closed earlier in the same loop turn). */
 bool conn_still_connecting(int fd);
+/* The kernel's smoothed round trip of the connection (0: unknown). */
+uint64_t conn_rtt_ns(int fd);
 
 /* vscan.c: Nmap's probe sequence (the contract is at the top of vscan.c). */
 /* The first connection is up: while it stays silent, its probes may go out beside it. */

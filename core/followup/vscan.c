@@ -32,7 +32,6 @@
  * port_budget_ms (then the port is reported with what it gave). */
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -641,16 +640,6 @@ static bool sequence_applies(const struct conn *c)
 	const struct grab_params *p = c->w->p;
 	return p->probe_sequence && p->probes && !probe_db_excluded(p->probes, c->scan.port, false) &&
 	       !loop_stopped(c->w->loop);
-}
-
-/* The kernel's smoothed round trip of the connection (0: unknown). */
-static uint64_t conn_rtt_ns(int fd)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
-		return 0;
-	return (uint64_t)ti.tcpi_rtt * 1000u;
 }
 
 /* A reset we send reaches the server in half a round trip; 20 ms more for it to see it
