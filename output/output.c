@@ -962,6 +962,11 @@ const char *output_set_services_source(const struct output_set *os)
 	return service_names_source(os->services);
 }
 
+const struct service_names *output_set_services(const struct output_set *os)
+{
+	return os->services;
+}
+
 const char *output_set_main_format(const struct output_set *os)
 {
 	return os->main_format;

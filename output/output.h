@@ -58,6 +58,7 @@
 struct output_set;
 struct output_producer;
 struct host_names;
+struct service_names; /* output/services.h */
 
 /* Reverse DNS for the hosts the reports list (called once, from output_set_finish()):
  * adds a PTR entry to out for each address it resolved. */
@@ -122,6 +123,8 @@ int output_set_finish(struct output_set *os, uint64_t end_ns, bool interrupted, 
 void output_set_stats(const struct output_set *os, struct output_stats *st);
 /* Where the SERVICE names came from (for metadata), or NULL. */
 const char *output_set_services_source(const struct output_set *os);
+/* The SERVICE names themselves, valid until output_set_close (NULL: none loaded). */
+const struct service_names *output_set_services(const struct output_set *os);
 /* The main format's name as chosen ("ndjson" ...), or NULL when stdout went to -oN -. */
 const char *output_set_main_format(const struct output_set *os);
 void output_set_close(struct output_set *os);

@@ -28,6 +28,7 @@ int scan_scripts_start(struct scan *s, struct errbuf *e)
 		.max_inflight = cfg->script_concurrency,
 		.show_errors = cfg->script_errors,
 		.source_ip = s->params->grab_source_ip,
+		.services = output_set_services(s->out), /* one copy of nmap-services a run */
 		.on_done = script_done,
 		.user = s,
 	};

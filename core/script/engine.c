@@ -53,7 +53,8 @@ struct script_engine {
 	struct script_params p;
 	struct script_catalog *cat;
 	struct script_io io;
-	struct service_names *services; /* nmap-services, for port.service */
+	const struct service_names *services; /* nmap-services, for port.service */
+	struct service_names *own_services;   /* loaded here when the caller lent none */
 	pthread_t tid;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -519,7 +520,9 @@ struct script_engine *script_engine_start(const struct script_params *p, struct 
 	if (!en->p.max_inflight)
 		en->p.max_inflight = 256;
 	en->cat = c;
-	en->services = service_names_load(NULL); /* NULL: port.service stays unset */
+	en->services = p->services;
+	if (!en->services) /* NULL after this: port.service stays unset */
+		en->services = en->own_services = service_names_load(NULL);
 	en->io.source_ip = p->source_ip;
 	en->inbox_tail = &en->inbox;
 	en->ready_tail = &en->ready;
@@ -528,7 +531,7 @@ struct script_engine *script_engine_start(const struct script_params *p, struct 
 	en->io.loop = loop_new(256);
 	en->io.tls = tls_client_ctx_new();
 	if (!en->io.loop || !en->io.tls) {
-		service_names_free(en->services);
+		service_names_free(en->own_services);
 		err_set(e, "script engine: cannot create its loop or TLS context");
 		goto fail;
 	}
@@ -602,7 +605,7 @@ void script_engine_stop(struct script_engine *en)
 	pthread_join(en->tid, NULL);
 	loop_free(en->io.loop);
 	tls_client_ctx_free(en->io.tls);
-	service_names_free(en->services);
+	service_names_free(en->own_services);
 	pthread_mutex_destroy(&en->mu);
 	pthread_cond_destroy(&en->cv);
 	free(en);

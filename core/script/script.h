@@ -35,6 +35,8 @@
 #include "core/base/error.h"
 #include "core/base/result.h"
 
+struct service_names; /* output/services.h */
+
 struct script_catalog;
 struct script_engine;
 
@@ -66,6 +68,8 @@ struct script_params {
 	bool show_errors;
 	uint32_t source_ip;      /* bind connections to it (0: the kernel picks) */
 	const char *lib_dir;     /* the Lua libraries (NULL: script_default_dir()/nselib) */
+	/* port.service's names, borrowed until stop (NULL: the engine loads nmap-services) */
+	const struct service_names *services;
 	script_done_fn on_done;
 	void *user;
 };
