@@ -3,6 +3,7 @@
 #include "core/osfp/nmap_os_db.h"
 
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,8 +118,50 @@ static int check_rx_filter(const struct orbit_config *cfg, const char *backend, 
 
 /* -sV's probe file (Debian's nmap-common copy unless --service-probes names one: a default
  * that is not installed leaves -sV to orbit's modules) and its intensity. */
+/* The probe file (~2 MB, ~10 ms to parse) is read on a thread of its own while the
+ * scripts and the rest of the options are checked; both are joined before anything is
+ * opened, and its error, if any, is the one reported (it comes first in the checks). */
+struct probe_load {
+	const char *path; /* NULL: nothing to load */
+	struct probe_db *db;
+	struct errbuf e;
+	pthread_t tid;
+	bool threaded;
+};
+
+static void *probe_load_main(void *arg)
+{
+	struct probe_load *l = arg;
+	l->db = probe_db_load(l->path, &l->e);
+	probe_db_warm(l->db); /* on the second core while the scan gets going */
+	return NULL;
+}
+
+static void probe_load_start(struct probe_load *l)
+{
+	if (l->path)
+		l->threaded = pthread_create(&l->tid, NULL, probe_load_main, l) == 0;
+	if (l->path && !l->threaded)
+		probe_load_main(l);
+}
+
+/* rc: the checks' result so far; the load's error takes precedence over theirs. */
+static int probe_load_finish(struct probe_load *l, struct scan_params *p, int rc,
+			     struct errbuf *e)
+{
+	if (!l->path)
+		return rc;
+	if (l->threaded)
+		pthread_join(l->tid, NULL);
+	p->probe_db = l->db;
+	if (l->db)
+		return rc;
+	*e = l->e;
+	return -1;
+}
+
 static int parse_version_detection(const struct orbit_config *cfg, struct scan_params *p,
-				   struct errbuf *e)
+				   struct probe_load *load, struct errbuf *e)
 {
 	if (cfg->version_light && cfg->version_all)
 		return err_set(e, "conflicting options --version-light and --version-all");
@@ -131,17 +174,16 @@ static int parse_version_detection(const struct orbit_config *cfg, struct scan_p
 	const char *path = cfg->service_probes ? cfg->service_probes : DEFAULT_SERVICE_PROBES;
 	if (!cfg->service_probes && access(path, R_OK) != 0)
 		return 0;
-	p->probe_db = probe_db_load(path, e);
-	probe_db_warm(p->probe_db); /* on the second core while the scan gets going */
-	return p->probe_db ? 0 : -1;
+	load->path = path;
+	return 0;
 }
 
 static int parse_followup(const struct orbit_config *cfg, struct scan_params *p,
-			  struct errbuf *e)
+			  struct probe_load *load, struct errbuf *e)
 {
 	if (cfg->grab_source_ip && addrspec_parse_ipv4(cfg->grab_source_ip, &p->grab_source_ip) < 0)
 		return err_set(e, "invalid --grab-source-ip '%s'", cfg->grab_source_ip);
-	return parse_version_detection(cfg, p, e);
+	return parse_version_detection(cfg, p, load, e);
 }
 
 /* -sC and --script: the selection is checked (and the scripts loaded) here, before
@@ -230,8 +272,11 @@ int scan_params_from_config(const struct orbit_config *cfg, struct scan_params *
 		rc = tcp_option_profile_parse(cfg->tcp_options, &p->tcp_options, e);
 	if (rc == 0)
 		rc = parse_udp_payloads(cfg, p, e);
+	struct probe_load load = {0};
 	if (rc == 0)
-		rc = parse_followup(cfg, p, e);
+		rc = parse_followup(cfg, p, &load, e);
+	if (rc == 0)
+		probe_load_start(&load);
 	if (rc == 0)
 		rc = parse_scripts(cfg, p, e);
 	if (rc == 0)
@@ -249,6 +294,7 @@ int scan_params_from_config(const struct orbit_config *cfg, struct scan_params *
 		rc = privs_plan_from(cfg->user, cfg->drop_privileges, &p->privs, e);
 	if (rc == 0)
 		rc = shard_choice_resolve(cfg, getenv, &p->shard, e);
+	rc = probe_load_finish(&load, p, rc, e);
 	if (rc < 0) {
 		scan_params_free(p);
 		return -1;
