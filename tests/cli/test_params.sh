@@ -67,6 +67,10 @@ expect_bad "'12'" -- -sV --version-intensity 12 "${scan[@]}"
 expect_bad "--version-light and --version-all" -- -sV --version-light --version-all "${scan[@]}"
 printf 'Probe TCP NULL q||\nmatch x m|a|\nbogus 1\n' >"$tmp/bad.probes"
 expect_bad "$tmp/bad.probes:3: unknown directive 'bogus 1'" -- -sV --service-probes "$tmp/bad.probes" "${scan[@]}"
+# the probe file is parsed beside the later checks (core/scan/params.c): its error still
+# comes first, with a bad script and a bad --dns-servers given too
+expect_bad "$tmp/bad.probes:3: unknown directive 'bogus 1'" -- -sV --service-probes "$tmp/bad.probes" \
+	--script nosuch --dns-servers 1.2.3 "${scan[@]}"
 expect_bad "999.0.0.1" -- --source-ip 999.0.0.1 "${scan[@]}"
 expect_bad "'nosuch'" -- --script nosuch "${scan[@]}"
 expect_bad "'default and'" -- -sC --script "default and" "${scan[@]}"
