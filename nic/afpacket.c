@@ -40,7 +40,7 @@
  * of replies blocks retire by that timeout, not full, so the ring holds BLOCK_COUNT x 2 ms
  * of traffic whatever its size in bytes: 32 blocks (64 ms) lost replies in CI when both
  * cores were busy and the receive thread was off its CPU longer (responder_sweep, 50 kpps:
- * 450 frames); 128 hold 256 ms, and ~90 k small frames when full at higher rates. */
+ * 450 frames); 128 hold 256 ms, and ~100 k small frames when full at higher rates. */
 #define RX_BLOCK_SIZE (1u << 17)
 #define RX_BLOCK_COUNT 128u
 #define RX_FRAME_SIZE 2048u

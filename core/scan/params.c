@@ -116,8 +116,6 @@ static int check_rx_filter(const struct orbit_config *cfg, const char *backend, 
 	return rc;
 }
 
-/* -sV's probe file (Debian's nmap-common copy unless --service-probes names one: a default
- * that is not installed leaves -sV to orbit's modules) and its intensity. */
 /* The probe file (~2 MB, ~10 ms to parse) is read on a thread of its own while the
  * scripts and the rest of the options are checked; both are joined before anything is
  * opened, and its error, if any, is the one reported (it comes first in the checks). */
@@ -160,6 +158,9 @@ static int probe_load_finish(struct probe_load *l, struct scan_params *p, int rc
 	return -1;
 }
 
+/* -sV's probe file (Debian's nmap-common copy unless --service-probes names one: a default
+ * that is not installed leaves -sV to orbit's modules) and its intensity;
+ * the file itself is loaded by probe_load_start(). */
 static int parse_version_detection(const struct orbit_config *cfg, struct scan_params *p,
 				   struct probe_load *load, struct errbuf *e)
 {
