@@ -21,6 +21,7 @@
 
 struct loop_file {
 	unsigned mask; /* 0: not registered */
+	uint32_t turn; /* the turn whose callbacks registered it (see loop_run_once) */
 	loop_file_fn cb;
 	void *data;
 };
@@ -45,6 +46,7 @@ struct loop {
 	void *hook_data;
 	atomic_bool stop;
 	atomic_int armed; /* the loop may sleep: loop_wake() must write the eventfd */
+	uint32_t turn;    /* counts epoll_waits */
 };
 
 static bool grow(void **p, size_t elem, unsigned *cap, unsigned need)
@@ -143,6 +145,7 @@ int loop_add_fd(struct loop *l, int fd, unsigned mask, loop_file_fn cb, void *da
 		return -1;
 	/* mask 0 is "not registered": keep a registered fd non-zero even with no interest */
 	f->mask = mask | 0x100u;
+	f->turn = l->turn;
 	f->cb = cb;
 	f->data = data;
 	return 0;
@@ -340,6 +343,7 @@ int loop_run_once(struct loop *l, uint64_t max_wait_ns)
 	struct epoll_event evs[EVENTS_PER_WAIT];
 	int n = epoll_wait(l->ep, evs, EVENTS_PER_WAIT, pending ? 0 : wait_ms(l, max_wait_ns));
 	atomic_store(&l->armed, 0);
+	l->turn++;
 	int ran = 0;
 	uint64_t slice_end = clock_mono_ns() + TIMER_SLICE_NS;
 	for (int i = 0; i < n; i++) {
@@ -351,8 +355,11 @@ int loop_run_once(struct loop *l, uint64_t max_wait_ns)
 			continue;
 		}
 		struct loop_file *f = &l->files[fd];
-		if (!f->mask)
-			continue; /* deleted by an earlier callback of this turn */
+		/* Deleted by an earlier callback of this turn, or registered by one: a socket
+		 * opened after the wait took the number of one closed before it, and evs[i]
+		 * was the closed one's (the new one's readiness comes with the next wait). */
+		if (!f->mask || f->turn == l->turn)
+			continue;
 		f->cb(l, fd, fired_mask(evs[i].events, f->mask), f->data);
 		ran++;
 		uint64_t now = clock_mono_ns();

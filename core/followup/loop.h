@@ -7,8 +7,10 @@
  *    and may add or delete any fd or timer, their own included.
  *  - File events are level-triggered: cb(loop, fd, fired, data) runs while fd is ready for
  *    what its mask asks (LOOP_READABLE, LOOP_WRITABLE). `fired` holds the ready bits of the
- *    mask, plus LOOP_READABLE and LOOP_ERROR on an error or hang-up. An fd deleted earlier
- *    in the same turn gets no callback; callbacks must take a spurious wake-up (EAGAIN).
+ *    mask, plus LOOP_READABLE and LOOP_ERROR on an error or hang-up. An fd deleted or
+ *    added by an earlier callback of the same turn gets no callback in it (an fd number
+ *    reused within a turn never sees the old file's events); callbacks must take a
+ *    spurious wake-up (EAGAIN).
  *  - Timers are one-shot, at an absolute clock_mono_ns() deadline: loop_add_timer() returns
  *    an id (never 0) that stays unique for the timer's life; deleting a timer that fired or
  *    was deleted is a no-op. A timer fires after the file events of the turn it falls due

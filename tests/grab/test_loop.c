@@ -1,6 +1,7 @@
 /* The grab pool's event loop (core/followup/loop.h): timers fire in deadline order and
  * once, deleted and stale ids are no-ops, file callbacks see readiness and may delete
- * their fd, a timer due in a long turn fires before the turn's end, loop_wake() and
+ * their fd, a timer due in a long turn fires before the turn's end, an fd number reused
+ * within a turn does not get the closed file's event, loop_wake() and
  * loop_stop() work from another thread; and a pool of several workers delivers one
  * result per port. */
 #include <arpa/inet.h>
@@ -168,6 +169,69 @@ static void test_long_turn(void)
 	loop_free(l);
 }
 
+/* An fd number reused within a turn: two ready pipes; the first one's callback closes the
+ * second one's read end and opens a pipe that takes its number (nothing to read in it).
+ * The second pipe's event of this turn was the closed file's: the new registration must not
+ * get it (vscan's probe connections took such an event for a failed connect and lost the
+ * port's answer). The next turn, with nothing written, still calls nobody. */
+struct reuse {
+	struct loop *l;
+	int first[2], second[2], fresh[2];
+	int fresh_calls;
+};
+
+static void on_fresh(struct loop *l, int fd, unsigned fired, void *data)
+{
+	(void)l;
+	(void)fd;
+	(void)fired;
+	((struct reuse *)data)->fresh_calls++;
+}
+
+static void on_first(struct loop *l, int fd, unsigned fired, void *data)
+{
+	(void)fired;
+	struct reuse *r = data;
+	char c;
+	CHECK(read(fd, &c, 1) == 1);
+	loop_close_fd(l, r->second[0]);
+	CHECK(pipe(r->fresh) == 0);
+	CHECK(r->fresh[0] == r->second[0]); /* the lowest free number: the one just closed */
+	CHECK(loop_add_fd(l, r->fresh[0], LOOP_READABLE, on_fresh, r) == 0);
+}
+
+static void on_second(struct loop *l, int fd, unsigned fired, void *data)
+{
+	(void)l;
+	(void)fd;
+	(void)fired;
+	(void)data;
+	CHECK(!"the second pipe's callback runs after the first closed it");
+}
+
+static void test_fd_reuse(void)
+{
+	struct reuse r = {.l = loop_new(16)};
+	CHECK(pipe(r.first) == 0 && pipe(r.second) == 0);
+	CHECK(write(r.first[1], "x", 1) == 1 && write(r.second[1], "y", 1) == 1);
+	/* the first registered is the first reported (epoll's ready list is in order) */
+	CHECK(loop_add_fd(r.l, r.first[0], LOOP_READABLE, on_first, &r) == 0);
+	CHECK(loop_add_fd(r.l, r.second[0], LOOP_READABLE, on_second, &r) == 0);
+	loop_run_once(r.l, 0);
+	CHECK(r.fresh_calls == 0);
+	loop_run_once(r.l, 0);
+	CHECK(r.fresh_calls == 0);
+	CHECK(write(r.fresh[1], "z", 1) == 1); /* its own readiness reaches it */
+	loop_run_once(r.l, 0);
+	CHECK(r.fresh_calls == 1);
+	close(r.first[0]);
+	close(r.first[1]);
+	close(r.second[1]);
+	close(r.fresh[0]);
+	close(r.fresh[1]);
+	loop_free(r.l);
+}
+
 static atomic_uint results;
 static void count_result(const struct grab_result *r, void *user)
 {
@@ -208,6 +272,7 @@ int main(void)
 	test_timers();
 	test_files_and_wake();
 	test_long_turn();
+	test_fd_reuse();
 	test_pool_threads();
 	return check_done("loop");
 }
